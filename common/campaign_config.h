@@ -1,0 +1,105 @@
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "common/search_space.h"
+
+namespace lorahpo {
+
+enum class Direction { kMaximize, kMinimize };
+enum class ObjectiveKind { kBuiltin, kCommand };
+
+/// Simulated evaluation time: seconds = base + slope * value(parameter) (slope 0 or no
+/// parameter: a constant). Real LoRA training time grows with lora_r, so a cost may follow it.
+struct CostModel {
+  double base_seconds = 0.0;
+  double slope_seconds = 0.0;
+  std::string parameter;
+
+  template <class Archive>
+  void serialize(Archive& archive) {
+    archive(base_seconds, slope_seconds, parameter);
+  }
+};
+
+/// A built-in objective: evaluated inside the worker process, no GPU, no files.
+struct BuiltinObjective {
+  std::string function;
+  int dim = 0;             ///< 0: the function's default
+  double noise_sd = 0.0;   ///< Gaussian noise added to each score
+  CostModel cost;
+
+  template <class Archive>
+  void serialize(Archive& archive) {
+    archive(function, dim, noise_sd, cost);
+  }
+};
+
+/// Where the score of a command evaluation is found: a JSON file and an RFC 6901 pointer in it,
+/// or (file empty) the last line of the child's stdout.
+struct ResultSpec {
+  std::string file;
+  std::string pointer;
+
+  template <class Archive>
+  void serialize(Archive& archive) {
+    archive(file, pointer);
+  }
+};
+
+/// An external program run once per evaluation, from an argv template (no shell).
+struct CommandObjective {
+  std::vector<std::string> argv;
+  double timeout_seconds = 3600.0;
+  ResultSpec result;
+  std::map<std::string, std::string> env;  ///< added to the child's (cleaned) environment
+
+  template <class Archive>
+  void serialize(Archive& archive) {
+    archive(argv, timeout_seconds, result, env);
+  }
+};
+
+/// What a worker needs to evaluate a point; sent by rank 0 in the setup message.
+struct ObjectiveConfig {
+  ObjectiveKind kind = ObjectiveKind::kBuiltin;
+  BuiltinObjective builtin;
+  CommandObjective command;
+
+  template <class Archive>
+  void serialize(Archive& archive) {
+    archive(kind, builtin, command);
+  }
+};
+
+struct CampaignSettings {
+  std::string name;
+  int budget = 50;
+  Direction direction = Direction::kMaximize;
+  std::uint64_t seed = 1;
+};
+
+/// The optimizer and its options; which options apply depends on the name (validated by the
+/// config loader, which rejects options of another optimizer).
+struct OptimizerConfig {
+  std::string name = "lhs";
+};
+
+/// A whole campaign, as read and validated from one YAML file.
+struct CampaignConfig {
+  std::string source_path;  ///< the YAML file, as given
+  std::string source_text;  ///< its bytes, copied into the run directory
+  std::string config_dir;   ///< absolute directory of the file ({config_dir} in templates)
+  CampaignSettings campaign;
+  SearchSpace space;
+  OptimizerConfig optimizer;
+  ObjectiveConfig objective;
+};
+
+const char* to_string(Direction direction);
+const char* to_string(ObjectiveKind kind);
+
+}  // namespace lorahpo

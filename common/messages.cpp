@@ -1,0 +1,17 @@
+#include "common/messages.h"
+
+namespace lorahpo {
+
+const char* to_string(TrialStatus status) {
+  switch (status) {
+    case TrialStatus::kOk:
+      return "ok";
+    case TrialStatus::kFailed:
+      return "failed";
+    case TrialStatus::kError:
+      return "error";
+  }
+  return "?";
+}
+
+}  // namespace lorahpo

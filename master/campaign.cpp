@@ -1,0 +1,119 @@
+#include "master/campaign.h"
+
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <stdexcept>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "master/journal.h"
+#include "master/optimizer_factory.h"
+
+namespace lorahpo {
+namespace {
+
+namespace fs = std::filesystem;
+
+void write_file(const fs::path& path, const std::string& text) {
+  std::ofstream file(path, std::ios::binary | std::ios::trunc);
+  file << text;
+  if (!file.flush()) throw std::runtime_error("cannot write " + path.string());
+}
+
+nlohmann::ordered_json summary_json(const CampaignConfig& config, const SearchSpace& space,
+                                    const CampaignOutcome& outcome) {
+  nlohmann::ordered_json summary;
+  summary["campaign"] = config.campaign.name;
+  summary["optimizer"] = config.optimizer.name;
+  summary["direction"] = to_string(config.campaign.direction);
+  summary["budget"] = config.campaign.budget;
+  summary["workers"] = outcome.workers;
+  summary["wall_seconds"] = outcome.wall_seconds;
+  int ok = 0, failed = 0, error = 0;
+  for (const auto& r : outcome.records) {
+    ok += r.status == TrialStatus::kOk;
+    failed += r.status == TrialStatus::kFailed;
+    error += r.status == TrialStatus::kError;
+  }
+  summary["evaluations"] = {{"ok", ok}, {"failed", failed}, {"error", error}};
+  if (outcome.best) {
+    summary["best"] = {{"id", outcome.best->id},
+                       {"score", *outcome.best->score},
+                       {"params", space.to_json(outcome.best->params)}};
+  } else {
+    summary["best"] = nullptr;
+  }
+  return summary;
+}
+
+}  // namespace
+
+std::string default_run_directory(const CampaignConfig& config) {
+  const std::time_t now = std::time(nullptr);
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  return fmt::format("runs/{}-{:04}{:02}{:02}-{:02}{:02}{:02}", config.campaign.name,
+                     utc.tm_year + 1900, utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min,
+                     utc.tm_sec);
+}
+
+void create_run_directory(const std::string& run_dir, const CampaignConfig& config) {
+  std::error_code ec;
+  if (fs::exists(run_dir, ec) && !fs::is_empty(run_dir, ec)) {
+    throw std::runtime_error(run_dir + " already exists and is not empty: choose another --out "
+                                       "(lorahpo never overwrites a campaign)");
+  }
+  fs::create_directories(fs::path(run_dir) / "trials", ec);
+  if (ec) throw std::runtime_error("cannot create " + run_dir + ": " + ec.message());
+  write_file(fs::path(run_dir) / "config.yaml", config.source_text);
+}
+
+CampaignOutcome run_campaign(const CampaignConfig& config, const std::string& run_dir,
+                             Transport& transport) {
+  const std::string absolute = fs::absolute(run_dir).lexically_normal().string();
+  std::mt19937_64 rng(config.campaign.seed);
+  const auto optimizer = make_optimizer(config, rng);
+  Journal journal(absolute, config.space);
+
+  SchedulerOptions options;
+  options.budget = config.campaign.budget;
+  options.direction = config.campaign.direction;
+  options.trials_dir = absolute + "/trials";
+  Scheduler scheduler(transport, *optimizer, config.space, journal, options);
+
+  SetupMessage setup;
+  setup.objective = config.objective;
+  setup.space = config.space;
+  setup.seed = config.campaign.seed;
+  setup.config_dir = config.config_dir;
+
+  spdlog::info("campaign {}: {} evaluations, optimizer {}, {} workers, objective {} -> {}",
+               config.campaign.name, config.campaign.budget, optimizer->name(),
+               transport.size() - 1, to_string(config.objective.kind), absolute);
+  CampaignOutcome outcome = scheduler.run(setup);
+
+  const auto summary = summary_json(config, config.space, outcome);
+  write_file(fs::path(absolute) / "summary.json", summary.dump(2) + "\n");
+
+  spdlog::info("finished {} evaluations ({} ok, {} failed, {} error) in {:.1f} s on {} workers",
+               outcome.records.size(), summary["evaluations"]["ok"].get<int>(),
+               summary["evaluations"]["failed"].get<int>(),
+               summary["evaluations"]["error"].get<int>(), outcome.wall_seconds, outcome.workers);
+  if (outcome.best) {
+    spdlog::info("best score {:.6g} (evaluation #{}, {}):", *outcome.best->score, outcome.best->id,
+                 to_string(config.campaign.direction));
+    for (int i = 0; i < config.space.dim(); ++i) {
+      spdlog::info("  {} = {}", config.space.parameter(i).name,
+                   format_value(outcome.best->params[static_cast<std::size_t>(i)]));
+    }
+  } else {
+    spdlog::warn("no evaluation succeeded: see the reasons in {}/journal.jsonl", absolute);
+  }
+  spdlog::info("journal: {}/journal.jsonl, table: {}/results.csv", absolute, absolute);
+  return outcome;
+}
+
+}  // namespace lorahpo

@@ -1,0 +1,448 @@
+#include "master/config_loader.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <set>
+#include <sstream>
+
+#include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
+
+#include "common/config_error.h"
+#include "common/placeholder_template.h"
+#include "master/optimizer_factory.h"
+#include "worker/builtin_objective.h"
+#include "worker/command_evaluator.h"
+#include "worker/test_function.h"
+
+namespace lorahpo {
+namespace {
+
+/// Walks a YAML document keeping the file name for messages; every check throws ConfigError
+/// with the line of the offending node (or of its parent mapping when a key is missing).
+class Reader {
+ public:
+  explicit Reader(std::string file) : file_(std::move(file)) {}
+
+  [[noreturn]] void fail(const YAML::Node& node, const std::string& key,
+                         const std::string& message) const {
+    throw ConfigError(file_, line_of(node), key, message);
+  }
+
+  static int line_of(const YAML::Node& node) {
+    return node.IsDefined() && node.Mark().line >= 0 ? node.Mark().line + 1 : 0;
+  }
+
+  /// A mapping whose keys are all in `allowed`; duplicate keys are errors too.
+  void expect_map(const YAML::Node& node, const std::string& key,
+                  const std::set<std::string>& allowed) const {
+    if (!node.IsMap()) fail(node, key, "must be a mapping");
+    std::set<std::string> seen;
+    for (const auto& entry : node) {
+      const std::string name = entry.first.as<std::string>();
+      const std::string path = key.empty() ? name : key + "." + name;
+      if (!seen.insert(name).second) fail(entry.first, path, "is given twice");
+      if (!allowed.empty() && !allowed.count(name)) {
+        std::string names;
+        for (const auto& a : allowed) names += (names.empty() ? "" : ", ") + a;
+        fail(entry.first, path, "is not a known key (expected one of: " + names + ")");
+      }
+    }
+  }
+
+  YAML::Node required(const YAML::Node& parent, const std::string& parent_key,
+                      const std::string& name) const {
+    const YAML::Node node = parent[name];
+    if (!node.IsDefined() || node.IsNull()) {
+      fail(parent, join(parent_key, name), "is required");
+    }
+    return node;
+  }
+
+  std::string text(const YAML::Node& node, const std::string& key) const {
+    if (!node.IsScalar()) fail(node, key, "must be a string");
+    return node.as<std::string>();
+  }
+
+  double number(const YAML::Node& node, const std::string& key) const {
+    if (!node.IsScalar()) fail(node, key, "must be a number");
+    double value = 0.0;
+    if (!YAML::convert<double>::decode(node, value) || !std::isfinite(value)) {
+      fail(node, key, "must be a finite number, got '" + node.as<std::string>() + "'");
+    }
+    return value;
+  }
+
+  long long integer(const YAML::Node& node, const std::string& key) const {
+    if (!node.IsScalar()) fail(node, key, "must be an integer");
+    long long value = 0;
+    if (!YAML::convert<long long>::decode(node, value)) {
+      fail(node, key, "must be an integer, got '" + node.as<std::string>() + "'");
+    }
+    return value;
+  }
+
+  static std::string join(const std::string& parent, const std::string& name) {
+    return parent.empty() ? name : parent + "." + name;
+  }
+
+  const std::string& file() const { return file_; }
+
+ private:
+  std::string file_;
+};
+
+bool is_identifier(const std::string& name) {
+  static const std::regex kIdentifier("[A-Za-z_][A-Za-z0-9_]*");
+  return std::regex_match(name, kIdentifier);
+}
+
+Parameter read_parameter(const Reader& r, const YAML::Node& node, const std::string& key,
+                         const std::string& name) {
+  r.expect_map(node, key, {"type", "low", "high", "transform", "choices"});
+  Parameter p;
+  p.name = name;
+  const std::string type = r.text(r.required(node, key, "type"), key + ".type");
+  if (type == "float") {
+    p.type = ParamType::kFloat;
+  } else if (type == "int") {
+    p.type = ParamType::kInt;
+  } else if (type == "categorical") {
+    p.type = ParamType::kCategorical;
+  } else {
+    r.fail(node["type"], key + ".type", "must be float, int or categorical, got '" + type + "'");
+  }
+
+  if (p.type == ParamType::kCategorical) {
+    for (const char* k : {"low", "high", "transform"}) {
+      if (node[k].IsDefined()) r.fail(node[k], key + "." + k, "does not apply to a categorical");
+    }
+    const YAML::Node choices = r.required(node, key, "choices");
+    if (!choices.IsSequence() || choices.size() == 0) {
+      r.fail(choices, key + ".choices", "must be a non-empty list");
+    }
+    std::set<std::string> seen;
+    for (std::size_t i = 0; i < choices.size(); ++i) {
+      const std::string label = r.text(choices[i], fmt::format("{}.choices[{}]", key, i));
+      if (!seen.insert(label).second) {
+        r.fail(choices[i], fmt::format("{}.choices[{}]", key, i), "repeats '" + label + "'");
+      }
+      p.choices.push_back(label);
+    }
+    return p;
+  }
+
+  if (node["choices"].IsDefined()) r.fail(node["choices"], key + ".choices", "applies to categoricals only");
+  p.low = r.number(r.required(node, key, "low"), key + ".low");
+  p.high = r.number(r.required(node, key, "high"), key + ".high");
+  if (!(p.low < p.high)) {
+    r.fail(node["low"], key + ".low",
+           fmt::format("({}) must be < high ({})", node["low"].as<std::string>(),
+                       node["high"].as<std::string>()));
+  }
+  if (const YAML::Node t = node["transform"]; t.IsDefined()) {
+    const std::string transform = r.text(t, key + ".transform");
+    if (transform == "pow10") {
+      p.transform = Transform::kPow10;
+    } else if (transform != "none") {
+      r.fail(t, key + ".transform", "must be none or pow10, got '" + transform + "'");
+    }
+    if (p.transform == Transform::kPow10 && p.type == ParamType::kInt) {
+      r.fail(t, key + ".transform", "pow10 applies to floats only");
+    }
+    if (p.transform == Transform::kPow10 && (p.low < -300 || p.high > 300)) {
+      r.fail(t, key + ".transform", "pow10 exponents must lie in [-300, 300]");
+    }
+  }
+  if (p.type == ParamType::kInt) {
+    for (const char* k : {"low", "high"}) {
+      const double v = k[0] == 'l' ? p.low : p.high;
+      if (v != std::round(v) || std::fabs(v) > 1e15) {
+        r.fail(node[k], key + "." + k, fmt::format("must be an integer for an int parameter, got {}", v));
+      }
+    }
+  }
+  return p;
+}
+
+SearchSpace read_search_space(const Reader& r, const YAML::Node& node) {
+  r.expect_map(node, "search_space", {});
+  if (node.size() == 0) r.fail(node, "search_space", "is empty: give at least one parameter");
+  std::vector<Parameter> parameters;
+  for (const auto& entry : node) {
+    const std::string name = entry.first.as<std::string>();
+    const std::string key = "search_space." + name;
+    if (!is_identifier(name)) {
+      r.fail(entry.first, key, "is not a valid parameter name (letters, digits and _)");
+    }
+    for (const auto& reserved : trial_placeholders()) {
+      if (name == reserved) r.fail(entry.first, key, "is a reserved name");
+    }
+    parameters.push_back(read_parameter(r, entry.second, key, name));
+  }
+  return SearchSpace(std::move(parameters));
+}
+
+CostModel read_cost(const Reader& r, const YAML::Node& node) {
+  const std::string key = "objective.cost";
+  r.expect_map(node, key, {"base", "slope", "parameter"});
+  CostModel cost;
+  if (node["base"]) cost.base_seconds = r.number(node["base"], key + ".base");
+  if (node["slope"]) cost.slope_seconds = r.number(node["slope"], key + ".slope");
+  if (node["parameter"]) cost.parameter = r.text(node["parameter"], key + ".parameter");
+  if (cost.base_seconds < 0) r.fail(node["base"], key + ".base", "must be >= 0");
+  if (cost.slope_seconds != 0.0 && cost.parameter.empty()) {
+    r.fail(node, key + ".parameter", "is required when slope is not 0");
+  }
+  return cost;
+}
+
+/// True if an executable of that name is in PATH or at that path.
+bool executable_exists(const std::string& program) {
+  if (program.find('/') != std::string::npos) {
+    struct stat info {};
+    return stat(program.c_str(), &info) == 0 && S_ISREG(info.st_mode) &&
+           access(program.c_str(), X_OK) == 0;
+  }
+  const char* path = std::getenv("PATH");
+  std::stringstream dirs(path ? path : "");
+  std::string dir;
+  while (std::getline(dirs, dir, ':')) {
+    if (dir.empty()) dir = ".";
+    const std::string candidate = dir + "/" + program;
+    struct stat info {};
+    if (stat(candidate.c_str(), &info) == 0 && S_ISREG(info.st_mode) &&
+        access(candidate.c_str(), X_OK) == 0) {
+      return true;
+    }
+  }
+  return false;
+}
+
+void check_template(const Reader& r, const YAML::Node& node, const std::string& key,
+                    const std::string& text, const SearchSpace& space) {
+  std::vector<std::string> names;
+  try {
+    names = placeholder_names(text);
+  } catch (const std::invalid_argument& e) {
+    r.fail(node, key, e.what());
+  }
+  for (const auto& name : names) {
+    bool known = space.index_of(name) >= 0;
+    for (const auto& reserved : trial_placeholders()) known = known || name == reserved;
+    if (!known) {
+      r.fail(node, key, "names {" + name + "}, which is neither a search_space parameter nor one of "
+                        "{trial_dir}, {trial_id}, {config_dir}");
+    }
+  }
+}
+
+CommandObjective read_command(const Reader& r, const YAML::Node& node, const SearchSpace& space,
+                              const std::string& config_dir) {
+  CommandObjective command;
+  const YAML::Node argv = r.required(node, "objective", "command");
+  if (!argv.IsSequence() || argv.size() == 0) {
+    r.fail(argv, "objective.command", "must be a non-empty list of arguments (no shell is used)");
+  }
+  for (std::size_t i = 0; i < argv.size(); ++i) {
+    const std::string key = fmt::format("objective.command[{}]", i);
+    command.argv.push_back(r.text(argv[i], key));
+    check_template(r, argv[i], key, command.argv.back(), space);
+  }
+  // The program itself must exist now, not fail 50 times an hour later.
+  const std::string program = expand_placeholders(
+      command.argv.front(), [&](const std::string& name) -> std::optional<std::string> {
+        if (name == "config_dir") return config_dir;
+        return std::nullopt;
+      });
+  if (!executable_exists(program)) {
+    r.fail(argv[0], "objective.command[0]", "'" + program + "' is not an executable file nor in PATH");
+  }
+
+  if (const YAML::Node t = node["timeout"]; t.IsDefined()) {
+    command.timeout_seconds = r.number(t, "objective.timeout");
+    if (command.timeout_seconds <= 0) r.fail(t, "objective.timeout", "must be > 0 seconds");
+  }
+  if (const YAML::Node result = node["result"]; result.IsDefined()) {
+    r.expect_map(result, "objective.result", {"file", "pointer"});
+    if (result["file"]) {
+      command.result.file = r.text(result["file"], "objective.result.file");
+      check_template(r, result["file"], "objective.result.file", command.result.file, space);
+      command.result.pointer = r.text(r.required(result, "objective.result", "pointer"),
+                                      "objective.result.pointer");
+      try {
+        nlohmann::json::json_pointer check(command.result.pointer);
+      } catch (const nlohmann::json::exception& e) {
+        r.fail(result["pointer"], "objective.result.pointer",
+               "is not an RFC 6901 JSON pointer (e.g. /results/hellaswag/acc_norm,none)");
+      }
+    } else if (result["pointer"]) {
+      r.fail(result["pointer"], "objective.result.pointer", "needs objective.result.file");
+    }
+  }
+  if (const YAML::Node env = node["env"]; env.IsDefined()) {
+    r.expect_map(env, "objective.env", {});
+    for (const auto& entry : env) {
+      const std::string name = entry.first.as<std::string>();
+      const std::string key = "objective.env." + name;
+      if (!is_identifier(name)) r.fail(entry.first, key, "is not a valid variable name");
+      command.env[name] = r.text(entry.second, key);
+      check_template(r, entry.second, key, command.env[name], space);
+    }
+  }
+  return command;
+}
+
+}  // namespace
+
+CampaignConfig parse_config(const std::string& text, const std::string& file_name,
+                            const std::string& config_dir) {
+  const Reader r(file_name);
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::ParserException& e) {
+    throw ConfigError(file_name, e.mark.line >= 0 ? e.mark.line + 1 : 0, "",
+                      "YAML syntax error: " + e.msg);
+  }
+  if (!root.IsMap()) {
+    throw ConfigError(file_name, 0, "", "must be a YAML mapping with campaign, search_space, "
+                                        "optimizer and objective");
+  }
+  r.expect_map(root, "", {"campaign", "search_space", "optimizer", "objective"});
+
+  CampaignConfig config;
+  config.source_path = file_name;
+  config.source_text = text;
+  config.config_dir = config_dir;
+
+  // objective (first: a builtin may bring the search space and the direction)
+  const YAML::Node objective = r.required(root, "", "objective");
+  if (!objective.IsMap()) r.fail(objective, "objective", "must be a mapping");
+  const std::string kind = r.text(r.required(objective, "objective", "kind"), "objective.kind");
+  std::optional<BuiltinDescription> builtin;
+  if (kind == "builtin") {
+    r.expect_map(objective, "objective", {"kind", "function", "dim", "noise", "cost"});
+    config.objective.kind = ObjectiveKind::kBuiltin;
+    auto& b = config.objective.builtin;
+    const YAML::Node function = r.required(objective, "objective", "function");
+    b.function = r.text(function, "objective.function");
+    if (objective["dim"]) {
+      const long long dim = r.integer(objective["dim"], "objective.dim");
+      if (dim < 1 || dim > 1000) r.fail(objective["dim"], "objective.dim", "must be in [1, 1000]");
+      b.dim = static_cast<int>(dim);
+    }
+    try {
+      builtin = describe_builtin(b);
+    } catch (const std::invalid_argument& e) {
+      r.fail(objective["dim"] ? objective["dim"] : function,
+             objective["dim"] ? "objective.dim" : "objective.function", e.what());
+    }
+    if (objective["noise"]) {
+      b.noise_sd = r.number(objective["noise"], "objective.noise");
+      if (b.noise_sd < 0) r.fail(objective["noise"], "objective.noise", "must be >= 0");
+    }
+    if (objective["cost"]) b.cost = read_cost(r, objective["cost"]);
+  } else if (kind == "command") {
+    r.expect_map(objective, "objective", {"kind", "command", "timeout", "result", "env"});
+    config.objective.kind = ObjectiveKind::kCommand;
+  } else {
+    r.fail(objective["kind"], "objective.kind", "must be builtin or command, got '" + kind + "'");
+  }
+
+  // search_space
+  if (const YAML::Node space = root["search_space"]; space.IsDefined() && !space.IsNull()) {
+    config.space = read_search_space(r, space);
+    if (builtin && config.space.dim() != builtin->space.dim()) {
+      r.fail(space, "search_space",
+             fmt::format("has {} parameters, but {} takes {}", config.space.dim(),
+                         config.objective.builtin.function, builtin->space.dim()));
+    }
+    if (builtin) {
+      for (const auto& p : config.space.parameters()) {
+        if (p.type == ParamType::kCategorical) {
+          r.fail(space[p.name], "search_space." + p.name, "must be numeric for a builtin function");
+        }
+      }
+    }
+  } else if (builtin) {
+    config.space = builtin->space;
+  } else {
+    r.fail(root, "search_space", "is required for a command objective");
+  }
+  if (builtin) {
+    const auto& cost = config.objective.builtin.cost;
+    if (!cost.parameter.empty() && config.space.index_of(cost.parameter) < 0) {
+      r.fail(objective["cost"]["parameter"], "objective.cost.parameter",
+             "names '" + cost.parameter + "', which is not a search_space parameter");
+    }
+    if (!cost.parameter.empty() &&
+        config.space.parameter(config.space.index_of(cost.parameter)).type == ParamType::kCategorical) {
+      r.fail(objective["cost"]["parameter"], "objective.cost.parameter", "must be numeric");
+    }
+  } else {
+    config.objective.command = read_command(r, objective, config.space, config_dir);
+  }
+
+  // campaign
+  const YAML::Node campaign = r.required(root, "", "campaign");
+  r.expect_map(campaign, "campaign", {"name", "budget", "direction", "seed"});
+  auto& c = config.campaign;
+  c.name = campaign["name"] ? r.text(campaign["name"], "campaign.name")
+                            : std::filesystem::path(file_name).stem().string();
+  if (c.name.empty() || c.name.find_first_of("/\\") != std::string::npos) {
+    r.fail(campaign["name"], "campaign.name", "must be non-empty, without '/'");
+  }
+  const YAML::Node budget = r.required(campaign, "campaign", "budget");
+  const long long b = r.integer(budget, "campaign.budget");
+  if (b < 1 || b > 1000000) r.fail(budget, "campaign.budget", fmt::format("must be in [1, 1000000], got {}", b));
+  c.budget = static_cast<int>(b);
+  if (const YAML::Node d = campaign["direction"]; d.IsDefined()) {
+    const std::string direction = r.text(d, "campaign.direction");
+    if (direction == "maximize") {
+      c.direction = Direction::kMaximize;
+    } else if (direction == "minimize") {
+      c.direction = Direction::kMinimize;
+    } else {
+      r.fail(d, "campaign.direction", "must be maximize or minimize, got '" + direction + "'");
+    }
+  } else {
+    c.direction = builtin ? builtin->direction : Direction::kMaximize;
+  }
+  if (const YAML::Node s = campaign["seed"]; s.IsDefined()) {
+    const long long seed = r.integer(s, "campaign.seed");
+    if (seed < 0) r.fail(s, "campaign.seed", "must be >= 0");
+    c.seed = static_cast<std::uint64_t>(seed);
+  }
+
+  // optimizer
+  if (const YAML::Node optimizer = root["optimizer"]; optimizer.IsDefined() && !optimizer.IsNull()) {
+    r.expect_map(optimizer, "optimizer", {"name"});
+    const YAML::Node name = r.required(optimizer, "optimizer", "name");
+    config.optimizer.name = r.text(name, "optimizer.name");
+    const auto& names = optimizer_names();
+    if (std::find(names.begin(), names.end(), config.optimizer.name) == names.end()) {
+      std::string known;
+      for (const auto& n : names) known += (known.empty() ? "" : ", ") + n;
+      r.fail(name, "optimizer.name", "must be one of " + known + ", got '" + config.optimizer.name + "'");
+    }
+  }
+  return config;
+}
+
+CampaignConfig load_config(const std::string& path) {
+  std::ifstream file(path, std::ios::binary);
+  if (!file) throw ConfigError(path, 0, "", "cannot be read (no such file, or no permission)");
+  std::stringstream buffer;
+  buffer << file.rdbuf();
+  std::error_code ec;
+  const auto dir = std::filesystem::absolute(std::filesystem::path(path), ec).parent_path();
+  return parse_config(buffer.str(), path, dir.lexically_normal().string());
+}
+
+}  // namespace lorahpo

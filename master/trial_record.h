@@ -1,0 +1,33 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "common/messages.h"
+#include "common/search_space.h"
+
+namespace lorahpo {
+
+/// One finished evaluation as the journal and results.csv record it.
+struct TrialRecord {
+  std::int64_t id = 0;
+  TrialStatus status = TrialStatus::kOk;
+  std::optional<double> score;  ///< nullopt unless ok
+  std::string reason;
+  std::vector<ParamValue> params;
+  std::vector<double> unit;
+  int worker = 0;
+  std::string host;
+  double start_unix = 0.0;
+  double end_unix = 0.0;
+  nlohmann::json metrics = nlohmann::json::object();
+};
+
+/// "2026-11-26T20:18:03.123Z"
+std::string iso8601_utc(double unix_seconds);
+
+}  // namespace lorahpo

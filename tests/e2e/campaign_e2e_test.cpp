@@ -1,0 +1,168 @@
+// End-to-end: the real `lorahpo` binary under mpirun, as a user runs it. The rank count comes
+// from LORAHPO_TEST_RANKS (the CMake helper registers this test at 3 and 5 ranks).
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <string>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+namespace {
+
+namespace fs = std::filesystem;
+
+int ranks() {
+  const char* text = std::getenv("LORAHPO_TEST_RANKS");
+  return text ? std::atoi(text) : 3;
+}
+
+struct RunResult {
+  int exit_code = -1;
+  std::string output;
+};
+
+/// Runs a shell command line, capturing stdout and stderr together.
+RunResult run(const std::string& command) {
+  RunResult result;
+  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
+  if (!pipe) return result;
+  char buffer[4096];
+  while (fgets(buffer, sizeof buffer, pipe)) result.output += buffer;
+  const int status = pclose(pipe);
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return result;
+}
+
+std::string mpirun(int np) {
+  return std::string(LORAHPO_MPIEXEC) + " -np " + std::to_string(np) +
+         " --oversubscribe --allow-run-as-root " + LORAHPO_BINARY;
+}
+
+fs::path fresh_dir(const std::string& name) {
+  const fs::path dir = fs::temp_directory_path() /
+                       ("lorahpo_e2e_" + name + "_np" + std::to_string(ranks()) + "_" +
+                        std::to_string(::getpid()));
+  fs::remove_all(dir);
+  return dir;
+}
+
+std::vector<nlohmann::json> read_journal(const fs::path& run_dir) {
+  std::vector<nlohmann::json> lines;
+  std::ifstream file(run_dir / "journal.jsonl");
+  std::string line;
+  while (std::getline(file, line)) lines.push_back(nlohmann::json::parse(line));
+  return lines;
+}
+
+TEST(CampaignEndToEnd, CommandObjectiveRecordsEachFaultModeAndReachesBudget) {
+  const fs::path out = fresh_dir("command");
+  const std::string config = std::string(LORAHPO_SOURCE_DIR) + "/tests/fixtures/command_campaign.yaml";
+  const RunResult result = run(mpirun(ranks()) + " run " + config + " --out " + out.string());
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+
+  const auto journal = read_journal(out);
+  ASSERT_EQ(journal.size(), 20u) << result.output;
+  std::set<long long> ids;
+  std::map<std::string, int> per_mode;
+  for (const auto& line : journal) {
+    ids.insert(line["id"].get<long long>());
+    for (const char* key : {"id", "status", "score", "reason", "params", "unit", "worker", "host",
+                            "start", "end"}) {
+      EXPECT_TRUE(line.contains(key)) << key << " missing in " << line.dump();
+    }
+    const std::string mode = line["params"]["mode"];
+    const std::string status = line["status"];
+    const std::string reason = line["reason"];
+    ++per_mode[mode];
+    if (mode == "ok") {
+      EXPECT_EQ(status, "ok") << line.dump();
+      EXPECT_TRUE(line["score"].is_number()) << line.dump();
+      EXPECT_GT(line["score"].get<double>(), 0.25);
+    } else {
+      EXPECT_EQ(status, "failed") << line.dump();
+      EXPECT_TRUE(line["score"].is_null()) << line.dump();
+    }
+    if (mode == "exit1") EXPECT_NE(reason.find("exited with code 1"), std::string::npos) << reason;
+    if (mode == "exit1") EXPECT_NE(reason.find("simulated training crash"), std::string::npos) << reason;
+    if (mode == "hang") EXPECT_NE(reason.find("timed out"), std::string::npos) << reason;
+    if (mode == "nofile") EXPECT_NE(reason.find("was not written"), std::string::npos) << reason;
+    if (mode == "nokey") EXPECT_NE(reason.find("no value at"), std::string::npos) << reason;
+    const int worker = line["worker"];
+    EXPECT_GE(worker, 1);
+    EXPECT_LT(worker, ranks());
+  }
+  EXPECT_EQ(ids.size(), 20u);
+  EXPECT_EQ(*ids.begin(), 0);
+  EXPECT_EQ(*ids.rbegin(), 19);
+  for (const char* mode : {"ok", "exit1", "hang", "nofile", "nokey"}) {
+    EXPECT_EQ(per_mode[mode], 4) << mode;  // LHS: one point per stratum of the categorical
+  }
+
+  // The child ran in its trial directory with its output saved there.
+  EXPECT_TRUE(fs::exists(out / "trials" / "0" / "stdout.log"));
+  EXPECT_TRUE(fs::exists(out / "trials" / "0" / "stderr.log"));
+  std::ifstream csv(out / "results.csv");
+  int rows = 0;
+  for (std::string row; std::getline(csv, row);) ++rows;
+  EXPECT_EQ(rows, 21);  // header + 20
+  const auto summary = nlohmann::json::parse(std::ifstream(out / "summary.json"));
+  EXPECT_EQ(summary["evaluations"]["ok"], 4);
+  EXPECT_EQ(summary["evaluations"]["failed"], 16);
+  EXPECT_TRUE(summary["best"]["params"].contains("learning_rate"));
+  fs::remove_all(out);
+}
+
+TEST(CampaignEndToEnd, BuiltinCampaignReportsTheBestConfiguration) {
+  const fs::path dir = fresh_dir("builtin");
+  fs::create_directories(dir);
+  const fs::path config = dir / "branin.yaml";
+  std::ofstream(config) << "campaign: {name: branin_e2e, budget: 30, seed: 3}\n"
+                           "optimizer: {name: random}\n"
+                           "objective: {kind: builtin, function: branin}\n";
+  const fs::path out = dir / "run";
+  const RunResult result = run(mpirun(ranks()) + " run " + config.string() + " --out " + out.string());
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_EQ(read_journal(out).size(), 30u);
+  EXPECT_NE(result.output.find("best score"), std::string::npos) << result.output;
+  EXPECT_NE(result.output.find("x1 = "), std::string::npos) << result.output;
+  const auto summary = nlohmann::json::parse(std::ifstream(out / "summary.json"));
+  EXPECT_EQ(summary["direction"], "minimize");
+  EXPECT_LT(summary["best"]["score"].get<double>(), 10.0);
+
+  // The same --out again is refused: a campaign is never overwritten.
+  const RunResult again = run(mpirun(ranks()) + " run " + config.string() + " --out " + out.string());
+  EXPECT_EQ(again.exit_code, 2) << again.output;
+  EXPECT_NE(again.output.find("already exists"), std::string::npos) << again.output;
+  fs::remove_all(dir);
+}
+
+TEST(CampaignEndToEnd, BadConfigExitsTwoOnEveryRankCount) {
+  const fs::path dir = fresh_dir("bad");
+  fs::create_directories(dir);
+  const fs::path config = dir / "bad.yaml";
+  std::ofstream(config) << "campaign: {name: bad, budget: 0}\n"
+                           "objective: {kind: builtin, function: branin}\n";
+  const RunResult result = run(mpirun(ranks()) + " run " + config.string() + " --out " +
+                               (dir / "run").string());
+  EXPECT_EQ(result.exit_code, 2) << result.output;
+  EXPECT_NE(result.output.find("bad.yaml:1: campaign.budget"), std::string::npos) << result.output;
+  EXPECT_FALSE(fs::exists(dir / "run"));
+  fs::remove_all(dir);
+}
+
+TEST(CampaignEndToEnd, OneRankSaysWorkersAreNeeded) {
+  const std::string config = std::string(LORAHPO_SOURCE_DIR) + "/tests/fixtures/command_campaign.yaml";
+  const RunResult result = run(mpirun(1) + " run " + config + " --out " +
+                               fresh_dir("single").string());
+  EXPECT_EQ(result.exit_code, 2) << result.output;
+  EXPECT_NE(result.output.find("at least 2 MPI ranks"), std::string::npos) << result.output;
+}
+
+}  // namespace

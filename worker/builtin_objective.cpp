@@ -1,0 +1,82 @@
+#include "worker/builtin_objective.h"
+
+#include <chrono>
+#include <cmath>
+#include <stdexcept>
+#include <thread>
+
+#include <fmt/format.h>
+
+namespace lorahpo {
+namespace {
+
+/// SplitMix64 finalizer: decorrelates the per-trial seeds (seed, 0), (seed, 1), ...
+std::uint64_t mix(std::uint64_t x) {
+  x += 0x9e3779b97f4a7c15ULL;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
+
+}  // namespace
+
+BuiltinDescription describe_builtin(const BuiltinObjective& objective) {
+  const auto function = make_test_function(objective.function, objective.dim);
+  std::vector<Parameter> parameters;
+  const auto domain = function->domain();
+  for (std::size_t i = 0; i < domain.size(); ++i) {
+    Parameter p;
+    p.name = "x" + std::to_string(i + 1);
+    p.type = ParamType::kFloat;
+    p.low = domain[i].low;
+    p.high = domain[i].high;
+    parameters.push_back(p);
+  }
+  return BuiltinDescription{SearchSpace(std::move(parameters)), Direction::kMinimize};
+}
+
+double simulated_cost_seconds(const CostModel& cost, const SearchSpace& space,
+                              const std::vector<ParamValue>& values) {
+  double seconds = cost.base_seconds;
+  if (!cost.parameter.empty() && cost.slope_seconds != 0.0) {
+    const int index = space.index_of(cost.parameter);
+    if (index < 0) throw std::invalid_argument("cost parameter " + cost.parameter + " unknown");
+    seconds += cost.slope_seconds * numeric_value(values.at(static_cast<std::size_t>(index)));
+  }
+  return std::max(seconds, 0.0);
+}
+
+BuiltinEvaluator::BuiltinEvaluator(const BuiltinObjective& objective, SearchSpace space,
+                                   std::uint64_t seed)
+    : objective_(objective),
+      space_(std::move(space)),
+      seed_(seed),
+      function_(make_test_function(objective.function, objective.dim)) {
+  if (space_.dim() != function_->dim()) {
+    throw std::invalid_argument(fmt::format("{} takes {} parameters, the search space has {}",
+                                            function_->name(), function_->dim(), space_.dim()));
+  }
+}
+
+EvaluationOutcome BuiltinEvaluator::evaluate(const EvaluateMessage& request) {
+  std::vector<double> x;
+  x.reserve(request.params.size());
+  for (const ParamValue& value : request.params) x.push_back(numeric_value(value));
+
+  const double seconds = simulated_cost_seconds(objective_.cost, space_, request.params);
+  if (seconds > 0.0) std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
+
+  const double clean = function_->evaluate(x);
+  double score = clean;
+  if (objective_.noise_sd > 0.0) {
+    std::mt19937_64 rng(mix(seed_ ^ mix(static_cast<std::uint64_t>(request.trial_id))));
+    score += std::normal_distribution<double>(0.0, objective_.noise_sd)(rng);
+  }
+  if (!std::isfinite(score)) return EvaluationOutcome::failed("score is not finite");
+  EvaluationOutcome outcome = EvaluationOutcome::ok(score);
+  outcome.metrics["noiseless"] = clean;
+  if (seconds > 0.0) outcome.metrics["simulated_seconds"] = seconds;
+  return outcome;
+}
+
+}  // namespace lorahpo

@@ -1,0 +1,41 @@
+#pragma once
+
+#include <memory>
+#include <random>
+
+#include "common/campaign_config.h"
+#include "worker/evaluator.h"
+#include "worker/test_function.h"
+
+namespace lorahpo {
+
+/// The search space a builtin function brings when the config gives none, and the direction
+/// its score is optimized in.
+struct BuiltinDescription {
+  SearchSpace space;
+  Direction direction = Direction::kMinimize;
+};
+
+/// Describes the named builtin. Throws std::invalid_argument for an unknown name or dim.
+BuiltinDescription describe_builtin(const BuiltinObjective& objective);
+
+/// Seconds the cost model charges for these values (0 without a cost model).
+double simulated_cost_seconds(const CostModel& cost, const SearchSpace& space,
+                              const std::vector<ParamValue>& values);
+
+/// Evaluates a builtin function in process: f(x) plus optional Gaussian noise, after sleeping
+/// for the simulated cost. The noise of trial i is drawn from a generator seeded by
+/// (campaign seed, i), so a campaign is reproducible whatever worker evaluates which trial.
+class BuiltinEvaluator final : public Evaluator {
+ public:
+  BuiltinEvaluator(const BuiltinObjective& objective, SearchSpace space, std::uint64_t seed);
+  EvaluationOutcome evaluate(const EvaluateMessage& request) override;
+
+ private:
+  BuiltinObjective objective_;
+  SearchSpace space_;
+  std::uint64_t seed_;
+  std::unique_ptr<TestFunction> function_;
+};
+
+}  // namespace lorahpo

@@ -1,0 +1,185 @@
+#include "worker/child_process.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <fstream>
+#include <thread>
+
+extern char** environ;
+
+namespace lorahpo {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+/// Polls waitpid until the child ends or `deadline`; returns true when reaped.
+bool wait_until(pid_t pid, int* status, Clock::time_point deadline) {
+  auto pause = std::chrono::milliseconds(1);
+  while (true) {
+    const pid_t done = waitpid(pid, status, WNOHANG);
+    if (done == pid) return true;
+    if (done < 0 && errno != EINTR) return true;  // not our child any more: nothing to wait for
+    if (Clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(pause);
+    pause = std::min(pause * 2, std::chrono::milliseconds(50));
+  }
+}
+
+/// In the child after fork(): only async-signal-safe calls until exec.
+[[noreturn]] void exec_child(const ChildSpec& spec, char* const* argv, char* const* envp,
+                             int error_pipe) {
+  setpgid(0, 0);
+  // Default signal dispositions: the worker may ignore or catch some.
+  signal(SIGTERM, SIG_DFL);
+  signal(SIGINT, SIG_DFL);
+  signal(SIGPIPE, SIG_DFL);
+  signal(SIGUSR2, SIG_DFL);
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, nullptr);
+
+  auto fail = [&](const char* what) {
+    const int code = errno;
+    const char* text = strerror(code);
+    ssize_t ignored = write(error_pipe, what, strlen(what));
+    ignored = write(error_pipe, ": ", 2);
+    ignored = write(error_pipe, text, strlen(text));
+    (void)ignored;
+    _exit(127);
+  };
+  const int in = open("/dev/null", O_RDONLY);
+  if (in < 0 || dup2(in, STDIN_FILENO) < 0) fail("cannot open /dev/null");
+  const int out = open(spec.stdout_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  if (out < 0 || dup2(out, STDOUT_FILENO) < 0) fail("cannot open stdout file");
+  const int err = open(spec.stderr_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  if (err < 0 || dup2(err, STDERR_FILENO) < 0) fail("cannot open stderr file");
+  if (!spec.working_dir.empty() && chdir(spec.working_dir.c_str()) != 0) {
+    fail("cannot enter the trial directory");
+  }
+  execvpe(argv[0], argv, envp);
+  fail("cannot execute");
+  _exit(127);
+}
+
+}  // namespace
+
+ChildExit run_child(const ChildSpec& spec) {
+  ChildExit result;
+  if (spec.argv.empty()) {
+    result.kind = ChildExit::Kind::kSpawnFailed;
+    result.error = "empty command";
+    return result;
+  }
+  // Everything exec needs is built before fork: allocation is not safe in the child.
+  std::vector<char*> argv;
+  for (const auto& arg : spec.argv) argv.push_back(const_cast<char*>(arg.c_str()));
+  argv.push_back(nullptr);
+  std::vector<char*> envp;
+  for (const auto& entry : spec.environment) envp.push_back(const_cast<char*>(entry.c_str()));
+  envp.push_back(nullptr);
+
+  int pipe_fds[2];
+  if (pipe2(pipe_fds, O_CLOEXEC) != 0) {
+    result.kind = ChildExit::Kind::kSpawnFailed;
+    result.error = std::string("pipe: ") + strerror(errno);
+    return result;
+  }
+  const auto start = Clock::now();
+  const pid_t pid = fork();
+  if (pid < 0) {
+    close(pipe_fds[0]);
+    close(pipe_fds[1]);
+    result.kind = ChildExit::Kind::kSpawnFailed;
+    result.error = std::string("fork: ") + strerror(errno);
+    return result;
+  }
+  if (pid == 0) {
+    close(pipe_fds[0]);
+    exec_child(spec, argv.data(), envp.data(), pipe_fds[1]);
+  }
+  setpgid(pid, pid);  // also from the parent: no race with a kill before the child ran setpgid
+  close(pipe_fds[1]);
+
+  // The pipe closes on a successful exec (O_CLOEXEC) or carries the reason exec failed.
+  std::string exec_error;
+  char buffer[512];
+  ssize_t n;
+  while ((n = read(pipe_fds[0], buffer, sizeof buffer)) > 0) {
+    exec_error.append(buffer, static_cast<std::size_t>(n));
+  }
+  close(pipe_fds[0]);
+
+  int status = 0;
+  const auto deadline = spec.timeout_seconds > 0
+                            ? start + std::chrono::duration_cast<Clock::duration>(
+                                          std::chrono::duration<double>(spec.timeout_seconds))
+                            : Clock::time_point::max();
+  bool timed_out = false;
+  if (!wait_until(pid, &status, deadline)) {
+    timed_out = true;
+    kill(-pid, SIGTERM);
+    const auto grace = Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                                          std::chrono::duration<double>(spec.kill_grace_seconds));
+    if (!wait_until(pid, &status, grace)) {
+      kill(-pid, SIGKILL);
+      waitpid(pid, &status, 0);
+    }
+  }
+  // Leftovers of the group (a launcher's children) die with the evaluation.
+  kill(-pid, SIGKILL);
+  result.seconds = seconds_since(start);
+
+  if (!exec_error.empty()) {
+    result.kind = ChildExit::Kind::kSpawnFailed;
+    result.error = exec_error;
+  } else if (timed_out) {
+    result.kind = ChildExit::Kind::kTimedOut;
+  } else if (WIFSIGNALED(status)) {
+    result.kind = ChildExit::Kind::kSignaled;
+    result.signal = WTERMSIG(status);
+  } else {
+    result.kind = ChildExit::Kind::kExited;
+    result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  }
+  return result;
+}
+
+std::vector<std::string> clean_environment() {
+  static const char* const kDropped[] = {"OMPI_", "PMIX_", "ORTE_", "OPAL_", "SLURM_", "PMI_"};
+  std::vector<std::string> entries;
+  for (char** entry = environ; entry && *entry; ++entry) {
+    const std::string text(*entry);
+    bool drop = false;
+    for (const char* prefix : kDropped) drop = drop || text.rfind(prefix, 0) == 0;
+    if (!drop) entries.push_back(text);
+  }
+  return entries;
+}
+
+std::string last_line_of(const std::string& path) {
+  std::ifstream file(path, std::ios::binary);
+  if (!file) return {};
+  file.seekg(0, std::ios::end);
+  const std::streamoff size = file.tellg();
+  const std::streamoff from = std::max<std::streamoff>(0, size - 65536);
+  file.seekg(from);
+  std::string tail(static_cast<std::size_t>(size - from), '\0');
+  file.read(tail.data(), static_cast<std::streamsize>(tail.size()));
+  std::size_t end = tail.find_last_not_of(" \t\r\n");
+  if (end == std::string::npos) return {};
+  const std::size_t begin = tail.rfind('\n', end);
+  return tail.substr(begin == std::string::npos ? 0 : begin + 1, end - (begin == std::string::npos ? 0 : begin + 1) + 1);
+}
+
+}  // namespace lorahpo

@@ -1,0 +1,92 @@
+#include "worker/command_evaluator.h"
+
+#include <signal.h>
+#include <string.h>
+
+#include <filesystem>
+
+#include <fmt/format.h>
+
+#include "common/placeholder_template.h"
+#include "worker/child_process.h"
+#include "worker/score_reader.h"
+
+namespace lorahpo {
+
+const std::vector<std::string>& trial_placeholders() {
+  static const std::vector<std::string> kNames = {"trial_dir", "trial_id", "config_dir"};
+  return kNames;
+}
+
+CommandEvaluator::CommandEvaluator(CommandObjective objective, SearchSpace space,
+                                   std::string config_dir)
+    : objective_(std::move(objective)), space_(std::move(space)), config_dir_(std::move(config_dir)) {}
+
+EvaluationOutcome CommandEvaluator::evaluate(const EvaluateMessage& request) {
+  const auto lookup = [&](const std::string& name) -> std::optional<std::string> {
+    if (name == "trial_dir") return request.trial_dir;
+    if (name == "trial_id") return std::to_string(request.trial_id);
+    if (name == "config_dir") return config_dir_;
+    const int index = space_.index_of(name);
+    if (index < 0) return std::nullopt;
+    return format_value(request.params.at(static_cast<std::size_t>(index)));
+  };
+
+  ChildSpec spec;
+  try {
+    for (const auto& arg : objective_.argv) spec.argv.push_back(expand_placeholders(arg, lookup));
+  } catch (const std::invalid_argument& e) {
+    return EvaluationOutcome::error(std::string("command template: ") + e.what());
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(request.trial_dir, ec);
+  if (ec) return EvaluationOutcome::error("cannot create " + request.trial_dir + ": " + ec.message());
+
+  spec.working_dir = request.trial_dir;
+  spec.stdout_path = request.trial_dir + "/stdout.log";
+  spec.stderr_path = request.trial_dir + "/stderr.log";
+  spec.timeout_seconds = objective_.timeout_seconds;
+  spec.environment = clean_environment();
+  spec.environment.push_back("LORAHPO_TRIAL_DIR=" + request.trial_dir);
+  spec.environment.push_back("LORAHPO_TRIAL_ID=" + std::to_string(request.trial_id));
+  for (const auto& [key, value] : objective_.env) {
+    spec.environment.push_back(key + "=" + expand_placeholders(value, lookup));
+  }
+
+  const ChildExit exit = run_child(spec);
+  switch (exit.kind) {
+    case ChildExit::Kind::kSpawnFailed:
+      return EvaluationOutcome::error(fmt::format("{} ({})", exit.error, spec.argv.front()));
+    case ChildExit::Kind::kTimedOut:
+      return EvaluationOutcome::failed(
+          fmt::format("timed out after {} s (process group killed)", objective_.timeout_seconds));
+    case ChildExit::Kind::kSignaled:
+      return EvaluationOutcome::error(
+          fmt::format("killed by signal {} ({})", exit.signal, sigabbrev_np(exit.signal)
+                                                                    ? sigabbrev_np(exit.signal)
+                                                                    : "?"));
+    case ChildExit::Kind::kExited:
+      break;
+  }
+  if (exit.exit_code != 0) {
+    std::string reason = fmt::format("exited with code {}", exit.exit_code);
+    const std::string last = last_line_of(spec.stderr_path);
+    if (!last.empty()) reason += ": " + (last.size() > 200 ? last.substr(0, 200) + "..." : last);
+    return EvaluationOutcome::failed(reason);
+  }
+
+  ScoreReading reading;
+  if (objective_.result.file.empty()) {
+    reading = read_score_from_stdout(spec.stdout_path);
+  } else {
+    std::string path = expand_placeholders(objective_.result.file, lookup);
+    if (std::filesystem::path(path).is_relative()) path = request.trial_dir + "/" + path;
+    reading = read_score_from_json_file(path, objective_.result.pointer);
+  }
+  if (!reading.ok) return EvaluationOutcome::failed(reading.reason);
+  EvaluationOutcome outcome = EvaluationOutcome::ok(reading.score);
+  outcome.metrics["seconds"] = exit.seconds;
+  return outcome;
+}
+
+}  // namespace lorahpo
