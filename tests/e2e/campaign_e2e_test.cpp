@@ -89,11 +89,21 @@ TEST(CampaignEndToEnd, CommandObjectiveRecordsEachFaultModeAndReachesBudget) {
       EXPECT_EQ(status, "failed") << line.dump();
       EXPECT_TRUE(line["score"].is_null()) << line.dump();
     }
-    if (mode == "exit1") EXPECT_NE(reason.find("exited with code 1"), std::string::npos) << reason;
-    if (mode == "exit1") EXPECT_NE(reason.find("simulated training crash"), std::string::npos) << reason;
-    if (mode == "hang") EXPECT_NE(reason.find("timed out"), std::string::npos) << reason;
-    if (mode == "nofile") EXPECT_NE(reason.find("was not written"), std::string::npos) << reason;
-    if (mode == "nokey") EXPECT_NE(reason.find("no value at"), std::string::npos) << reason;
+    if (mode == "exit1") {
+      EXPECT_NE(reason.find("exited with code 1"), std::string::npos) << reason;
+    }
+    if (mode == "exit1") {
+      EXPECT_NE(reason.find("simulated training crash"), std::string::npos) << reason;
+    }
+    if (mode == "hang") {
+      EXPECT_NE(reason.find("timed out"), std::string::npos) << reason;
+    }
+    if (mode == "nofile") {
+      EXPECT_NE(reason.find("was not written"), std::string::npos) << reason;
+    }
+    if (mode == "nokey") {
+      EXPECT_NE(reason.find("no value at"), std::string::npos) << reason;
+    }
     const int worker = line["worker"];
     EXPECT_GE(worker, 1);
     EXPECT_LT(worker, ranks());

@@ -159,9 +159,9 @@ INSTANTIATE_TEST_SUITE_P(
                 "is required"},
         BadCase{"command template braces", replace(kGood, "\"{trial_dir}\"]", "\"{trial_dir\"]"), 12,
                 "objective.command[7]", "unclosed"}),
-    [](const ::testing::TestParamInfo<BadCase>& info) {
+    [](const ::testing::TestParamInfo<BadCase>& param_info) {
       std::string name;
-      for (char ch : info.param.label) name += std::isalnum(static_cast<unsigned char>(ch)) ? ch : '_';
+      for (char ch : param_info.param.label) name += std::isalnum(static_cast<unsigned char>(ch)) ? ch : '_';
       return name;
     });
 
