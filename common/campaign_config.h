@@ -86,6 +86,19 @@ struct CampaignSettings {
 /// config loader, which rejects options of another optimizer).
 struct OptimizerConfig {
   std::string name = "lhs";
+  /// bo_gp: Latin hypercube points before the GP takes over (the seed: 10 of 50).
+  int n_init = 10;
+  /// bo_gp: "async" proposes one point whenever a worker frees up, with lies at the pending
+  /// points; "sync" proposes batches of batch_size points and waits for each whole batch.
+  std::string mode = "async";
+  /// bo_gp sync: points per batch (q); 0 means one per worker.
+  int batch_size = 0;
+  /// bo_gp: "log_ei" or "ucb".
+  std::string acquisition = "log_ei";
+  /// bo_gp: the constant lie at pending points (Ginsbourger et al. 2010): "best" (optimistic,
+  /// CL-max for maximization), "worst" (pessimistic), "mean" (of the observations), or
+  /// "kriging_believer" (the GP mean at the point).
+  std::string liar = "worst";
 };
 
 /// A whole campaign, as read and validated from one YAML file.

@@ -84,6 +84,8 @@ struct BadCase {
   std::string message_part;
 };
 
+void PrintTo(const BadCase& c, std::ostream* os) { *os << c.label; }
+
 class BadConfig : public ::testing::TestWithParam<BadCase> {};
 
 TEST_P(BadConfig, IsRejectedWithLineAndKey) {
