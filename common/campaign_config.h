@@ -85,7 +85,7 @@ struct CampaignSettings {
 /// The optimizer and its options; which options apply depends on the name (validated by the
 /// config loader, which rejects options of another optimizer).
 struct OptimizerConfig {
-  std::string name = "lhs";
+  std::string name = "bo_gp";
   /// bo_gp: Latin hypercube points before the GP takes over (the seed: 10 of 50).
   int n_init = 10;
   /// bo_gp: "async" proposes one point whenever a worker frees up, with lies at the pending

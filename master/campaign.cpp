@@ -75,7 +75,9 @@ CampaignOutcome run_campaign(const CampaignConfig& config, const std::string& ru
                              Transport& transport) {
   const std::string absolute = fs::absolute(run_dir).lexically_normal().string();
   std::mt19937_64 rng(config.campaign.seed);
-  const auto optimizer = make_optimizer(config, rng);
+  CampaignConfig resolved = config;
+  if (resolved.optimizer.batch_size == 0) resolved.optimizer.batch_size = transport.size() - 1;
+  const auto optimizer = make_optimizer(resolved, rng);
   Journal journal(absolute, config.space);
 
   SchedulerOptions options;

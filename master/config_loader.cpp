@@ -422,15 +422,45 @@ CampaignConfig parse_config(const std::string& text, const std::string& file_nam
 
   // optimizer
   if (const YAML::Node optimizer = root["optimizer"]; optimizer.IsDefined() && !optimizer.IsNull()) {
-    r.expect_map(optimizer, "optimizer", {"name"});
+    r.expect_map(optimizer, "optimizer", {});
     const YAML::Node name = r.required(optimizer, "optimizer", "name");
-    config.optimizer.name = r.text(name, "optimizer.name");
+    auto& o = config.optimizer;
+    o.name = r.text(name, "optimizer.name");
     const auto& names = optimizer_names();
-    if (std::find(names.begin(), names.end(), config.optimizer.name) == names.end()) {
+    if (std::find(names.begin(), names.end(), o.name) == names.end()) {
       std::string known;
       for (const auto& n : names) known += (known.empty() ? "" : ", ") + n;
-      r.fail(name, "optimizer.name", "must be one of " + known + ", got '" + config.optimizer.name + "'");
+      r.fail(name, "optimizer.name", "must be one of " + known + ", got '" + o.name + "'");
     }
+    // Each optimizer takes its own options; another optimizer's option is a mistake.
+    std::set<std::string> allowed = {"name"};
+    if (o.name == "bo_gp") allowed = {"name", "n_init", "mode", "batch_size", "acquisition", "liar"};
+    r.expect_map(optimizer, "optimizer", allowed);
+    const auto choice = [&](const char* key, std::string* out, const std::set<std::string>& options) {
+      const YAML::Node node = optimizer[key];
+      if (!node.IsDefined()) return;
+      *out = r.text(node, std::string("optimizer.") + key);
+      if (!options.count(*out)) {
+        std::string known;
+        for (const auto& n : options) known += (known.empty() ? "" : ", ") + n;
+        r.fail(node, std::string("optimizer.") + key, "must be one of " + known + ", got '" + *out + "'");
+      }
+    };
+    if (const YAML::Node n = optimizer["n_init"]; n.IsDefined()) {
+      const long long v = r.integer(n, "optimizer.n_init");
+      if (v < 0 || v > 100000) r.fail(n, "optimizer.n_init", "must be in [0, 100000]");
+      o.n_init = static_cast<int>(v);
+    }
+    if (const YAML::Node n = optimizer["batch_size"]; n.IsDefined()) {
+      const long long v = r.integer(n, "optimizer.batch_size");
+      if (v < 0 || v > 100000) r.fail(n, "optimizer.batch_size", "must be in [0, 100000] (0: one per worker)");
+      o.batch_size = static_cast<int>(v);
+    }
+    choice("mode", &o.mode, {"async", "sync"});
+    choice("acquisition", &o.acquisition, {"log_ei", "ucb"});
+    choice("liar", &o.liar, {"best", "worst", "mean", "kriging_believer"});
+  } else {
+    config.optimizer.name = "bo_gp";  // the default: the seed's most efficient method
   }
   return config;
 }

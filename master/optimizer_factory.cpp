@@ -2,13 +2,14 @@
 
 #include <stdexcept>
 
+#include "master/bayesian_optimization.h"
 #include "master/latin_hypercube.h"
 #include "master/random_search.h"
 
 namespace lorahpo {
 
 const std::vector<std::string>& optimizer_names() {
-  static const std::vector<std::string> kNames = {"random", "lhs"};
+  static const std::vector<std::string> kNames = {"bo_gp", "lhs", "random"};
   return kNames;
 }
 
@@ -18,6 +19,19 @@ std::unique_ptr<Optimizer> make_optimizer(const CampaignConfig& config, std::mt1
   if (name == "random") return std::make_unique<RandomSearch>(dim, std::move(rng));
   if (name == "lhs") {
     return std::make_unique<LatinHypercubeSearch>(dim, config.campaign.budget, std::move(rng));
+  }
+  if (name == "bo_gp") {
+    const OptimizerConfig& o = config.optimizer;
+    BayesianOptimizationOptions options;
+    options.n_init = std::min(o.n_init, config.campaign.budget);
+    options.synchronous = o.mode == "sync";
+    options.batch_size = o.batch_size;
+    options.acquisition = o.acquisition == "ucb" ? AcquisitionKind::kUcb : AcquisitionKind::kLogEi;
+    options.liar = o.liar == "best"   ? Liar::kBest
+                   : o.liar == "mean" ? Liar::kMean
+                   : o.liar == "kriging_believer" ? Liar::kKrigingBeliever
+                                                  : Liar::kWorst;
+    return std::make_unique<BayesianOptimization>(config.space, options, std::move(rng));
   }
   throw std::invalid_argument("unknown optimizer " + name);
 }

@@ -1,0 +1,313 @@
+#include "common/gaussian_process.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numeric>
+
+#include <nlopt.hpp>
+
+namespace lorahpo {
+namespace {
+
+const double kSqrt5 = std::sqrt(5.0);
+constexpr double kLog2Pi = 1.8378770664093453;
+
+// Box bounds of the log hyperparameters: lengthscales in [1e-3, 1e2] on the unit cube, signal
+// variance in [1e-2, 1e2] and noise in [1e-9, 1] on standardized outputs.
+constexpr double kMinLogLengthscale = -6.907755278982137;
+constexpr double kMaxLogLengthscale = 4.605170185988092;
+constexpr double kMinLogSignal = -4.605170185988091;
+constexpr double kMaxLogSignal = 4.605170185988092;
+constexpr double kMinLogNoise = -20.72326583694641;
+constexpr double kMaxLogNoise = 0.0;
+
+/// log Gamma(a, rate b) density at v = exp(log_v), without the constant, and its derivative with
+/// respect to log v. Evaluated at the value, not the log (as GPyTorch does).
+struct GammaPrior {
+  double a;
+  double b;
+  double log_density(double log_v) const { return (a - 1.0) * log_v - b * std::exp(log_v); }
+  double derivative(double log_v) const { return (a - 1.0) - b * std::exp(log_v); }
+};
+constexpr GammaPrior kLengthscalePrior{3.0, 6.0};
+constexpr GammaPrior kSignalPrior{2.0, 0.15};
+constexpr GammaPrior kNoisePrior{1.1, 0.05};
+
+constexpr double kJitters[] = {0.0, 1e-10, 1e-8, 1e-6, 1e-4};
+
+}  // namespace
+
+Eigen::VectorXd GpHyperparameters::to_vector() const {
+  Eigen::VectorXd theta(log_lengthscales.size() + 2);
+  theta << log_lengthscales, log_signal_variance, log_noise_variance;
+  return theta;
+}
+
+GpHyperparameters GpHyperparameters::from_vector(const Eigen::VectorXd& theta) {
+  GpHyperparameters h;
+  const auto d = theta.size() - 2;
+  h.log_lengthscales = theta.head(d);
+  h.log_signal_variance = theta(d);
+  h.log_noise_variance = theta(d + 1);
+  return h;
+}
+
+GaussianProcess::GaussianProcess(int dim) : dim_(dim) {
+  // Start at the lengthscale prior's mode, (3 - 1) / 6, unit signal, small noise.
+  hyper_.log_lengthscales = Eigen::VectorXd::Constant(dim, std::log(1.0 / 3.0));
+  hyper_.log_signal_variance = 0.0;
+  hyper_.log_noise_variance = std::log(1e-4);
+  kernel_ = Matern52Kernel(hyper_.log_lengthscales.array().exp(), 1.0);
+}
+
+void GaussianProcess::set_hyperparameters(const GpHyperparameters& hyper) {
+  hyper_ = hyper;
+  kernel_ = Matern52Kernel(hyper_.log_lengthscales.array().exp(), std::exp(hyper_.log_signal_variance));
+  if (size() > 0) factorize();
+}
+
+double GaussianProcess::log_posterior(const Eigen::MatrixXd& x, const Eigen::VectorXd& ys,
+                                      const GpHyperparameters& hyper, Eigen::VectorXd* gradient) {
+  const auto n = x.rows();
+  const auto d = x.cols();
+  const Eigen::ArrayXd inv_l2 = (-2.0 * hyper.log_lengthscales.array()).exp();
+  const double s2 = std::exp(hyper.log_signal_variance);
+  const double noise = std::exp(hyper.log_noise_variance);
+
+  // r^2 and the kernel; per-dimension scaled squared distances are kept for the gradient.
+  std::vector<Eigen::MatrixXd> scaled(static_cast<std::size_t>(d), Eigen::MatrixXd(n, n));
+  Eigen::MatrixXd r2 = Eigen::MatrixXd::Zero(n, n);
+  for (Eigen::Index k = 0; k < d; ++k) {
+    auto& s = scaled[static_cast<std::size_t>(k)];
+    for (Eigen::Index j = 0; j < n; ++j) {
+      for (Eigen::Index i = 0; i < n; ++i) {
+        const double diff = x(i, k) - x(j, k);
+        s(i, j) = diff * diff * inv_l2(k);
+      }
+    }
+    r2 += s;
+  }
+  const Eigen::ArrayXXd r = r2.array().sqrt();
+  const Eigen::ArrayXXd e = (-kSqrt5 * r).exp();
+  const Eigen::MatrixXd kf = (s2 * (1.0 + kSqrt5 * r + 5.0 / 3.0 * r.square()) * e).matrix();
+
+  Eigen::LLT<Eigen::MatrixXd> llt;
+  bool ok = false;
+  double jitter_used = 0.0;
+  for (double jitter : kJitters) {
+    Eigen::MatrixXd k = kf;
+    k.diagonal().array() += noise + jitter * s2;
+    llt.compute(k);
+    if (llt.info() == Eigen::Success) {
+      ok = true;
+      jitter_used = jitter;
+      break;
+    }
+  }
+  if (!ok) {
+    if (gradient) gradient->setZero(d + 2);
+    return -std::numeric_limits<double>::infinity();
+  }
+  (void)jitter_used;
+  const Eigen::VectorXd alpha = llt.solve(ys);
+  const double log_det = 2.0 * llt.matrixL().toDenseMatrix().diagonal().array().log().sum();
+  double value = -0.5 * ys.dot(alpha) - 0.5 * log_det - 0.5 * static_cast<double>(n) * kLog2Pi;
+  for (Eigen::Index k = 0; k < d; ++k) value += kLengthscalePrior.log_density(hyper.log_lengthscales(k));
+  value += kSignalPrior.log_density(hyper.log_signal_variance);
+  value += kNoisePrior.log_density(hyper.log_noise_variance);
+
+  if (gradient) {
+    // d/dtheta = 1/2 tr((alpha alpha^T - K^-1) dK/dtheta)  (Rasmussen & Williams eq. 5.9).
+    const Eigen::MatrixXd w = alpha * alpha.transpose() - llt.solve(Eigen::MatrixXd::Identity(n, n));
+    const Eigen::MatrixXd common = (5.0 / 3.0 * s2 * (1.0 + kSqrt5 * r) * e).matrix();
+    gradient->resize(d + 2);
+    for (Eigen::Index k = 0; k < d; ++k) {
+      const double g = 0.5 * (w.array() * common.array() * scaled[static_cast<std::size_t>(k)].array()).sum();
+      (*gradient)(k) = g + kLengthscalePrior.derivative(hyper.log_lengthscales(k));
+    }
+    (*gradient)(d) = 0.5 * (w.array() * kf.array()).sum() + kSignalPrior.derivative(hyper.log_signal_variance);
+    (*gradient)(d + 1) = 0.5 * noise * w.trace() + kNoisePrior.derivative(hyper.log_noise_variance);
+  }
+  return value;
+}
+
+FitStatus GaussianProcess::fit(const Eigen::MatrixXd& x, const Eigen::VectorXd& y,
+                               std::mt19937_64& rng, const GpFitOptions& options) {
+  if (y.size() == 0) return FitStatus::kNoData;
+  y_mean_ = y.mean();
+  const double variance = y.size() > 1 ? (y.array() - y_mean_).square().sum() / static_cast<double>(y.size() - 1) : 0.0;
+  y_scale_ = variance > 1e-24 ? std::sqrt(variance) : 1.0;
+  const Eigen::VectorXd ys = (y.array() - y_mean_) / y_scale_;
+
+  // Beyond max_fit_points, fit hyperparameters on a random subset: O(m^3) per evaluation instead
+  // of O(n^3), and the posterior still conditions on every point.
+  Eigen::MatrixXd fx = x;
+  Eigen::VectorXd fy = ys;
+  if (options.max_fit_points > 0 && x.rows() > options.max_fit_points) {
+    std::vector<Eigen::Index> order(static_cast<std::size_t>(x.rows()));
+    std::iota(order.begin(), order.end(), 0);
+    std::shuffle(order.begin(), order.end(), rng);
+    fx.resize(options.max_fit_points, x.cols());
+    fy.resize(options.max_fit_points);
+    for (int i = 0; i < options.max_fit_points; ++i) {
+      fx.row(i) = x.row(order[static_cast<std::size_t>(i)]);
+      fy(i) = ys(order[static_cast<std::size_t>(i)]);
+    }
+  }
+
+  const auto p = static_cast<unsigned>(dim_ + 2);
+  std::vector<double> lower(p), upper(p);
+  for (int k = 0; k < dim_; ++k) {
+    lower[static_cast<std::size_t>(k)] = kMinLogLengthscale;
+    upper[static_cast<std::size_t>(k)] = kMaxLogLengthscale;
+  }
+  lower[p - 2] = kMinLogSignal;
+  upper[p - 2] = kMaxLogSignal;
+  lower[p - 1] = kMinLogNoise;
+  upper[p - 1] = kMaxLogNoise;
+
+  struct Objective {
+    const Eigen::MatrixXd* x;
+    const Eigen::VectorXd* y;
+  } data{&fx, &fy};
+  const auto objective = [](const std::vector<double>& theta, std::vector<double>& grad, void* raw) {
+    const auto* d = static_cast<Objective*>(raw);
+    const Eigen::Map<const Eigen::VectorXd> t(theta.data(), static_cast<Eigen::Index>(theta.size()));
+    Eigen::VectorXd g;
+    const double value = log_posterior(*d->x, *d->y, GpHyperparameters::from_vector(t), grad.empty() ? nullptr : &g);
+    if (!std::isfinite(value)) {
+      std::fill(grad.begin(), grad.end(), 0.0);
+      return -1e300;
+    }
+    for (std::size_t i = 0; i < grad.size(); ++i) grad[i] = g(static_cast<Eigen::Index>(i));
+    return value;
+  };
+
+  std::vector<Eigen::VectorXd> starts = {hyper_.to_vector()};
+  std::uniform_real_distribution<double> uniform(0.0, 1.0);
+  for (int s = 0; s < options.restarts; ++s) {
+    Eigen::VectorXd theta(p);
+    for (int k = 0; k < dim_; ++k) theta(k) = std::log(0.05) + uniform(rng) * (std::log(2.0) - std::log(0.05));
+    theta(p - 2) = std::log(0.3) + uniform(rng) * (std::log(3.0) - std::log(0.3));
+    theta(p - 1) = std::log(1e-6) + uniform(rng) * (std::log(1e-1) - std::log(1e-6));
+    starts.push_back(theta);
+  }
+
+  Eigen::VectorXd best_theta = hyper_.to_vector();
+  double best_value = -std::numeric_limits<double>::infinity();
+  for (const Eigen::VectorXd& start : starts) {
+    std::vector<double> theta(start.data(), start.data() + start.size());
+    for (std::size_t i = 0; i < p; ++i) theta[i] = std::clamp(theta[i], lower[i], upper[i]);
+    nlopt::opt opt(nlopt::LD_LBFGS, p);
+    opt.set_lower_bounds(lower);
+    opt.set_upper_bounds(upper);
+    opt.set_max_objective(objective, &data);
+    opt.set_maxeval(options.max_evaluations);
+    opt.set_ftol_rel(1e-8);
+    double value = -std::numeric_limits<double>::infinity();
+    try {
+      opt.optimize(theta, value);
+    } catch (const std::exception&) {
+      // NLopt throws on round-off limits; theta then holds its last point, still usable.
+      std::vector<double> unused;
+      value = objective(theta, unused, &data);
+    }
+    if (std::isfinite(value) && value > best_value) {
+      best_value = value;
+      best_theta = Eigen::Map<Eigen::VectorXd>(theta.data(), static_cast<Eigen::Index>(p));
+    }
+  }
+
+  const GpHyperparameters previous = hyper_;
+  hyper_ = GpHyperparameters::from_vector(best_theta);
+  kernel_ = Matern52Kernel(hyper_.log_lengthscales.array().exp(), std::exp(hyper_.log_signal_variance));
+  x_ = x;
+  y_ = ys;
+  FitStatus status = factorize();
+  if (status != FitStatus::kOk) {
+    hyper_ = previous;  // fall back to the last good hyperparameters
+    kernel_ = Matern52Kernel(hyper_.log_lengthscales.array().exp(), std::exp(hyper_.log_signal_variance));
+    status = factorize();
+  }
+  return status;
+}
+
+FitStatus GaussianProcess::condition(const Eigen::MatrixXd& x, const Eigen::VectorXd& y) {
+  if (y.size() == 0) return FitStatus::kNoData;
+  x_ = x;
+  y_ = (y.array() - y_mean_) / y_scale_;
+  return factorize();
+}
+
+FitStatus GaussianProcess::factorize() {
+  const Eigen::MatrixXd kf = kernel_.gram(x_, x_);
+  const double s2 = kernel_.signal_variance();
+  const double noise = std::exp(hyper_.log_noise_variance);
+  for (double jitter : kJitters) {
+    Eigen::MatrixXd k = kf;
+    k.diagonal().array() += noise + jitter * s2;
+    llt_.compute(k);
+    if (llt_.info() == Eigen::Success) {
+      alpha_ = llt_.solve(y_);
+      ready_ = alpha_.allFinite();
+      if (ready_) return FitStatus::kOk;
+    }
+  }
+  ready_ = false;
+  return FitStatus::kNotPositiveDefinite;
+}
+
+Prediction GaussianProcess::predict(const Eigen::VectorXd& x) const {
+  Eigen::VectorXd mean, variance;
+  predict_batch(x.transpose(), &mean, &variance);
+  return {mean(0), variance(0)};
+}
+
+void GaussianProcess::predict_batch(const Eigen::MatrixXd& xs, Eigen::VectorXd* mean,
+                                    Eigen::VectorXd* variance) const {
+  const double s2 = kernel_.signal_variance();
+  if (!ready_) {
+    *mean = Eigen::VectorXd::Constant(xs.rows(), y_mean_);
+    *variance = Eigen::VectorXd::Constant(xs.rows(), s2 * y_scale_ * y_scale_);
+    return;
+  }
+  const Eigen::MatrixXd k_star = kernel_.gram(x_, xs);  // n x m
+  *mean = ((k_star.transpose() * alpha_).array() * y_scale_ + y_mean_).matrix();
+  const Eigen::MatrixXd v = llt_.matrixL().solve(k_star);
+  // Variances are clamped at a tiny positive floor: round-off may make s2 - |v|^2 negative.
+  *variance = ((s2 - v.colwise().squaredNorm().transpose().array()).max(1e-12 * s2) * y_scale_ * y_scale_).matrix();
+}
+
+Prediction GaussianProcess::predict_with_gradient(const Eigen::VectorXd& x, Eigen::VectorXd* mean_gradient,
+                                                  Eigen::VectorXd* variance_gradient) const {
+  const double s2 = kernel_.signal_variance();
+  if (!ready_) {
+    mean_gradient->setZero(dim_);
+    variance_gradient->setZero(dim_);
+    return {y_mean_, s2 * y_scale_ * y_scale_};
+  }
+  const auto n = x_.rows();
+  Eigen::VectorXd k_star(n);
+  Eigen::MatrixXd dk(n, dim_);  // row i: dk(x, x_i)/dx
+  for (Eigen::Index i = 0; i < n; ++i) {
+    const Eigen::VectorXd xi = x_.row(i).transpose();
+    k_star(i) = kernel_(x, xi);
+    dk.row(i) = kernel_.gradient_x(x, xi).transpose();
+  }
+  const Eigen::VectorXd kinv_k = llt_.solve(k_star);
+  const double raw_variance = s2 - k_star.dot(kinv_k);
+  Prediction p;
+  p.mean = k_star.dot(alpha_) * y_scale_ + y_mean_;
+  *mean_gradient = dk.transpose() * alpha_ * y_scale_;
+  if (raw_variance <= 1e-12 * s2) {
+    p.variance = 1e-12 * s2 * y_scale_ * y_scale_;
+    variance_gradient->setZero(dim_);
+  } else {
+    p.variance = raw_variance * y_scale_ * y_scale_;
+    *variance_gradient = -2.0 * dk.transpose() * kinv_k * y_scale_ * y_scale_;
+  }
+  return p;
+}
+
+}  // namespace lorahpo

@@ -1,0 +1,99 @@
+#pragma once
+
+#include <random>
+
+#include <Eigen/Dense>
+
+#include "common/matern52_kernel.h"
+
+namespace lorahpo {
+
+/// The GP's hyperparameters, in log space: lengthscales (one per input dimension, ARD), signal
+/// variance and noise variance, all in units of the standardized outputs.
+struct GpHyperparameters {
+  Eigen::VectorXd log_lengthscales;
+  double log_signal_variance = 0.0;
+  double log_noise_variance = -6.0;
+
+  /// [log l_1..log l_d, log s2, log noise] and back.
+  Eigen::VectorXd to_vector() const;
+  static GpHyperparameters from_vector(const Eigen::VectorXd& theta);
+};
+
+/// Posterior of the latent function at one point, in the units of the observations.
+struct Prediction {
+  double mean = 0.0;
+  double variance = 0.0;
+};
+
+enum class FitStatus {
+  kOk,
+  kNotPositiveDefinite,  ///< no jitter made the Gram matrix factorize: the previous state is kept
+  kNoData,
+};
+
+struct GpFitOptions {
+  int restarts = 2;            ///< random starts besides the current hyperparameters
+  int max_evaluations = 150;   ///< per start, of the log posterior and its gradient
+  int max_fit_points = 256;    ///< hyperparameters are fitted on a random subset beyond this
+};
+
+/// Gaussian-process regression with a Matern-5/2 ARD kernel on standardized outputs
+/// (Rasmussen & Williams 2006, Alg. 2.1). Hyperparameters are fitted by maximizing the log
+/// marginal likelihood plus log priors (MAP), the priors being BoTorch's classic defaults:
+/// lengthscale ~ Gamma(3, 6), signal variance ~ Gamma(2, 0.15), noise ~ Gamma(1.1, 0.05). Plain
+/// maximum likelihood drives lengthscales to their bounds on a few dozen points; the priors keep
+/// them where the data can inform them.
+///
+/// Every Cholesky is checked; on failure jitter grows (1e-10 .. 1e-4 of the signal variance)
+/// and if none works the previous state is kept: no crash, no NaN.
+class GaussianProcess {
+ public:
+  explicit GaussianProcess(int dim);
+
+  int dim() const { return dim_; }
+  int size() const { return static_cast<int>(y_.size()); }
+  bool ready() const { return ready_; }
+
+  /// Standardizes y, fits the hyperparameters (starting from the current ones and from
+  /// `options.restarts` random draws) and conditions on (x, y). Rows of x are points.
+  FitStatus fit(const Eigen::MatrixXd& x, const Eigen::VectorXd& y, std::mt19937_64& rng,
+                const GpFitOptions& options = {});
+  /// Conditions on (x, y) with the current hyperparameters and standardization (used for the
+  /// constant liar's fantasies, which must not move the hyperparameters).
+  FitStatus condition(const Eigen::MatrixXd& x, const Eigen::VectorXd& y);
+
+  Prediction predict(const Eigen::VectorXd& x) const;
+  /// Means and variances at the rows of xs (one triangular solve for all).
+  void predict_batch(const Eigen::MatrixXd& xs, Eigen::VectorXd* mean, Eigen::VectorXd* variance) const;
+  /// Prediction and its gradient with respect to x.
+  Prediction predict_with_gradient(const Eigen::VectorXd& x, Eigen::VectorXd* mean_gradient,
+                                   Eigen::VectorXd* variance_gradient) const;
+
+  const GpHyperparameters& hyperparameters() const { return hyper_; }
+  void set_hyperparameters(const GpHyperparameters& hyper);
+
+  /// Log marginal likelihood plus log priors of standardized outputs ys at the points x, and its
+  /// gradient with respect to the log hyperparameters. -infinity when K does not factorize.
+  static double log_posterior(const Eigen::MatrixXd& x, const Eigen::VectorXd& ys,
+                              const GpHyperparameters& hyper, Eigen::VectorXd* gradient);
+
+  double output_mean() const { return y_mean_; }
+  double output_scale() const { return y_scale_; }
+
+ private:
+  FitStatus factorize();
+
+  int dim_;
+  GpHyperparameters hyper_;
+  Matern52Kernel kernel_;
+  Eigen::MatrixXd x_;
+  Eigen::VectorXd y_;        ///< standardized
+  double y_mean_ = 0.0;
+  double y_scale_ = 1.0;
+  Eigen::LLT<Eigen::MatrixXd> llt_;
+  Eigen::VectorXd alpha_;    ///< K^-1 y
+  bool ready_ = false;
+};
+
+}  // namespace lorahpo

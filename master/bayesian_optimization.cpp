@@ -1,0 +1,162 @@
+#include "master/bayesian_optimization.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "master/latin_hypercube.h"
+
+namespace lorahpo {
+
+BayesianOptimization::BayesianOptimization(SearchSpace space, BayesianOptimizationOptions options,
+                                           std::mt19937_64 rng)
+    : space_(std::move(space)),
+      options_(options),
+      rng_(std::move(rng)),
+      features_(space_),
+      gp_(features_.feature_dim()) {
+  options_.batch_size = std::max(options_.batch_size, 1);
+  if (options_.n_init > 0) design_ = latin_hypercube(options_.n_init, space_.dim(), rng_);
+}
+
+std::vector<Suggestion> BayesianOptimization::ask(int n) {
+  if (options_.synchronous && !pending_.empty()) return {};
+  const int count = options_.synchronous ? std::min(n, options_.batch_size) : n;
+  std::vector<Suggestion> batch;
+  for (int i = 0; i < count; ++i) {
+    std::vector<double> unit;
+    if (next_design_ < design_.size()) {
+      unit = space_.snap(design_[next_design_++]);
+    } else {
+      unit = propose();
+    }
+    if (unit.empty()) break;  // nothing new can be proposed (a small discrete space is exhausted)
+    pending_[next_ticket_] = unit;
+    batch.push_back(Suggestion{next_ticket_++, std::move(unit)});
+  }
+  return batch;
+}
+
+void BayesianOptimization::tell(std::int64_t ticket, std::optional<double> value) {
+  const auto it = pending_.find(ticket);
+  if (it == pending_.end()) return;
+  observations_.push_back(Observation{std::move(it->second), value});
+  pending_.erase(it);
+}
+
+bool BayesianOptimization::is_duplicate(const std::vector<double>& unit) const {
+  const auto same = [&](const std::vector<double>& other) {
+    for (std::size_t k = 0; k < unit.size(); ++k) {
+      if (std::fabs(unit[k] - other[k]) > 1e-9) return false;
+    }
+    return true;
+  };
+  for (const auto& o : observations_) {
+    if (same(o.unit)) return true;
+  }
+  for (const auto& [ticket, p] : pending_) {
+    if (same(p)) return true;
+  }
+  return false;
+}
+
+std::vector<double> BayesianOptimization::random_point() {
+  std::uniform_real_distribution<double> uniform(0.0, 1.0);
+  for (int attempt = 0; attempt < 1000; ++attempt) {
+    std::vector<double> u(static_cast<std::size_t>(space_.dim()));
+    for (double& v : u) v = uniform(rng_);
+    u = space_.snap(u);
+    if (!is_duplicate(u)) return u;
+  }
+  return {};
+}
+
+void BayesianOptimization::refit_if_needed() {
+  if (observations_.size() == fitted_observations_ && gp_.ready()) return;
+  double worst = std::numeric_limits<double>::infinity();
+  for (const auto& o : observations_) {
+    if (o.value) worst = std::min(worst, *o.value);
+  }
+  Eigen::MatrixXd x(static_cast<Eigen::Index>(observations_.size()), features_.feature_dim());
+  Eigen::VectorXd y(static_cast<Eigen::Index>(observations_.size()));
+  for (std::size_t i = 0; i < observations_.size(); ++i) {
+    x.row(static_cast<Eigen::Index>(i)) = features_.features(observations_[i].unit).transpose();
+    y(static_cast<Eigen::Index>(i)) = observations_[i].value.value_or(worst);
+  }
+  gp_.fit(x, y, rng_, options_.fit);
+  fitted_observations_ = observations_.size();
+}
+
+std::vector<double> BayesianOptimization::propose() {
+  std::vector<double> values;
+  for (const auto& o : observations_) {
+    if (o.value) values.push_back(*o.value);
+  }
+  if (values.size() < 2) return random_point();
+  refit_if_needed();
+
+  const double best = *std::max_element(values.begin(), values.end());
+  const double worst = *std::min_element(values.begin(), values.end());
+  double mean = 0.0;
+  for (double v : values) mean += v;
+  mean /= static_cast<double>(values.size());
+
+  // Fantasize the pending points at the lie, hyperparameters fixed (constant liar).
+  if (!pending_.empty()) {
+    const auto n = static_cast<Eigen::Index>(observations_.size());
+    const auto total = n + static_cast<Eigen::Index>(pending_.size());
+    Eigen::MatrixXd x(total, features_.feature_dim());
+    Eigen::VectorXd y(total);
+    for (Eigen::Index i = 0; i < n; ++i) {
+      x.row(i) = features_.features(observations_[static_cast<std::size_t>(i)].unit).transpose();
+      y(i) = observations_[static_cast<std::size_t>(i)].value.value_or(worst);
+    }
+    // Kriging believer: each pending point at the prediction of the GP conditioned on the data
+    // and the points before it.
+    if (options_.liar == Liar::kKrigingBeliever) gp_.condition(x.topRows(n), y.head(n));
+    Eigen::Index row = n;
+    for (const auto& [ticket, unit] : pending_) {
+      const Eigen::VectorXd f = features_.features(unit);
+      x.row(row) = f.transpose();
+      switch (options_.liar) {
+        case Liar::kBest: y(row) = best; break;
+        case Liar::kWorst: y(row) = worst; break;
+        case Liar::kMean: y(row) = mean; break;
+        case Liar::kKrigingBeliever:
+          y(row) = gp_.predict(f).mean;
+          gp_.condition(x.topRows(row + 1), y.head(row + 1));
+          break;
+      }
+      ++row;
+    }
+    gp_.condition(x, y);
+  } else if (gp_.size() != static_cast<int>(observations_.size())) {
+    // The last ask left fantasies in the GP: condition on the real data again.
+    Eigen::MatrixXd x(static_cast<Eigen::Index>(observations_.size()), features_.feature_dim());
+    Eigen::VectorXd y(static_cast<Eigen::Index>(observations_.size()));
+    for (std::size_t i = 0; i < observations_.size(); ++i) {
+      x.row(static_cast<Eigen::Index>(i)) = features_.features(observations_[i].unit).transpose();
+      y(static_cast<Eigen::Index>(i)) = observations_[i].value.value_or(worst);
+    }
+    gp_.condition(x, y);
+  }
+
+  // Incumbents: the best few observed points seed the local candidates.
+  std::vector<std::size_t> order;
+  for (std::size_t i = 0; i < observations_.size(); ++i) {
+    if (observations_[i].value) order.push_back(i);
+  }
+  const std::size_t keep = std::min<std::size_t>(5, order.size());
+  std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(keep), order.end(),
+                    [&](std::size_t a, std::size_t b) { return *observations_[a].value > *observations_[b].value; });
+  std::vector<std::vector<double>> incumbents;
+  for (std::size_t i = 0; i < keep; ++i) incumbents.push_back(observations_[order[i]].unit);
+
+  const Acquisition acquisition(gp_, options_.acquisition, best, options_.ucb_beta);
+  const auto point = maximize_acquisition(
+      acquisition, features_, incumbents, [this](const std::vector<double>& u) { return is_duplicate(u); },
+      rng_, options_.search);
+  return point ? *point : random_point();
+}
+
+}  // namespace lorahpo
