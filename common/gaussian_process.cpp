@@ -165,6 +165,10 @@ FitStatus GaussianProcess::fit(const Eigen::MatrixXd& x, const Eigen::VectorXd& 
   lower[p - 2] = kMinLogSignal;
   upper[p - 2] = kMaxLogSignal;
   lower[p - 1] = kMinLogNoise;
+  if (options.min_noise_variance > 0.0) {
+    lower[p - 1] = std::clamp(std::log(options.min_noise_variance / (y_scale_ * y_scale_)),
+                              kMinLogNoise, kMaxLogNoise - 1.0);
+  }
   upper[p - 1] = kMaxLogNoise;
 
   struct Objective {

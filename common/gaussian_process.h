@@ -36,6 +36,9 @@ struct GpFitOptions {
   int restarts = 2;            ///< random starts besides the current hyperparameters
   int max_evaluations = 150;   ///< per start, of the log posterior and its gradient
   int max_fit_points = 256;    ///< hyperparameters are fitted on a random subset beyond this
+  /// Lower bound of the noise variance in the units of the observations (0: the default bound
+  /// of 1e-9 in standardized units). Known measurement noise belongs here.
+  double min_noise_variance = 0.0;
 };
 
 /// Gaussian-process regression with a Matern-5/2 ARD kernel on standardized outputs

@@ -48,7 +48,14 @@ double log_h(double z) {
   return -0.5 * z * z - kHalfLog2Pi + std::log(w);
 }
 
-double log_h_derivative(double z) { return std::exp(log_normal_cdf(z) - log_h(z)); }
+double log_h_derivative(double z) {
+  if (z > -1.0) return std::exp(log_normal_cdf(z) - log_h(z));
+  // For z <= -1 both logs are about -z^2/2 and their difference cancels: take the ratio
+  // Phi/h = sqrt(pi/2) erfcx(x) / w directly, with x and w as in log_h.
+  const double x = -z / kSqrt2;
+  const double w = x < 10.0 ? 1.0 - x * kSqrtPi * erfcx(x) : one_minus_scaled_erfcx_series(x);
+  return std::sqrt(M_PI / 2.0) * erfcx(x) / w;
+}
 
 double expected_improvement(double mean, double sigma, double best) {
   const double z = (mean - best) / sigma;

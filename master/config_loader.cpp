@@ -327,7 +327,7 @@ CampaignConfig parse_config(const std::string& text, const std::string& file_nam
   const std::string kind = r.text(r.required(objective, "objective", "kind"), "objective.kind");
   std::optional<BuiltinDescription> builtin;
   if (kind == "builtin") {
-    r.expect_map(objective, "objective", {"kind", "function", "dim", "noise", "cost"});
+    r.expect_map(objective, "objective", {"kind", "function", "dim", "noise", "cost", "time_scale"});
     config.objective.kind = ObjectiveKind::kBuiltin;
     auto& b = config.objective.builtin;
     const YAML::Node function = r.required(objective, "objective", "function");
@@ -348,6 +348,11 @@ CampaignConfig parse_config(const std::string& text, const std::string& file_nam
       if (b.noise_sd < 0) r.fail(objective["noise"], "objective.noise", "must be >= 0");
     }
     if (objective["cost"]) b.cost = read_cost(r, objective["cost"]);
+    if (const YAML::Node t = objective["time_scale"]; t.IsDefined()) {
+      if (b.function != kLoraSurrogate) r.fail(t, "objective.time_scale", "applies to lora_surrogate only");
+      b.time_scale = r.number(t, "objective.time_scale");
+      if (b.time_scale < 0) r.fail(t, "objective.time_scale", "must be >= 0 (seconds per hour of real training)");
+    }
   } else if (kind == "command") {
     r.expect_map(objective, "objective", {"kind", "command", "timeout", "result", "env"});
     config.objective.kind = ObjectiveKind::kCommand;
@@ -358,6 +363,9 @@ CampaignConfig parse_config(const std::string& text, const std::string& file_nam
   // search_space
   if (const YAML::Node space = root["search_space"]; space.IsDefined() && !space.IsNull()) {
     config.space = read_search_space(r, space);
+    if (builtin && config.objective.builtin.function == kLoraSurrogate) {
+      r.fail(space, "search_space", "must be left out: lora_surrogate brings the seed's search space");
+    }
     if (builtin && config.space.dim() != builtin->space.dim()) {
       r.fail(space, "search_space",
              fmt::format("has {} parameters, but {} takes {}", config.space.dim(),

@@ -17,9 +17,12 @@ std::vector<std::vector<double>> latin_hypercube(int n, int dim, std::mt19937_64
     std::iota(strata.begin(), strata.end(), 0);
     std::shuffle(strata.begin(), strata.end(), rng);
     for (int i = 0; i < n; ++i) {
-      const double u = (strata[static_cast<std::size_t>(i)] + uniform(rng)) / n;
-      // uniform() may return values that round to 1.0 / n * n: keep the point in its stratum.
-      points[static_cast<std::size_t>(i)][static_cast<std::size_t>(j)] = std::min(u, std::nextafter(1.0, 0.0));
+      const int k = strata[static_cast<std::size_t>(i)];
+      const double u = (k + uniform(rng)) / n;
+      // (k + U) / n can round up to (k + 1) / n when U is within an ulp of 1: keep the point in
+      // its own stratum.
+      points[static_cast<std::size_t>(i)][static_cast<std::size_t>(j)] =
+          std::min(u, std::nextafter((k + 1.0) / n, 0.0));
     }
   }
   return points;

@@ -7,6 +7,8 @@
 
 #include <fmt/format.h>
 
+#include "worker/lora_runs.h"
+
 namespace lorahpo {
 namespace {
 
@@ -21,6 +23,12 @@ std::uint64_t mix(std::uint64_t x) {
 }  // namespace
 
 BuiltinDescription describe_builtin(const BuiltinObjective& objective) {
+  if (objective.function == kLoraSurrogate) {
+    if (objective.dim != 0 && objective.dim != 5) {
+      throw std::invalid_argument("lora_surrogate is 5-dimensional, dim " + std::to_string(objective.dim) + " given");
+    }
+    return BuiltinDescription{seed_lora_search_space(), Direction::kMaximize};
+  }
   const auto function = make_test_function(objective.function, objective.dim);
   std::vector<Parameter> parameters;
   const auto domain = function->domain();
@@ -50,8 +58,19 @@ BuiltinEvaluator::BuiltinEvaluator(const BuiltinObjective& objective, SearchSpac
                                    std::uint64_t seed)
     : objective_(objective),
       space_(std::move(space)),
-      seed_(seed),
-      function_(make_test_function(objective.function, objective.dim)) {
+      seed_(seed) {
+  if (objective.function == kLoraSurrogate) {
+    const SearchSpace expected = seed_lora_search_space();
+    for (int i = 0; i < expected.dim(); ++i) {
+      if (space_.dim() != expected.dim() || space_.parameter(i).name != expected.parameter(i).name) {
+        throw std::invalid_argument("lora_surrogate needs the seed's search space (learning_rate, "
+                                    "lora_r, lora_alpha, lora_dropout, weight_decay)");
+      }
+    }
+    LoraSurrogate::instance();  // fit now, not during the first evaluation
+    return;
+  }
+  function_ = make_test_function(objective.function, objective.dim);
   if (space_.dim() != function_->dim()) {
     throw std::invalid_argument(fmt::format("{} takes {} parameters, the search space has {}",
                                             function_->name(), function_->dim(), space_.dim()));
@@ -59,6 +78,24 @@ BuiltinEvaluator::BuiltinEvaluator(const BuiltinObjective& objective, SearchSpac
 }
 
 EvaluationOutcome BuiltinEvaluator::evaluate(const EvaluateMessage& request) {
+  if (!function_) {
+    const LoraSurrogate::Estimate estimate = LoraSurrogate::instance().predict(request.params);
+    const double seconds = estimate.minutes / 60.0 * objective_.time_scale +
+                           simulated_cost_seconds(objective_.cost, space_, request.params);
+    if (seconds > 0.0) std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
+    double score = estimate.hellaswag_acc;
+    if (objective_.noise_sd > 0.0) {
+      std::mt19937_64 rng(mix(seed_ ^ mix(static_cast<std::uint64_t>(request.trial_id))));
+      score += std::normal_distribution<double>(0.0, objective_.noise_sd)(rng);
+    }
+    EvaluationOutcome outcome = EvaluationOutcome::ok(score);
+    outcome.metrics["hellaswag_acc"] = estimate.hellaswag_acc;
+    outcome.metrics["mmlu_acc"] = estimate.mmlu_acc;
+    outcome.metrics["train_minutes"] = estimate.minutes;
+    outcome.metrics["noiseless"] = estimate.hellaswag_acc;
+    if (seconds > 0.0) outcome.metrics["simulated_seconds"] = seconds;
+    return outcome;
+  }
   std::vector<double> x;
   x.reserve(request.params.size());
   for (const ParamValue& value : request.params) x.push_back(numeric_value(value));

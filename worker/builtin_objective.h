@@ -5,6 +5,7 @@
 
 #include "common/campaign_config.h"
 #include "worker/evaluator.h"
+#include "worker/lora_surrogate.h"
 #include "worker/test_function.h"
 
 namespace lorahpo {
@@ -23,8 +24,12 @@ BuiltinDescription describe_builtin(const BuiltinObjective& objective);
 double simulated_cost_seconds(const CostModel& cost, const SearchSpace& space,
                               const std::vector<ParamValue>& values);
 
+/// Name of the built-in objective fitted to the 150 real Llama-3.2-3B runs (maximized).
+inline constexpr const char* kLoraSurrogate = "lora_surrogate";
+
 /// Evaluates a builtin function in process: f(x) plus optional Gaussian noise, after sleeping
-/// for the simulated cost. The noise of trial i is drawn from a generator seeded by
+/// for the simulated cost. lora_surrogate reports HellaSwag accuracy as the score and MMLU
+/// accuracy and the training minutes of a real run as metrics. The noise of trial i is drawn from a generator seeded by
 /// (campaign seed, i), so a campaign is reproducible whatever worker evaluates which trial.
 class BuiltinEvaluator final : public Evaluator {
  public:
@@ -35,7 +40,7 @@ class BuiltinEvaluator final : public Evaluator {
   BuiltinObjective objective_;
   SearchSpace space_;
   std::uint64_t seed_;
-  std::unique_ptr<TestFunction> function_;
+  std::unique_ptr<TestFunction> function_;  ///< null for lora_surrogate
 };
 
 }  // namespace lorahpo

@@ -67,6 +67,10 @@ bool wait_until(pid_t pid, int* status, Clock::time_point deadline) {
   if (!spec.working_dir.empty() && chdir(spec.working_dir.c_str()) != 0) {
     fail("cannot enter the trial directory");
   }
+  // Nothing of the worker (MPI's sockets, the journal) leaks into the training process: every
+  // descriptor above stderr is closed except the pipe that reports a failed exec (close-on-exec).
+  if (error_pipe > 3) close_range(3, static_cast<unsigned>(error_pipe) - 1, 0);
+  close_range(static_cast<unsigned>(error_pipe) + 1, ~0U, 0);
   execvpe(argv[0], argv, envp);
   fail("cannot execute");
   _exit(127);
@@ -115,7 +119,11 @@ ChildExit run_child(const ChildSpec& spec) {
   std::string exec_error;
   char buffer[512];
   ssize_t n;
-  while ((n = read(pipe_fds[0], buffer, sizeof buffer)) > 0) {
+  while ((n = read(pipe_fds[0], buffer, sizeof buffer)) != 0) {
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      break;
+    }
     exec_error.append(buffer, static_cast<std::size_t>(n));
   }
   close(pipe_fds[0]);
@@ -168,14 +176,16 @@ std::vector<std::string> clean_environment() {
 }
 
 std::string last_line_of(const std::string& path) {
+  struct stat info {};
+  if (stat(path.c_str(), &info) != 0 || !S_ISREG(info.st_mode)) return {};
   std::ifstream file(path, std::ios::binary);
   if (!file) return {};
-  file.seekg(0, std::ios::end);
-  const std::streamoff size = file.tellg();
+  const std::streamoff size = info.st_size;
   const std::streamoff from = std::max<std::streamoff>(0, size - 65536);
   file.seekg(from);
   std::string tail(static_cast<std::size_t>(size - from), '\0');
   file.read(tail.data(), static_cast<std::streamsize>(tail.size()));
+  tail.resize(static_cast<std::size_t>(std::max<std::streamsize>(file.gcount(), 0)));  // it may have shrunk
   std::size_t end = tail.find_last_not_of(" \t\r\n");
   if (end == std::string::npos) return {};
   const std::size_t begin = tail.rfind('\n', end);

@@ -33,9 +33,16 @@ EvaluationOutcome CommandEvaluator::evaluate(const EvaluateMessage& request) {
   };
 
   ChildSpec spec;
+  std::string result_path;
+  std::vector<std::string> extra_environment;
   try {
     for (const auto& arg : objective_.argv) spec.argv.push_back(expand_placeholders(arg, lookup));
+    for (const auto& [key, value] : objective_.env) {
+      extra_environment.push_back(key + "=" + expand_placeholders(value, lookup));
+    }
+    if (!objective_.result.file.empty()) result_path = expand_placeholders(objective_.result.file, lookup);
   } catch (const std::invalid_argument& e) {
+    // The config loader checks templates; reaching this means a worker got a bad setup.
     return EvaluationOutcome::error(std::string("command template: ") + e.what());
   }
   std::error_code ec;
@@ -49,9 +56,7 @@ EvaluationOutcome CommandEvaluator::evaluate(const EvaluateMessage& request) {
   spec.environment = clean_environment();
   spec.environment.push_back("LORAHPO_TRIAL_DIR=" + request.trial_dir);
   spec.environment.push_back("LORAHPO_TRIAL_ID=" + std::to_string(request.trial_id));
-  for (const auto& [key, value] : objective_.env) {
-    spec.environment.push_back(key + "=" + expand_placeholders(value, lookup));
-  }
+  spec.environment.insert(spec.environment.end(), extra_environment.begin(), extra_environment.end());
 
   const ChildExit exit = run_child(spec);
   switch (exit.kind) {
@@ -79,9 +84,8 @@ EvaluationOutcome CommandEvaluator::evaluate(const EvaluateMessage& request) {
   if (objective_.result.file.empty()) {
     reading = read_score_from_stdout(spec.stdout_path);
   } else {
-    std::string path = expand_placeholders(objective_.result.file, lookup);
-    if (std::filesystem::path(path).is_relative()) path = request.trial_dir + "/" + path;
-    reading = read_score_from_json_file(path, objective_.result.pointer);
+    if (std::filesystem::path(result_path).is_relative()) result_path = request.trial_dir + "/" + result_path;
+    reading = read_score_from_json_file(result_path, objective_.result.pointer);
   }
   if (!reading.ok) return EvaluationOutcome::failed(reading.reason);
   EvaluationOutcome outcome = EvaluationOutcome::ok(reading.score);

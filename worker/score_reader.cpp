@@ -84,10 +84,15 @@ ScoreReading read_score_from_json_file(const std::string& path, const std::strin
   } catch (const nlohmann::json::exception& e) {
     return failure("result pointer " + pointer + " is malformed: " + e.what());
   }
-  if (!reading.document.contains(json_pointer)) {
-    return failure("result file " + path + " has no value at " + pointer);
+  const nlohmann::json* found = nullptr;
+  try {
+    // contains() itself throws for some malformed paths into arrays ("/scores/").
+    if (reading.document.contains(json_pointer)) found = &reading.document.at(json_pointer);
+  } catch (const nlohmann::json::exception&) {
+    found = nullptr;
   }
-  const nlohmann::json& value = reading.document.at(json_pointer);
+  if (!found) return failure("result file " + path + " has no value at " + pointer);
+  const nlohmann::json& value = *found;
   if (value.is_null()) return failure("score at " + pointer + " is NaN, infinite or null");
   if (!value.is_number()) {
     return failure("score at " + pointer + " is not a number: " + shorten(value.dump()));

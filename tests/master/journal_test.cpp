@@ -244,6 +244,20 @@ TEST_F(JournalTest, CsvQuotesReasonsWithCommasAndQuotes) {
   EXPECT_EQ(parse_csv_row(rows[2])[3], "plain");
 }
 
+TEST_F(JournalTest, MultiLineReasonIsOneQuotedCsvFieldAndOneJsonLine) {
+  const std::string reason = "Traceback:\n  File \"train.py\"\nRuntimeError";
+  {
+    Journal journal(dir_.string(), space());
+    journal.append(record(0, TrialStatus::kFailed, reason));
+  }
+  EXPECT_NE(text("results.csv").find(",\"Traceback:\n  File \"\"train.py\"\"\nRuntimeError\","),
+            std::string::npos)
+      << text("results.csv");
+  const auto json_lines = lines("journal.jsonl");
+  ASSERT_EQ(json_lines.size(), 1u) << "the reason's line breaks leaked into the journal";
+  EXPECT_EQ(nlohmann::json::parse(json_lines[0])["reason"], reason);
+}
+
 TEST_F(JournalTest, CsvUnitColumnsMatchRecord) {
   Journal journal(dir_.string(), space());
   const TrialRecord r = record(0, TrialStatus::kOk);

@@ -257,7 +257,9 @@ TEST_F(CommandEvaluatorTest, LauncherVariablesAreNotInheritedButOthersAre) {
     has_path = has_path || line.rfind("PATH=", 0) == 0;
   }
   EXPECT_TRUE(inherited) << "the rest of the environment is not passed";
-  if (std::getenv("PATH")) EXPECT_TRUE(has_path) << "PATH not passed";
+  if (std::getenv("PATH")) {
+    EXPECT_TRUE(has_path) << "PATH not passed";
+  }
 }
 
 TEST_F(CommandEvaluatorTest, TrialPlaceholders) {

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <exception>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -125,6 +126,43 @@ TEST_F(ScoreReaderTest, MalformedPointer) {
   const auto reading = read_score_from_json_file(write("r.json", kLmEvalResults), "results");
   EXPECT_FALSE(reading.ok);
   EXPECT_NE(reading.reason.find("results"), std::string::npos) << reading.reason;
+}
+
+TEST_F(ScoreReaderTest, EscapedPointerTokens) {
+  // RFC 6901: "~1" stands for '/', "~0" for '~'.
+  const std::string path = write("r.json", R"({"acc/norm": {"x~y": 0.5}})");
+  const auto reading = read_score_from_json_file(path, "/acc~1norm/x~0y");
+  ASSERT_TRUE(reading.ok) << reading.reason;
+  EXPECT_EQ(reading.score, 0.5);
+}
+
+/// read_score_from_json_file, with an exception that escapes it turned into a test failure
+/// (the contract is "not ok", never a throw).
+ScoreReading read_without_throwing(const std::string& path, const std::string& pointer) {
+  try {
+    return read_score_from_json_file(path, pointer);
+  } catch (const std::exception& e) {
+    ADD_FAILURE() << "pointer '" << pointer << "' threw instead of returning not ok: " << e.what();
+    ScoreReading reading;
+    reading.reason = "no value at " + pointer + " (threw)";
+    return reading;
+  }
+}
+
+TEST_F(ScoreReaderTest, PointerIntoAnArray) {
+  const std::string path = write("r.json", R"({"scores": [0.5, 0.75], "n": 2})");
+  const auto second = read_without_throwing(path, "/scores/1");
+  ASSERT_TRUE(second.ok) << second.reason;
+  EXPECT_EQ(second.score, 0.75);
+  // Indices that do not exist: past the end, "-" (one past the end), not a number, a leading
+  // zero, and the empty token; and a path through a number. None is in the document.
+  for (const char* pointer :
+       {"/scores/2", "/scores/-", "/scores/x", "/scores/01", "/scores/", "/n/0", "/n/"}) {
+    const auto reading = read_without_throwing(path, pointer);
+    EXPECT_FALSE(reading.ok) << pointer << " read as " << reading.score;
+    EXPECT_NE(reading.reason.find(pointer), std::string::npos)
+        << pointer << ": reason '" << reading.reason << "'";
+  }
 }
 
 TEST_F(ScoreReaderTest, StringValue) {

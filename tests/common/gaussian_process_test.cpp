@@ -1,0 +1,330 @@
+#include "common/gaussian_process.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <random>
+#include <vector>
+
+#include <Eigen/Dense>
+#include <gtest/gtest.h>
+
+#include "common/matern52_kernel.h"
+
+namespace lorahpo {
+namespace {
+
+/// Central finite-difference step (log hyperparameters, inputs in the unit cube).
+constexpr double kFdStep = 1e-5;
+/// Relative tolerance of an analytic gradient against its central difference.
+constexpr double kFdRelTol = 1e-6;
+/// Absolute floor of that comparison, in units of the differentiated quantity's scale: the central
+/// difference's round-off is ~eps |f| / kFdStep ~ 1e-11 |f|.
+constexpr double kFdAbsTol = 1e-8;
+/// With log noise -18 (noise ~1.5e-8 of the standardized outputs) the GP interpolates.
+constexpr double kInterpolationLogNoise = -18.0;
+/// Mean at a training point vs. the training value, in the units of y.
+constexpr double kInterpolationTol = 1e-4;
+/// Variance at a training point, relative to the output variance (output_scale()^2).
+constexpr double kInterpolationVarianceTol = 1e-6;
+/// Away from the data the variance is at least this many times the largest at the data.
+constexpr double kFarVarianceRatio = 100.0;
+/// predict_batch and predict go through the same code: identical up to round-off.
+constexpr double kBatchTol = 1e-12;
+
+bool close(double analytic, double numeric, double scale) {
+  return std::fabs(analytic - numeric) <=
+         kFdRelTol * std::max(std::fabs(analytic), std::fabs(numeric)) + kFdAbsTol * scale;
+}
+
+Eigen::MatrixXd uniform_points(int n, int dim, std::mt19937_64& rng) {
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  Eigen::MatrixXd x(n, dim);
+  for (int i = 0; i < n; ++i)
+    for (int j = 0; j < dim; ++j) x(i, j) = u(rng);
+  return x;
+}
+
+double smooth_2d(double a, double b) { return std::sin(3.0 * a) + std::cos(2.0 * b); }
+
+Eigen::VectorXd smooth_values(const Eigen::MatrixXd& x) {
+  Eigen::VectorXd y(x.rows());
+  for (int i = 0; i < x.rows(); ++i) y(i) = smooth_2d(x(i, 0), x(i, 1));
+  return y;
+}
+
+/// A GP fitted on `n` uniform points of smooth_2d, with a fixed seed.
+struct FittedGp {
+  GaussianProcess gp{2};
+  Eigen::MatrixXd x;
+  Eigen::VectorXd y;
+  FitStatus status = FitStatus::kNoData;
+};
+
+FittedGp fit_smooth(int n, std::uint64_t seed) {
+  FittedGp f;
+  std::mt19937_64 rng(seed);
+  f.x = uniform_points(n, 2, rng);
+  f.y = smooth_values(f.x);
+  f.status = f.gp.fit(f.x, f.y, rng);
+  return f;
+}
+
+bool all_finite(const GpHyperparameters& h) { return h.to_vector().allFinite(); }
+
+TEST(GaussianProcessTest, LogPosteriorGradientMatchesFiniteDifferences) {
+  std::mt19937_64 rng(11);
+  for (int dim : {1, 3}) {
+    const Eigen::MatrixXd x = uniform_points(12, dim, rng);
+    std::normal_distribution<double> normal(0.0, 1.0);
+    Eigen::VectorXd ys(x.rows());
+    for (int i = 0; i < ys.size(); ++i) ys(i) = normal(rng);
+    ys = (ys.array() - ys.mean()).matrix();
+
+    std::uniform_real_distribution<double> log_l(std::log(0.1), std::log(1.5));
+    std::uniform_real_distribution<double> log_s2(std::log(0.3), std::log(3.0));
+    std::uniform_real_distribution<double> log_noise(std::log(1e-3), std::log(0.3));
+    for (int setting = 0; setting < 4; ++setting) {
+      GpHyperparameters h;
+      h.log_lengthscales.resize(dim);
+      for (int k = 0; k < dim; ++k) h.log_lengthscales(k) = log_l(rng);
+      h.log_signal_variance = log_s2(rng);
+      h.log_noise_variance = log_noise(rng);
+
+      Eigen::VectorXd grad;
+      const double value = GaussianProcess::log_posterior(x, ys, h, &grad);
+      ASSERT_TRUE(std::isfinite(value)) << "dim " << dim << ", setting " << setting;
+      const Eigen::VectorXd theta = h.to_vector();
+      ASSERT_EQ(grad.size(), theta.size());
+      for (int i = 0; i < theta.size(); ++i) {
+        Eigen::VectorXd plus = theta, minus = theta;
+        plus(i) += kFdStep;
+        minus(i) -= kFdStep;
+        const double fd = (GaussianProcess::log_posterior(x, ys, GpHyperparameters::from_vector(plus), nullptr) -
+                           GaussianProcess::log_posterior(x, ys, GpHyperparameters::from_vector(minus), nullptr)) /
+                          (2.0 * kFdStep);
+        EXPECT_TRUE(close(grad(i), fd, std::fabs(value)))
+            << "dim " << dim << ", setting " << setting << ", theta[" << i << "] = " << theta(i)
+            << ": analytic " << grad(i) << ", finite difference " << fd;
+      }
+    }
+  }
+}
+
+TEST(GaussianProcessTest, InterpolatesNoiselessDataWithTinyNoise) {
+  FittedGp f = fit_smooth(15, 21);
+  ASSERT_EQ(f.status, FitStatus::kOk);
+  GpHyperparameters h = f.gp.hyperparameters();
+  h.log_noise_variance = kInterpolationLogNoise;
+  f.gp.set_hyperparameters(h);
+  ASSERT_TRUE(f.gp.ready());
+  const double output_variance = f.gp.output_scale() * f.gp.output_scale();
+
+  double max_train_variance = 0.0;
+  for (int i = 0; i < f.x.rows(); ++i) {
+    const Prediction p = f.gp.predict(f.x.row(i).transpose());
+    EXPECT_NEAR(p.mean, f.y(i), kInterpolationTol)
+        << "training point " << i << ": predicted " << p.mean << ", observed " << f.y(i);
+    EXPECT_LT(p.variance, kInterpolationVarianceTol * output_variance)
+        << "training point " << i << ": variance " << p.variance << ", output variance "
+        << output_variance;
+    max_train_variance = std::max(max_train_variance, p.variance);
+  }
+
+  // The grid point farthest from every training point, and a point outside the cube.
+  Eigen::VectorXd farthest(2);
+  double farthest_distance = -1.0;
+  for (int a = 0; a <= 20; ++a) {
+    for (int b = 0; b <= 20; ++b) {
+      const Eigen::RowVectorXd g = (Eigen::RowVectorXd(2) << a / 20.0, b / 20.0).finished();
+      const double d = (f.x.rowwise() - g).rowwise().norm().minCoeff();
+      if (d > farthest_distance) {
+        farthest_distance = d;
+        farthest = g.transpose();
+      }
+    }
+  }
+  for (const Eigen::VectorXd& away : {farthest, Eigen::VectorXd(Eigen::VectorXd::Constant(2, 2.0))}) {
+    const Prediction p = f.gp.predict(away);
+    EXPECT_GT(p.variance, kFarVarianceRatio * max_train_variance)
+        << "at (" << away(0) << ", " << away(1) << "): variance " << p.variance
+        << ", largest at the training points " << max_train_variance;
+  }
+}
+
+TEST(GaussianProcessTest, FitRecoversShortAndLongLengthscales) {
+  // y ~ GP(0, Matern-5/2 with l = (0.2, 2.0), s2 = 1) on 80 uniform points, drawn via Cholesky.
+  constexpr double kTrueShort = 0.2;
+  constexpr double kTrueLong = 2.0;
+  constexpr double kSampleJitter = 1e-8;
+  constexpr double kFactor = 2.0;          // fitted short lengthscale within this factor of 0.2
+  constexpr double kClearlyShorter = 3.0;  // and at least this many times shorter than dim 1's
+  std::mt19937_64 rng(31);
+  const Eigen::MatrixXd x = uniform_points(80, 2, rng);
+  const Matern52Kernel truth((Eigen::VectorXd(2) << kTrueShort, kTrueLong).finished(), 1.0);
+  Eigen::MatrixXd k = truth.gram(x, x);
+  k.diagonal().array() += kSampleJitter;
+  const Eigen::LLT<Eigen::MatrixXd> llt(k);
+  ASSERT_EQ(llt.info(), Eigen::Success);
+  std::normal_distribution<double> normal(0.0, 1.0);
+  Eigen::VectorXd z(x.rows());
+  for (int i = 0; i < z.size(); ++i) z(i) = normal(rng);
+  const Eigen::VectorXd y = llt.matrixL() * z;
+
+  GaussianProcess gp(2);
+  ASSERT_EQ(gp.fit(x, y, rng), FitStatus::kOk);
+  const Eigen::VectorXd l = gp.hyperparameters().log_lengthscales.array().exp();
+  EXPECT_GT(l(0), kTrueShort / kFactor) << "fitted " << l(0) << ", true " << kTrueShort;
+  EXPECT_LT(l(0), kTrueShort * kFactor) << "fitted " << l(0) << ", true " << kTrueShort;
+  EXPECT_GT(l(1), kClearlyShorter * l(0))
+      << "fitted lengthscales (" << l(0) << ", " << l(1) << "), true (" << kTrueShort << ", "
+      << kTrueLong << ")";
+}
+
+TEST(GaussianProcessTest, DuplicatedPointsDoNotBreakFitOrPredict) {
+  std::mt19937_64 rng(41);
+  Eigen::MatrixXd base = uniform_points(10, 2, rng);
+  Eigen::VectorXd base_y = smooth_values(base);
+  // The same x five times with slightly different y, and point 3 three more times with its y.
+  Eigen::MatrixXd x(base.rows() + 8, 2);
+  Eigen::VectorXd y(x.rows());
+  x.topRows(base.rows()) = base;
+  y.head(base.rows()) = base_y;
+  const Eigen::RowVectorXd repeated = (Eigen::RowVectorXd(2) << 0.4, 0.6).finished();
+  for (int i = 0; i < 5; ++i) {
+    x.row(base.rows() + i) = repeated;
+    y(base.rows() + i) = smooth_2d(0.4, 0.6) + 1e-3 * (i - 2);
+  }
+  for (int i = 5; i < 8; ++i) {
+    x.row(base.rows() + i) = base.row(3);
+    y(base.rows() + i) = base_y(3);
+  }
+
+  GaussianProcess gp(2);
+  ASSERT_EQ(gp.fit(x, y, rng), FitStatus::kOk);
+  EXPECT_TRUE(gp.ready());
+  EXPECT_TRUE(all_finite(gp.hyperparameters()));
+  Eigen::MatrixXd probes = uniform_points(5, 2, rng);
+  probes.conservativeResize(7, 2);
+  probes.row(5) = repeated;
+  probes.row(6) = base.row(3);
+  for (int i = 0; i < probes.rows(); ++i) {
+    const Prediction p = gp.predict(probes.row(i).transpose());
+    EXPECT_TRUE(std::isfinite(p.mean)) << "probe " << i << ": mean " << p.mean;
+    EXPECT_TRUE(std::isfinite(p.variance) && p.variance > 0.0) << "probe " << i << ": variance " << p.variance;
+  }
+  // The duplicates' average is what the mean should be near at the repeated x.
+  const double at_repeated = gp.predict(repeated.transpose()).mean;
+  EXPECT_NEAR(at_repeated, smooth_2d(0.4, 0.6), 0.05)
+      << "predicted " << at_repeated << ", observed around " << smooth_2d(0.4, 0.6);
+}
+
+TEST(GaussianProcessTest, ConstantObservationsGiveNoNaN) {
+  constexpr double kConstant = 3.7;
+  std::mt19937_64 rng(51);
+  const Eigen::MatrixXd x = uniform_points(10, 3, rng);
+  const Eigen::VectorXd y = Eigen::VectorXd::Constant(x.rows(), kConstant);
+  GaussianProcess gp(3);
+  ASSERT_EQ(gp.fit(x, y, rng), FitStatus::kOk);
+  EXPECT_TRUE(all_finite(gp.hyperparameters()));
+  EXPECT_TRUE(std::isfinite(gp.output_scale()) && gp.output_scale() > 0.0) << gp.output_scale();
+  const Eigen::MatrixXd probes = uniform_points(6, 3, rng);
+  for (int i = 0; i < probes.rows(); ++i) {
+    Eigen::VectorXd dmean, dvar;
+    const Prediction p = gp.predict_with_gradient(probes.row(i).transpose(), &dmean, &dvar);
+    EXPECT_NEAR(p.mean, kConstant, 1e-9) << "probe " << i << ": mean " << p.mean;
+    EXPECT_TRUE(std::isfinite(p.variance) && p.variance > 0.0) << "probe " << i << ": variance " << p.variance;
+    EXPECT_TRUE(dmean.allFinite() && dvar.allFinite()) << "probe " << i;
+  }
+}
+
+TEST(GaussianProcessTest, ConditionKeepsHyperparametersAndMovesThePrediction) {
+  FittedGp f = fit_smooth(12, 61);
+  ASSERT_EQ(f.status, FitStatus::kOk);
+  const Eigen::VectorXd before_theta = f.gp.hyperparameters().to_vector();
+  const double before_mean = f.gp.output_mean();
+  const double before_scale = f.gp.output_scale();
+
+  const Eigen::RowVectorXd fresh = (Eigen::RowVectorXd(2) << 0.93, 0.07).finished();
+  const Prediction before = f.gp.predict(fresh.transpose());
+  const double fantasy = before.mean + 1.0;  // a liar's value well off the current prediction
+
+  Eigen::MatrixXd x(f.x.rows() + 1, 2);
+  x << f.x, fresh;
+  Eigen::VectorXd y(f.y.size() + 1);
+  y << f.y, fantasy;
+  ASSERT_EQ(f.gp.condition(x, y), FitStatus::kOk);
+  EXPECT_EQ(f.gp.size(), x.rows());
+
+  const Eigen::VectorXd after_theta = f.gp.hyperparameters().to_vector();
+  ASSERT_EQ(after_theta.size(), before_theta.size());
+  for (int i = 0; i < after_theta.size(); ++i)
+    EXPECT_EQ(after_theta(i), before_theta(i)) << "hyperparameter " << i << " moved";
+  EXPECT_EQ(f.gp.output_mean(), before_mean);
+  EXPECT_EQ(f.gp.output_scale(), before_scale);
+
+  const Prediction after = f.gp.predict(fresh.transpose());
+  EXPECT_LT(std::fabs(after.mean - fantasy), std::fabs(before.mean - fantasy))
+      << "mean before " << before.mean << ", after " << after.mean << ", fantasy " << fantasy;
+  EXPECT_LT(after.variance, before.variance)
+      << "variance before " << before.variance << ", after " << after.variance;
+}
+
+TEST(GaussianProcessTest, PredictionGradientsMatchFiniteDifferences) {
+  FittedGp f = fit_smooth(15, 71);
+  ASSERT_EQ(f.status, FitStatus::kOk);
+  std::mt19937_64 rng(72);
+  const Eigen::MatrixXd probes = uniform_points(8, 2, rng);
+  const double output_variance = f.gp.output_scale() * f.gp.output_scale();
+  for (int p = 0; p < probes.rows(); ++p) {
+    const Eigen::VectorXd x = probes.row(p).transpose();
+    Eigen::VectorXd dmean, dvar;
+    const Prediction with_gradient = f.gp.predict_with_gradient(x, &dmean, &dvar);
+    const Prediction plain = f.gp.predict(x);
+    EXPECT_NEAR(with_gradient.mean, plain.mean, kFdAbsTol * f.gp.output_scale())
+        << "probe " << p << ": predict_with_gradient " << with_gradient.mean << ", predict " << plain.mean;
+    EXPECT_NEAR(with_gradient.variance, plain.variance, kFdAbsTol * output_variance)
+        << "probe " << p << ": predict_with_gradient " << with_gradient.variance << ", predict "
+        << plain.variance;
+    ASSERT_EQ(dmean.size(), 2);
+    ASSERT_EQ(dvar.size(), 2);
+    for (int i = 0; i < 2; ++i) {
+      Eigen::VectorXd plus = x, minus = x;
+      plus(i) += kFdStep;
+      minus(i) -= kFdStep;
+      const Prediction pp = f.gp.predict(plus);
+      const Prediction pm = f.gp.predict(minus);
+      const double fd_mean = (pp.mean - pm.mean) / (2.0 * kFdStep);
+      const double fd_var = (pp.variance - pm.variance) / (2.0 * kFdStep);
+      EXPECT_TRUE(close(dmean(i), fd_mean, f.gp.output_scale()))
+          << "probe " << p << ", coordinate " << i << ": mean gradient " << dmean(i)
+          << ", finite difference " << fd_mean;
+      EXPECT_TRUE(close(dvar(i), fd_var, output_variance))
+          << "probe " << p << ", coordinate " << i << ": variance gradient " << dvar(i)
+          << ", finite difference " << fd_var;
+    }
+  }
+}
+
+TEST(GaussianProcessTest, PredictBatchEqualsPredictPointwise) {
+  FittedGp f = fit_smooth(15, 81);
+  ASSERT_EQ(f.status, FitStatus::kOk);
+  std::mt19937_64 rng(82);
+  Eigen::MatrixXd xs = uniform_points(9, 2, rng);
+  xs.row(0) = f.x.row(2);  // a training point, where the variance floor applies
+  Eigen::VectorXd mean, variance;
+  f.gp.predict_batch(xs, &mean, &variance);
+  ASSERT_EQ(mean.size(), xs.rows());
+  ASSERT_EQ(variance.size(), xs.rows());
+  const double output_variance = f.gp.output_scale() * f.gp.output_scale();
+  for (int i = 0; i < xs.rows(); ++i) {
+    const Prediction p = f.gp.predict(xs.row(i).transpose());
+    EXPECT_NEAR(mean(i), p.mean, kBatchTol * f.gp.output_scale())
+        << "row " << i << ": batch " << mean(i) << ", pointwise " << p.mean;
+    EXPECT_NEAR(variance(i), p.variance, kBatchTol * output_variance)
+        << "row " << i << ": batch " << variance(i) << ", pointwise " << p.variance;
+  }
+}
+
+}  // namespace
+}  // namespace lorahpo
