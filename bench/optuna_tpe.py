@@ -22,7 +22,7 @@ import sys
 import time
 import warnings
 
-DEFAULT_FUNCTIONS = "branin,hartmann6,levy5,styblinski_tang5,michalewicz5"
+DEFAULT_FUNCTIONS = "branin,hartmann6,levy5,styblinski_tang5,michalewicz5,lora_surrogate"
 METHOD = "optuna_tpe"
 HEADER = ["function", "method", "seed", "n", "f", "best", "regret", "seconds"]
 

@@ -40,6 +40,7 @@
 #include "master/optimizer_factory.h"
 #include "worker/builtin_objective.h"
 #include "worker/test_function.h"
+#include "bench/bench_function.h"
 
 namespace lorahpo::bench {
 namespace {
@@ -57,7 +58,8 @@ struct FunctionSpec {
 };
 
 FunctionSpec parse_function_spec(const std::string& label) {
-  const auto names = test_function_names();
+  auto names = test_function_names();
+  names.push_back(kLoraSurrogate);
   // Registered names first: "hartmann6" is a name, not hartmann in 6 dimensions.
   if (std::find(names.begin(), names.end(), label) != names.end()) return {label, label, 0};
   std::size_t digits = label.size();
@@ -151,14 +153,18 @@ struct Evaluation {
 /// batch, tell it in ticket order. Otherwise: keep up to `workers` points pending, evaluate and
 /// tell the oldest first, which is what a worker pool of equal-speed workers does.
 template <class OnEvaluation>
-void drive(Optimizer& optimizer, const TestFunction& function, const SearchSpace& space,
+void drive(Optimizer& optimizer, const TestFunction& function,
            const MethodSpec& method, int budget, OnEvaluation on_evaluation) {
   std::deque<Suggestion> pending;
   int done = 0;
   const auto evaluate_and_tell = [&](const Suggestion& s) {
-    std::vector<double> x;
-    x.reserve(s.unit.size());
-    for (const ParamValue& value : space.to_user(s.unit)) x.push_back(numeric_value(value));
+    // The function's own coordinates: for the test functions these are the user values of
+    // their search space; lora_surrogate maps them through its space (bins, powers of ten).
+    const std::vector<Bounds> domain = function.domain();
+    std::vector<double> x(s.unit.size());
+    for (std::size_t i = 0; i < x.size(); ++i) {
+      x[i] = domain[i].low + s.unit[i] * (domain[i].high - domain[i].low);
+    }
     const double f = function.evaluate(x);
     optimizer.tell(s.ticket, std::isfinite(f) ? std::optional<double>(-f) : std::nullopt);
     ++done;
@@ -200,12 +206,12 @@ RunResult run_one(const RunKey& key, int budget, int n_init) {
   RunResult result;
   try {
     const CampaignConfig config = make_config(key.function, key.method, budget, key.seed, n_init);
-    const auto function = make_test_function(key.function.name, key.function.dim);
+    const auto function = make_bench_function(key.function.name, key.function.dim);
     const double optimum = function->optimum().value;
     auto optimizer = make_optimizer(config, std::mt19937_64(key.seed));
     double best = std::numeric_limits<double>::infinity();
     const auto start = std::chrono::steady_clock::now();
-    drive(*optimizer, *function, config.space, key.method, budget, [&](int n, double f) {
+    drive(*optimizer, *function, key.method, budget, [&](int n, double f) {
       if (std::isfinite(f)) best = std::min(best, f);
       const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - start;
       result.curve.push_back(Evaluation{n, f, best, best - optimum, elapsed.count()});
@@ -246,7 +252,7 @@ std::vector<FunctionSpec> parse_functions(const std::vector<std::string>& labels
   std::vector<FunctionSpec> functions;
   for (const std::string& label : labels) {
     FunctionSpec spec = parse_function_spec(label);
-    make_test_function(spec.name, spec.dim);  // throws with the reason for a bad name or dim
+    make_bench_function(spec.name, spec.dim);  // throws with the reason for a bad name or dim
     functions.push_back(std::move(spec));
   }
   return functions;
@@ -340,7 +346,7 @@ int run_benchmark(const BenchOptions& options) {
 /// Prints {"function", "name", "dim", "bounds": [[low, high], ...], "optimum", "argmin"}.
 int describe(const std::string& label) {
   const FunctionSpec spec = parse_functions({label}).front();
-  const auto function = make_test_function(spec.name, spec.dim);
+  const auto function = make_bench_function(spec.name, spec.dim);
   nlohmann::ordered_json j;
   j["function"] = spec.label;
   j["name"] = function->name();
@@ -358,7 +364,7 @@ int describe(const std::string& label) {
 /// over a pipe. A bad line answers "error: <reason>" rather than ending the conversation.
 int serve(const std::string& label) {
   const FunctionSpec spec = parse_functions({label}).front();
-  const auto function = make_test_function(spec.name, spec.dim);
+  const auto function = make_bench_function(spec.name, spec.dim);
   std::string line;
   while (std::getline(std::cin, line)) {
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
@@ -395,7 +401,7 @@ double median(std::vector<double> values) {
 int time_ask(const std::string& function_label, const std::vector<std::string>& method_labels,
              const std::vector<int>& sizes, int repeats) {
   const FunctionSpec function = parse_functions({function_label}).front();
-  const auto f = make_test_function(function.name, function.dim);
+  const auto f = make_bench_function(function.name, function.dim);
   constexpr int kHeadroom = 10;  // budget beyond n, so the optimizer is not at its end
   fmt::print("time of one ask(1) after n observations of {} (n_init = n; median of {})\n\n",
              function.label, repeats);
@@ -419,7 +425,7 @@ int time_ask(const std::string& function_label, const std::vector<std::string>& 
           const CampaignConfig config = make_config(function, method, n + kHeadroom, seed, n);
           auto optimizer = make_optimizer(config, std::mt19937_64(seed));
           const auto t0 = std::chrono::steady_clock::now();
-          drive(*optimizer, *f, config.space, method, n, [](int, double) {});
+          drive(*optimizer, *f, method, n, [](int, double) {});
           const auto t1 = std::chrono::steady_clock::now();
           const std::vector<Suggestion> s = optimizer->ask(1);
           const auto t2 = std::chrono::steady_clock::now();
@@ -456,7 +462,7 @@ int main(int argc, char** argv) {
       "Q emulated workers; NAME_asyncQ = mode async with Q evaluations pending.\n"
       "Functions: a builtin name; a trailing number sets the dimension (levy5 = levy in 5-d)."};
   BenchOptions options;
-  options.functions = {"branin", "hartmann6", "levy5", "styblinski_tang5", "michalewicz5"};
+  options.functions = {"branin", "hartmann6", "levy5", "styblinski_tang5", "michalewicz5", "lora_surrogate"};
   options.methods = {"random", "lhs", "bo_gp", "bo_gp_sync8"};
   app.add_option("--functions", options.functions, "comma-separated functions")
       ->delimiter(',')

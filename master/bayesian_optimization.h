@@ -27,7 +27,7 @@ struct BayesianOptimizationOptions {
   int batch_size = 1;               ///< q, synchronous mode
   AcquisitionKind acquisition = AcquisitionKind::kLogEi;
   double ucb_beta = 2.0;
-  Liar liar = Liar::kWorst;
+  Liar liar = Liar::kKrigingBeliever;
   GpFitOptions fit;
   AcquisitionSearchOptions search;
 };

@@ -466,7 +466,7 @@ CampaignConfig parse_config(const std::string& text, const std::string& file_nam
     }
     choice("mode", &o.mode, {"async", "sync"});
     choice("acquisition", &o.acquisition, {"log_ei", "ucb"});
-    choice("liar", &o.liar, {"best", "worst", "mean", "kriging_believer"});
+    choice("liar", &o.liar, {"auto", "best", "worst", "mean", "kriging_believer"});
   } else {
     config.optimizer.name = "bo_gp";  // the default: the seed's most efficient method
   }

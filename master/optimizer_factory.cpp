@@ -27,10 +27,11 @@ std::unique_ptr<Optimizer> make_optimizer(const CampaignConfig& config, std::mt1
     options.synchronous = o.mode == "sync";
     options.batch_size = o.batch_size;
     options.acquisition = o.acquisition == "ucb" ? AcquisitionKind::kUcb : AcquisitionKind::kLogEi;
-    options.liar = o.liar == "best"   ? Liar::kBest
-                   : o.liar == "mean" ? Liar::kMean
-                   : o.liar == "kriging_believer" ? Liar::kKrigingBeliever
-                                                  : Liar::kWorst;
+    const std::string liar = o.liar != "auto" ? o.liar : options.synchronous ? "best" : "kriging_believer";
+    options.liar = liar == "best"   ? Liar::kBest
+                   : liar == "mean" ? Liar::kMean
+                   : liar == "worst" ? Liar::kWorst
+                                     : Liar::kKrigingBeliever;
     return std::make_unique<BayesianOptimization>(config.space, options, std::move(rng));
   }
   throw std::invalid_argument("unknown optimizer " + name);
