@@ -103,6 +103,12 @@ struct OptimizerConfig {
   /// "kriging_believer" (the GP mean at the point), or "auto": best for sync batches, kriging
   /// believer for async (what bench/ measured best on five test functions, 20 seeds each).
   std::string liar = "auto";
+  /// soo, bamsoo: children per expansion (K).
+  int k = 3;
+  /// soo, bamsoo: h_max(n) = floor(n^depth_exponent), the deepest level a sweep visits.
+  double depth_exponent = 0.5;
+  /// bamsoo: eta in (0, 1) of B_N = sqrt(2 log(pi^2 N^2 / (6 eta))).
+  double eta = 0.5;
 };
 
 /// A whole campaign, as read and validated from one YAML file.

@@ -10,6 +10,8 @@ const char* to_string(TrialStatus status) {
       return "failed";
     case TrialStatus::kError:
       return "error";
+    case TrialStatus::kApproximated:
+      return "approximated";
   }
   return "?";
 }

@@ -22,7 +22,9 @@ enum class MessageTag : int { kSetup = 1, kEvaluate = 2, kResult = 3, kShutdown 
 /// How one evaluation ended. kFailed is a real outcome of the point (bad exit, timeout, no
 /// score: NOMAD's "failed evaluation", never resubmitted); kError is an infrastructure problem
 /// (the evaluation could not be run at all) that may be retried elsewhere.
-enum class TrialStatus { kOk, kFailed, kError };
+/// kApproximated is no evaluation at all: a point BaMSOO scored with its GP bound, journaled
+/// so that a run can be audited.
+enum class TrialStatus { kOk, kFailed, kError, kApproximated };
 const char* to_string(TrialStatus status);
 
 /// Rank 0 -> every worker, once: what to evaluate and how.

@@ -39,6 +39,7 @@ nlohmann::ordered_json summary_json(const CampaignConfig& config, const SearchSp
     error += r.status == TrialStatus::kError;
   }
   summary["evaluations"] = {{"ok", ok}, {"failed", failed}, {"error", error}};
+  summary["approximated"] = outcome.approximated;
   if (outcome.best) {
     summary["best"] = {{"id", outcome.best->id},
                        {"score", *outcome.best->score},

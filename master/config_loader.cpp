@@ -443,6 +443,8 @@ CampaignConfig parse_config(const std::string& text, const std::string& file_nam
     // Each optimizer takes its own options; another optimizer's option is a mistake.
     std::set<std::string> allowed = {"name"};
     if (o.name == "bo_gp") allowed = {"name", "n_init", "mode", "batch_size", "acquisition", "liar"};
+    if (o.name == "soo") allowed = {"name", "k", "depth_exponent"};
+    if (o.name == "bamsoo") allowed = {"name", "k", "depth_exponent", "eta"};
     r.expect_map(optimizer, "optimizer", allowed);
     const auto choice = [&](const char* key, std::string* out, const std::set<std::string>& options) {
       const YAML::Node node = optimizer[key];
@@ -463,6 +465,19 @@ CampaignConfig parse_config(const std::string& text, const std::string& file_nam
       const long long v = r.integer(n, "optimizer.batch_size");
       if (v < 0 || v > 100000) r.fail(n, "optimizer.batch_size", "must be in [0, 100000] (0: one per worker)");
       o.batch_size = static_cast<int>(v);
+    }
+    if (const YAML::Node n = optimizer["k"]; n.IsDefined()) {
+      const long long v = r.integer(n, "optimizer.k");
+      if (v < 2 || v > 16) r.fail(n, "optimizer.k", "must be in [2, 16]");
+      o.k = static_cast<int>(v);
+    }
+    if (const YAML::Node n = optimizer["depth_exponent"]; n.IsDefined()) {
+      o.depth_exponent = r.number(n, "optimizer.depth_exponent");
+      if (o.depth_exponent <= 0 || o.depth_exponent > 1) r.fail(n, "optimizer.depth_exponent", "must be in (0, 1]");
+    }
+    if (const YAML::Node n = optimizer["eta"]; n.IsDefined()) {
+      o.eta = r.number(n, "optimizer.eta");
+      if (o.eta <= 0 || o.eta >= 1) r.fail(n, "optimizer.eta", "must be in (0, 1)");
     }
     choice("mode", &o.mode, {"async", "sync"});
     choice("acquisition", &o.acquisition, {"log_ei", "ucb"});

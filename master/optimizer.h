@@ -5,12 +5,20 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 namespace lorahpo {
 
 /// A point proposed by an optimizer; the ticket identifies it when its result comes back.
 struct Suggestion {
   std::int64_t ticket = 0;
   std::vector<double> unit;  ///< in [0,1]^d
+};
+
+/// A point the optimizer scored without an evaluation (BaMSOO's GP bound), for the journal.
+struct UnevaluatedPoint {
+  std::vector<double> unit;
+  nlohmann::json details;  ///< e.g. mu, sigma, lcb, ucb
 };
 
 /// An optimizer is a pure ask/tell state machine on the unit cube (STYLE.md, after libcmaes):
@@ -26,6 +34,8 @@ class Optimizer {
   virtual std::vector<Suggestion> ask(int n) = 0;
   /// The result of a suggestion: the value to maximize, or nullopt when the evaluation failed.
   virtual void tell(std::int64_t ticket, std::optional<double> value) = 0;
+  /// Points scored without evaluation since the last call (none for most optimizers).
+  virtual std::vector<UnevaluatedPoint> take_unevaluated() { return {}; }
 };
 
 }  // namespace lorahpo

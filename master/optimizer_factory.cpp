@@ -4,12 +4,13 @@
 
 #include "master/bayesian_optimization.h"
 #include "master/latin_hypercube.h"
+#include "master/optimistic_optimizer.h"
 #include "master/random_search.h"
 
 namespace lorahpo {
 
 const std::vector<std::string>& optimizer_names() {
-  static const std::vector<std::string> kNames = {"bo_gp", "lhs", "random"};
+  static const std::vector<std::string> kNames = {"bo_gp", "soo", "bamsoo", "lhs", "random"};
   return kNames;
 }
 
@@ -33,6 +34,14 @@ std::unique_ptr<Optimizer> make_optimizer(const CampaignConfig& config, std::mt1
                    : liar == "worst" ? Liar::kWorst
                                      : Liar::kKrigingBeliever;
     return std::make_unique<BayesianOptimization>(config.space, options, std::move(rng));
+  }
+  if (name == "soo" || name == "bamsoo") {
+    OptimisticOptions options;
+    options.k = config.optimizer.k;
+    options.depth_exponent = config.optimizer.depth_exponent;
+    options.eta = config.optimizer.eta;
+    options.bayesian = name == "bamsoo";
+    return std::make_unique<OptimisticOptimizer>(config.space, options, std::move(rng));
   }
   throw std::invalid_argument("unknown optimizer " + name);
 }

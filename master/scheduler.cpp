@@ -75,6 +75,7 @@ void Scheduler::dispatch() {
   while (!idle_.empty() && dispatched_ < options_.budget) {
     const int wanted = std::min(static_cast<int>(idle_.size()), options_.budget - dispatched_);
     const std::vector<Suggestion> batch = optimizer_.ask(wanted);
+    journal_unevaluated();
     if (batch.empty()) return;  // a synchronous optimizer waits for its batch
     for (const Suggestion& suggestion : batch) {
       if (idle_.empty() || dispatched_ >= options_.budget) {
@@ -91,6 +92,20 @@ void Scheduler::dispatch() {
           InFlight{suggestion.ticket, suggestion.unit, std::move(request.params), worker};
       ++dispatched_;
     }
+  }
+}
+
+void Scheduler::journal_unevaluated() {
+  for (UnevaluatedPoint& point : optimizer_.take_unevaluated()) {
+    TrialRecord record;
+    record.id = next_trial_id_++;
+    record.status = TrialStatus::kApproximated;
+    record.params = space_.to_user(point.unit);
+    record.unit = std::move(point.unit);
+    record.start_unix = record.end_unix = unix_now();
+    record.metrics = std::move(point.details);
+    journal_.append(record);
+    ++outcome_.approximated;
   }
 }
 

@@ -23,7 +23,8 @@ struct SchedulerOptions {
 
 /// What a finished campaign produced.
 struct CampaignOutcome {
-  std::vector<TrialRecord> records;  ///< in the order they finished
+  std::vector<TrialRecord> records;  ///< evaluations, in the order they finished
+  int approximated = 0;              ///< points scored without evaluation (BaMSOO)
   std::optional<TrialRecord> best;   ///< best ok record in the campaign's direction
   double wall_seconds = 0.0;
   int workers = 0;
@@ -51,6 +52,7 @@ class Scheduler {
   };
 
   void dispatch();
+  void journal_unevaluated();
   void record(int worker, const ResultMessage& result);
   void log_progress(const TrialRecord& record) const;
   bool better(double a, double b) const;

@@ -153,6 +153,49 @@ TEST(CampaignEndToEnd, BuiltinCampaignReportsTheBestConfiguration) {
   fs::remove_all(dir);
 }
 
+/// Asynchronous BO-GP on the LoRA surrogate fitted to the 150 real runs: every evaluation is a
+/// real-looking HellaSwag accuracy with its MMLU metric, and no configuration is run twice.
+TEST(CampaignEndToEnd, BoGpOnTheLoraSurrogateRunsEachConfigurationOnce) {
+  constexpr int kBudget = 16;
+  const fs::path dir = fresh_dir("lora_bo");
+  fs::create_directories(dir);
+  const fs::path config = dir / "lora.yaml";
+  std::ofstream(config) << "campaign: {name: lora_bo_e2e, budget: 16, seed: 11}\n"
+                           "optimizer: {name: bo_gp, mode: async, n_init: 6}\n"
+                           "objective: {kind: builtin, function: lora_surrogate, time_scale: 0, "
+                           "noise: 0.005}\n";
+  const fs::path out = dir / "run";
+  const RunResult result = run(mpirun(ranks()) + " run " + config.string() + " --out " + out.string());
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+
+  const auto journal = read_journal(out);
+  ASSERT_EQ(journal.size(), static_cast<std::size_t>(kBudget)) << result.output;
+  std::set<long long> ids;
+  std::set<std::string> params;
+  for (const auto& line : journal) {
+    ids.insert(line["id"].get<long long>());
+    EXPECT_EQ(line["status"], "ok") << line.dump();
+    ASSERT_TRUE(line["score"].is_number()) << line.dump();
+    // Chance (0.25) minus noise up to the plateau (0.56) plus noise.
+    EXPECT_GE(line["score"].get<double>(), 0.2) << line.dump();
+    EXPECT_LE(line["score"].get<double>(), 0.6) << line.dump();
+    ASSERT_TRUE(line.contains("metrics")) << line.dump();
+    EXPECT_TRUE(line["metrics"].contains("mmlu_acc")) << line.dump();
+    EXPECT_TRUE(params.insert(line["params"].dump()).second) << "run twice: " << line["params"].dump();
+  }
+  EXPECT_EQ(ids.size(), static_cast<std::size_t>(kBudget));
+
+  const auto summary = nlohmann::json::parse(std::ifstream(out / "summary.json"));
+  EXPECT_EQ(summary["direction"], "maximize");
+  const auto& best = summary["best"]["params"];
+  ASSERT_TRUE(best.is_object()) << summary.dump();
+  EXPECT_EQ(best.size(), 5u) << best.dump();
+  for (const char* name : {"learning_rate", "lora_r", "lora_alpha", "lora_dropout", "weight_decay"}) {
+    EXPECT_TRUE(best.contains(name)) << name << " missing in " << best.dump();
+  }
+  fs::remove_all(dir);
+}
+
 TEST(CampaignEndToEnd, BadConfigExitsTwoOnEveryRankCount) {
   const fs::path dir = fresh_dir("bad");
   fs::create_directories(dir);

@@ -4,7 +4,7 @@
 #include <cmath>
 #include <cstdint>
 #include <deque>
-#include <functional>
+#include <limits>
 #include <map>
 #include <memory>
 #include <optional>

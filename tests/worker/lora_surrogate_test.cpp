@@ -4,11 +4,11 @@
 #include <chrono>
 #include <cmath>
 #include <cstdint>
-#include <cstdio>
 #include <map>
 #include <random>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -42,6 +42,15 @@ std::vector<double> random_unit(std::mt19937_64& rng) {
   std::vector<double> unit(5);
   for (double& u : unit) u = uniform(rng);
   return unit;
+}
+
+/// The configuration of the best real run (on the plateau, HellaSwag 0.5598).
+std::vector<ParamValue> good_values() {
+  const auto& runs = lora_runs();
+  const auto best = std::max_element(runs.begin(), runs.end(), [](const LoraRun& a, const LoraRun& b) {
+    return a.hellaswag_acc < b.hellaswag_acc;
+  });
+  return lora_run_values(*best);
 }
 
 struct Fit {
@@ -110,20 +119,20 @@ TEST(LoraRunsTest, SeedSearchSpaceHasTheLitGptNamesAndTheSeedsBounds) {
   for (const LoraRun& run : lora_runs()) EXPECT_NO_THROW(space.to_unit(lora_run_values(run)));
 }
 
-TEST(LoraSurrogateTest, ReproducesTheRealHellaSwagAccuracyWithinTheNoise) {
-  const Fit fit = fit_of([](const LoraSurrogate::Estimate& e) { return e.hellaswag_acc; },
-                         [](const LoraRun& r) { return r.hellaswag_acc; });
-  std::fprintf(stderr, "MEASURE hellaswag share %.4f rms %.5f max %.5f\n", fit.share_within_noise, fit.rms, fit.max_error);
-  EXPECT_GE(fit.share_within_noise, kMinShareWithinNoise) << "rms " << fit.rms << ", max " << fit.max_error;
-  EXPECT_LE(fit.rms, kNoise);
-}
+/// At the 150 runs' own points the surrogate gives back the measured accuracies within their
+/// measurement noise. (Measured: every run within 1e-5, for both metrics: the fitted GP noise
+/// variance sits at its lower bound, so the surrogate interpolates the data.)
+TEST(LoraSurrogateTest, ReproducesTheRealAccuraciesWithinTheNoise) {
+  const Fit hellaswag = fit_of([](const LoraSurrogate::Estimate& e) { return e.hellaswag_acc; },
+                               [](const LoraRun& r) { return r.hellaswag_acc; });
+  EXPECT_GE(hellaswag.share_within_noise, kMinShareWithinNoise)
+      << "rms " << hellaswag.rms << ", max " << hellaswag.max_error;
+  EXPECT_LE(hellaswag.rms, kNoise);
 
-TEST(LoraSurrogateTest, ReproducesTheRealMmluAccuracyWithinTheNoise) {
-  const Fit fit = fit_of([](const LoraSurrogate::Estimate& e) { return e.mmlu_acc; },
-                         [](const LoraRun& r) { return r.mmlu_acc; });
-  std::fprintf(stderr, "MEASURE mmlu share %.4f rms %.5f max %.5f\n", fit.share_within_noise, fit.rms, fit.max_error);
-  EXPECT_GE(fit.share_within_noise, kMinShareWithinNoise) << "rms " << fit.rms << ", max " << fit.max_error;
-  EXPECT_LE(fit.rms, kNoise);
+  const Fit mmlu = fit_of([](const LoraSurrogate::Estimate& e) { return e.mmlu_acc; },
+                          [](const LoraRun& r) { return r.mmlu_acc; });
+  EXPECT_GE(mmlu.share_within_noise, kMinShareWithinNoise) << "rms " << mmlu.rms << ", max " << mmlu.max_error;
+  EXPECT_LE(mmlu.rms, kNoise);
 }
 
 TEST(LoraSurrogateTest, PredictionsStayWithinTheObservedRange) {
@@ -135,8 +144,9 @@ TEST(LoraSurrogateTest, PredictionsStayWithinTheObservedRange) {
     m_high = std::max(m_high, run.mmlu_acc);
   }
   EXPECT_DOUBLE_EQ(surrogate().best_real_score(), h_high);
+  // Measured with this seed: HellaSwag predictions in [0.2456, 0.5629], the data in
+  // [0.2504, 0.5598]: the warp lets predictions just past the data, never further than 0.005.
   std::mt19937_64 rng(2025);
-  double seen_low = 1.0, seen_high = 0.0;
   for (int i = 0; i < kBoundPoints; ++i) {
     const auto values = at_unit(random_unit(rng));
     const LoraSurrogate::Estimate e = surrogate().predict(values);
@@ -148,33 +158,45 @@ TEST(LoraSurrogateTest, PredictionsStayWithinTheObservedRange) {
     ASSERT_GE(e.mmlu_acc, m_low - kWarpMargin) << "point " << i;
     ASSERT_LE(e.mmlu_acc, m_high + kWarpMargin) << "point " << i;
     ASSERT_GE(e.hellaswag_sd, 0.0);
-    seen_low = std::min(seen_low, e.hellaswag_acc);
-    seen_high = std::max(seen_high, e.hellaswag_acc);
   }
-  std::fprintf(stderr, "MEASURE range %.4f %.4f real %.4f %.4f\n", seen_low, seen_high, h_low, h_high);
 }
 
+/// The divergence cliff: at a learning rate of 1e-2 training diverges (accuracy near chance,
+/// 0.25) for most settings of the other four parameters, at 1e-4 it reaches the plateau (~0.55).
+/// Not for all: LoRA scales its update by lora_alpha / lora_r, so a small ratio still trains at
+/// 1e-2 (the settings that do have a geometric mean ratio of 0.02, those that diverge 0.16). Measured over these 500 random settings: 87% below 0.35 at 1e-2, 95% above 0.5 at 1e-4
+/// (over 2000 other settings: 88% and 93%).
 TEST(LoraSurrogateTest, TrainingDivergesAboveALearningRateOfAboutOneInAThousand) {
+  constexpr int kSettings = 500;
+  constexpr double kDiverged = 0.35;
+  constexpr double kTrained = 0.5;
+  constexpr double kMinShareDiverged = 0.8;
+  constexpr double kMinShareTrained = 0.85;
   std::mt19937_64 rng(77);
-  constexpr int kSettings = 8;
-  int high_lr_collapsed = 0;
-  int low_lr_learned = 0;
+  int diverged = 0;
+  int trained = 0;
   for (int i = 0; i < kSettings; ++i) {
     auto values = at_unit(random_unit(rng));
     values[0] = 1e-2;
-    const double at_high = surrogate().predict(values).hellaswag_acc;
+    if (surrogate().predict(values).hellaswag_acc < kDiverged) ++diverged;
     values[0] = 1e-4;
-    const double at_low = surrogate().predict(values).hellaswag_acc;
-    std::fprintf(stderr, "MEASURE cliff %.4f %.4f\n", at_high, at_low);
-    if (at_high < 0.35) ++high_lr_collapsed;
-    if (at_low > 0.5) ++low_lr_learned;
+    if (surrogate().predict(values).hellaswag_acc > kTrained) ++trained;
   }
-  EXPECT_EQ(high_lr_collapsed, kSettings);
-  EXPECT_GE(low_lr_learned, kSettings - 1);
+  EXPECT_GE(diverged, kMinShareDiverged * kSettings) << "of " << kSettings;
+  EXPECT_GE(trained, kMinShareTrained * kSettings) << "of " << kSettings;
+
+  // The best real run's other settings (measured: 0.295 at 1e-2, 0.555 at 1e-4).
+  auto best = good_values();
+  best[0] = 1e-2;
+  const double at_high = surrogate().predict(best).hellaswag_acc;
+  best[0] = 1e-4;
+  const double at_low = surrogate().predict(best).hellaswag_acc;
+  EXPECT_LT(at_high, kDiverged);
+  EXPECT_GT(at_low, kTrained);
 }
 
+/// Measured: 53.0 minutes at rank 2, 66.3 at rank 512.
 TEST(LoraSurrogateTest, TrainingMinutesGrowWithTheRank) {
-  std::fprintf(stderr, "MEASURE minutes %.3f %.3f\n", surrogate().minutes_for_rank(2), surrogate().minutes_for_rank(512));
   EXPECT_GE(surrogate().minutes_for_rank(2), 52.0);
   EXPECT_LE(surrogate().minutes_for_rank(2), 54.0);
   EXPECT_GE(surrogate().minutes_for_rank(512), 65.0);
@@ -210,11 +232,6 @@ EvaluateMessage request(std::int64_t trial_id, std::vector<ParamValue> params) {
   m.params = std::move(params);
   m.trial_dir = "/nonexistent/builtin/needs/no/directory";
   return m;
-}
-
-/// A good configuration of the real data's plateau.
-std::vector<ParamValue> good_values() {
-  return {3e-5, std::int64_t{16}, std::int64_t{32}, 0.05, 1e-3};
 }
 
 TEST(LoraBuiltinEvaluatorTest, ReportsHellaSwagAsTheScoreWithMmluAndMinutesAsMetrics) {
@@ -256,7 +273,7 @@ TEST(LoraBuiltinEvaluatorTest, TimeScaleSleepsThePredictedTrainingTime) {
   constexpr double kTimeScale = 0.01;
   BuiltinEvaluator evaluator(lora_objective(0.0, kTimeScale), seed_lora_search_space(), 1);
   const auto values = good_values();
-  const double expected = surrogate().minutes_for_rank(16.0) / 60.0 * kTimeScale;  // ~9 ms
+  const double expected = surrogate().predict(values).minutes / 60.0 * kTimeScale;  // ~11 ms
   const auto start = std::chrono::steady_clock::now();
   const EvaluationOutcome outcome = evaluator.evaluate(request(0, values));
   const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
