@@ -463,7 +463,7 @@ int main(int argc, char** argv) {
       "Functions: a builtin name; a trailing number sets the dimension (levy5 = levy in 5-d)."};
   BenchOptions options;
   options.functions = {"branin", "hartmann6", "levy5", "styblinski_tang5", "michalewicz5", "lora_surrogate"};
-  options.methods = {"random", "lhs", "bo_gp", "bo_gp_sync8"};
+  options.methods = {"random", "lhs", "bo_gp", "bo_gp_sync8", "soo", "bamsoo"};
   app.add_option("--functions", options.functions, "comma-separated functions")
       ->delimiter(',')
       ->capture_default_str();

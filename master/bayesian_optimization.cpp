@@ -27,6 +27,8 @@ std::vector<Suggestion> BayesianOptimization::ask(int n) {
     std::vector<double> unit;
     if (next_design_ < design_.size()) {
       unit = space_.snap(design_[next_design_++]);
+      // On a coarse grid two strata can round to the same values: never run a point twice.
+      if (is_duplicate(unit)) unit = random_point();
     } else {
       unit = propose();
     }
