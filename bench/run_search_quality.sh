@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The search-quality benchmark in one command: builds lorahpo_bench_search (Release), runs
-# lorahpo's optimizers and Optuna's TPE on the builtin test functions, and writes the CSVs and
-# the Markdown table under bench/results/.
+# lorahpo's optimizers and Optuna's TPE on the builtin test functions and lora_surrogate, times
+# bo_gp's ask(), measures worker utilization on the real cost model, and writes the CSVs and
+# the Markdown tables under bench/results/.
 #
 #   bench/run_search_quality.sh                      # 20 seeds, budget 50 (the defaults)
 #   bench/run_search_quality.sh --seeds 5            # a quick run
@@ -39,7 +40,7 @@ done
 echo "== build ($build_dir)" >&2
 cmake -S "$repo" -B "$build_dir" -DCMAKE_BUILD_TYPE=Release -DLORAHPO_BUILD_TESTS=OFF \
   -DLORAHPO_BUILD_BENCH=ON >/dev/null
-cmake --build "$build_dir" -j "$jobs" --target lorahpo_bench_search
+cmake --build "$build_dir" -j "$jobs" --target lorahpo_bench_search lorahpo_bench_utilization
 bin="$build_dir/bench/lorahpo_bench_search"
 
 mkdir -p "$results_dir"
@@ -68,4 +69,10 @@ fi
 
 echo "== summary" >&2
 python3 "$repo/bench/summarize.py" "${csvs[@]}" | tee "$results_dir/search_quality.md"
+echo "== time of one bo_gp ask() at n = 50, 200, 1000 (5-d)" >&2
+"$bin" --time-ask | tee "$results_dir/ask_time.md"
+
+echo "== worker utilization on the real cost model (P = 4, 8)" >&2
+"$build_dir/bench/lorahpo_bench_utilization" --seeds 20 | tee "$results_dir/worker_utilization.md"
+
 echo "== done in $((SECONDS - start)) s (after the build); results in $results_dir" >&2
