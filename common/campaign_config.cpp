@@ -7,7 +7,15 @@ const char* to_string(Direction direction) {
 }
 
 const char* to_string(ObjectiveKind kind) {
-  return kind == ObjectiveKind::kBuiltin ? "builtin" : "command";
+  switch (kind) {
+    case ObjectiveKind::kBuiltin:
+      return "builtin";
+    case ObjectiveKind::kCommand:
+      return "command";
+    case ObjectiveKind::kLitgpt:
+      return "litgpt";
+  }
+  return "?";
 }
 
 }  // namespace lorahpo

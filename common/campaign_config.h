@@ -10,7 +10,7 @@
 namespace lorahpo {
 
 enum class Direction { kMaximize, kMinimize };
-enum class ObjectiveKind { kBuiltin, kCommand };
+enum class ObjectiveKind { kBuiltin, kCommand, kLitgpt };
 
 /// Simulated evaluation time: seconds = base + slope * value(parameter) (slope 0 or no
 /// parameter: a constant). Real LoRA training time grows with lora_r, so a cost may follow it.
@@ -66,15 +66,61 @@ struct CommandObjective {
   }
 };
 
+/// A task and a metric of lm_eval's results.json, e.g. hellaswag / "acc_norm,none".
+struct MetricSpec {
+  std::string task;
+  std::string metric;
+
+  template <class Archive>
+  void serialize(Archive& archive) {
+    archive(task, metric);
+  }
+};
+
+/// The real workload: LoRA fine-tuning with LitGPT, then lm_eval through `litgpt evaluate`.
+/// `data`, `train` and `eval` are LitGPT's own config sections, kept as JSON text and written
+/// into each trial's YAML as they are.
+struct LitgptObjective {
+  std::string executable = "litgpt";
+  std::string checkpoint_dir;
+  std::string precision = "bf16-true";
+  int devices = 4;
+  int num_nodes = 1;
+  std::int64_t seed = 1337;
+  std::vector<std::string> lora_targets = {"query", "key", "value", "projection", "mlp", "head"};
+  std::string data_json = R"({"class_path": "litgpt.data.Alpaca"})";
+  std::string train_json = R"({"epochs": 1, "global_batch_size": 16, "micro_batch_size": 4, "lr_warmup_steps": 100, "max_seq_length": 512, "save_interval": 1000000, "log_interval": 1})";
+  std::string eval_json = R"({"interval": 1000000, "initial_validation": false, "final_validation": true})";
+  std::vector<std::string> tasks = {"hellaswag", "mmlu"};
+  std::string eval_batch_size = "16";
+  int num_fewshot = -1;     ///< -1: lm_eval's default
+  double limit = 0.0;       ///< 0: every example
+  MetricSpec objective{"hellaswag", "acc_norm,none"};
+  MetricSpec test{"mmlu", "acc,none"};
+  double timeout_seconds = 3.0 * 3600.0;  ///< training and evaluation together
+  std::string work_dir = "{trial_dir}";  ///< a template; a node-local disk is best
+  std::string cuda_visible_devices = "0,1,2,3";
+  bool keep_artifacts = false;
+  std::map<std::string, std::string> env;
+
+  template <class Archive>
+  void serialize(Archive& archive) {
+    archive(executable, checkpoint_dir, precision, devices, num_nodes, seed, lora_targets, data_json,
+            train_json, eval_json, tasks, eval_batch_size, num_fewshot, limit, objective, test,
+            timeout_seconds, work_dir, cuda_visible_devices, keep_artifacts, env);
+  }
+};
+
 /// What a worker needs to evaluate a point; sent by rank 0 in the setup message.
 struct ObjectiveConfig {
   ObjectiveKind kind = ObjectiveKind::kBuiltin;
   BuiltinObjective builtin;
   CommandObjective command;
+  LitgptObjective litgpt;
 
   template <class Archive>
   void serialize(Archive& archive) {
-    archive(kind, builtin, command);
+    archive(kind, builtin, command, litgpt);
   }
 };
 

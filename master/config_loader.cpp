@@ -18,6 +18,7 @@
 #include "master/optimizer_factory.h"
 #include "worker/builtin_objective.h"
 #include "worker/command_evaluator.h"
+#include "worker/litgpt_evaluator.h"
 #include "worker/test_function.h"
 
 namespace lorahpo {
@@ -298,6 +299,178 @@ CommandObjective read_command(const Reader& r, const YAML::Node& node, const Sea
   return command;
 }
 
+
+/// A YAML subtree as JSON, scalars typed as YAML 1.2 reads them (bool, integer, float, string).
+nlohmann::json yaml_to_json(const YAML::Node& node) {
+  if (node.IsMap()) {
+    nlohmann::json object = nlohmann::json::object();
+    for (const auto& entry : node) object[entry.first.as<std::string>()] = yaml_to_json(entry.second);
+    return object;
+  }
+  if (node.IsSequence()) {
+    nlohmann::json array = nlohmann::json::array();
+    for (const auto& item : node) array.push_back(yaml_to_json(item));
+    return array;
+  }
+  if (!node.IsScalar()) return nullptr;
+  const std::string text = node.as<std::string>();
+  if (node.Tag() == "!") return text;  // quoted: a string whatever it looks like
+  if (text == "true" || text == "True") return true;
+  if (text == "false" || text == "False") return false;
+  if (text == "null" || text == "~") return nullptr;
+  long long integer = 0;
+  if (YAML::convert<long long>::decode(node, integer)) return integer;
+  double number = 0.0;
+  if (YAML::convert<double>::decode(node, number)) return number;
+  return text;
+}
+
+MetricSpec read_metric(const Reader& r, const YAML::Node& node, const std::string& key) {
+  r.expect_map(node, key, {"task", "metric"});
+  return MetricSpec{r.text(r.required(node, key, "task"), key + ".task"),
+                    r.text(r.required(node, key, "metric"), key + ".metric")};
+}
+
+LitgptObjective read_litgpt(const Reader& r, const YAML::Node& node, const SearchSpace& space,
+                            const std::string& config_dir) {
+  LitgptObjective o;
+  const auto expand_config_dir = [&](const std::string& text) {
+    return expand_placeholders(text, [&](const std::string& name) -> std::optional<std::string> {
+      if (name == "config_dir") return config_dir;
+      return std::nullopt;
+    });
+  };
+  for (const auto& p : space.parameters()) {
+    const auto& names = litgpt_parameter_names();
+    if (std::find(names.begin(), names.end(), p.name) == names.end()) {
+      r.fail(node, "search_space." + p.name,
+             "is not a LitGPT hyperparameter lorahpo can set (learning_rate, weight_decay, lora_r, "
+             "lora_alpha, lora_dropout)");
+    }
+  }
+  if (node["executable"]) {
+    o.executable = r.text(node["executable"], "objective.executable");
+    try {
+      o.executable = expand_config_dir(o.executable);
+    } catch (const std::invalid_argument& e) {
+      r.fail(node["executable"], "objective.executable", e.what());
+    }
+  }
+  if (!executable_exists(o.executable)) {
+    r.fail(node["executable"] ? node["executable"] : node, "objective.executable",
+           "'" + o.executable + "' is not an executable file nor in PATH (activate LitGPT's virtual environment)");
+  }
+  o.checkpoint_dir = r.text(r.required(node, "objective", "checkpoint_dir"), "objective.checkpoint_dir");
+  try {
+    o.checkpoint_dir = expand_config_dir(o.checkpoint_dir);
+  } catch (const std::invalid_argument& e) {
+    r.fail(node["checkpoint_dir"], "objective.checkpoint_dir", e.what());
+  }
+  if (node["precision"]) {
+    o.precision = r.text(node["precision"], "objective.precision");
+    static const std::set<std::string> kPrecisions = {"bf16-true", "bf16-mixed", "16-true", "16-mixed", "32-true"};
+    if (!kPrecisions.count(o.precision)) {
+      r.fail(node["precision"], "objective.precision", "must be one of LitGPT's: bf16-true, bf16-mixed, 16-true, 16-mixed, 32-true");
+    }
+  }
+  const auto positive_int = [&](const char* key, int* out) {
+    if (!node[key]) return;
+    const long long v = r.integer(node[key], std::string("objective.") + key);
+    if (v < 1 || v > 1024) r.fail(node[key], std::string("objective.") + key, "must be in [1, 1024]");
+    *out = static_cast<int>(v);
+  };
+  positive_int("devices", &o.devices);
+  positive_int("num_nodes", &o.num_nodes);
+  if (node["seed"]) o.seed = r.integer(node["seed"], "objective.seed");
+  if (const YAML::Node t = node["lora_targets"]; t.IsDefined()) {
+    if (!t.IsSequence()) r.fail(t, "objective.lora_targets", "must be a list");
+    o.lora_targets.clear();
+    static const std::set<std::string> kTargets = {"query", "key", "value", "projection", "mlp", "head"};
+    for (std::size_t i = 0; i < t.size(); ++i) {
+      const std::string target = r.text(t[i], fmt::format("objective.lora_targets[{}]", i));
+      if (!kTargets.count(target)) {
+        r.fail(t[i], fmt::format("objective.lora_targets[{}]", i), "must be query, key, value, projection, mlp or head");
+      }
+      o.lora_targets.push_back(target);
+    }
+  }
+  for (const char* section : {"data", "train", "eval"}) {
+    const YAML::Node n = node[section];
+    if (!n.IsDefined()) continue;
+    if (!n.IsMap()) r.fail(n, std::string("objective.") + section, "must be a mapping (LitGPT's own section)");
+    nlohmann::json value = yaml_to_json(n);
+    // Paths in these sections may be relative to the config file: {config_dir}.
+    const std::function<void(nlohmann::json&)> expand = [&](nlohmann::json& v) {
+      if (v.is_string()) {
+        try {
+          v = expand_config_dir(v.get<std::string>());
+        } catch (const std::invalid_argument& e) {
+          r.fail(n, std::string("objective.") + section, e.what());
+        }
+      } else if (v.is_structured()) {
+        for (auto& item : v) expand(item);
+      }
+    };
+    expand(value);
+    if (std::string(section) == "train") {
+      // Defaults the user did not override stay (epochs, batch sizes, ...).
+      nlohmann::json merged = nlohmann::json::parse(o.train_json);
+      merged.update(value);
+      value = merged;
+      if (value.contains("global_batch_size") && value.contains("micro_batch_size") &&
+          value["global_batch_size"].is_number_integer() && value["micro_batch_size"].is_number_integer()) {
+        const long long g = value["global_batch_size"], m = value["micro_batch_size"];
+        if (m < 1 || g < 1 || g % (m * o.devices) != 0) {
+          r.fail(n, "objective.train.global_batch_size",
+                 fmt::format("({}) must be a multiple of micro_batch_size x devices ({} x {})", g, m, o.devices));
+        }
+      }
+    }
+    (std::string(section) == "data" ? o.data_json : std::string(section) == "train" ? o.train_json : o.eval_json) =
+        value.dump();
+  }
+  if (const YAML::Node e = node["evaluate"]; e.IsDefined()) {
+    r.expect_map(e, "objective.evaluate", {"tasks", "batch_size", "num_fewshot", "limit", "objective", "test"});
+    if (const YAML::Node t = e["tasks"]; t.IsDefined()) {
+      if (!t.IsSequence() || t.size() == 0) r.fail(t, "objective.evaluate.tasks", "must be a non-empty list");
+      o.tasks.clear();
+      for (std::size_t i = 0; i < t.size(); ++i) o.tasks.push_back(r.text(t[i], fmt::format("objective.evaluate.tasks[{}]", i)));
+    }
+    if (e["batch_size"]) o.eval_batch_size = r.text(e["batch_size"], "objective.evaluate.batch_size");
+    if (e["num_fewshot"]) o.num_fewshot = static_cast<int>(r.integer(e["num_fewshot"], "objective.evaluate.num_fewshot"));
+    if (e["limit"]) o.limit = r.number(e["limit"], "objective.evaluate.limit");
+    if (e["objective"]) o.objective = read_metric(r, e["objective"], "objective.evaluate.objective");
+    if (e["test"]) o.test = read_metric(r, e["test"], "objective.evaluate.test");
+  }
+  if (std::find(o.tasks.begin(), o.tasks.end(), o.objective.task) == o.tasks.end()) {
+    r.fail(node["evaluate"] ? node["evaluate"] : node, "objective.evaluate.objective.task",
+           "'" + o.objective.task + "' is not among the evaluated tasks");
+  }
+  if (const YAML::Node t = node["timeout"]; t.IsDefined()) {
+    o.timeout_seconds = r.number(t, "objective.timeout");
+    if (o.timeout_seconds <= 0) r.fail(t, "objective.timeout", "must be > 0 seconds");
+  }
+  if (node["work_dir"]) {
+    o.work_dir = r.text(node["work_dir"], "objective.work_dir");
+    check_template(r, node["work_dir"], "objective.work_dir", o.work_dir, SearchSpace{});
+  }
+  if (node["cuda_visible_devices"]) o.cuda_visible_devices = r.text(node["cuda_visible_devices"], "objective.cuda_visible_devices");
+  if (const YAML::Node k = node["keep_artifacts"]; k.IsDefined()) {
+    bool keep = false;
+    if (!YAML::convert<bool>::decode(k, keep)) r.fail(k, "objective.keep_artifacts", "must be true or false");
+    o.keep_artifacts = keep;
+  }
+  if (const YAML::Node env = node["env"]; env.IsDefined()) {
+    r.expect_map(env, "objective.env", {});
+    for (const auto& entry : env) {
+      const std::string name = entry.first.as<std::string>();
+      if (!is_identifier(name)) r.fail(entry.first, "objective.env." + name, "is not a valid variable name");
+      o.env[name] = r.text(entry.second, "objective.env." + name);
+      check_template(r, entry.second, "objective.env." + name, o.env[name], SearchSpace{});
+    }
+  }
+  return o;
+}
 }  // namespace
 
 CampaignConfig parse_config(const std::string& text, const std::string& file_name,
@@ -356,8 +529,14 @@ CampaignConfig parse_config(const std::string& text, const std::string& file_nam
   } else if (kind == "command") {
     r.expect_map(objective, "objective", {"kind", "command", "timeout", "result", "env"});
     config.objective.kind = ObjectiveKind::kCommand;
+  } else if (kind == "litgpt") {
+    r.expect_map(objective, "objective",
+                 {"kind", "executable", "checkpoint_dir", "precision", "devices", "num_nodes", "seed",
+                  "lora_targets", "data", "train", "eval", "evaluate", "timeout", "work_dir",
+                  "cuda_visible_devices", "keep_artifacts", "env"});
+    config.objective.kind = ObjectiveKind::kLitgpt;
   } else {
-    r.fail(objective["kind"], "objective.kind", "must be builtin or command, got '" + kind + "'");
+    r.fail(objective["kind"], "objective.kind", "must be builtin, command or litgpt, got '" + kind + "'");
   }
 
   // search_space
@@ -381,7 +560,7 @@ CampaignConfig parse_config(const std::string& text, const std::string& file_nam
   } else if (builtin) {
     config.space = builtin->space;
   } else {
-    r.fail(root, "search_space", "is required for a command objective");
+    r.fail(root, "search_space", "is required for a command or litgpt objective");
   }
   if (builtin) {
     const auto& cost = config.objective.builtin.cost;
@@ -393,6 +572,8 @@ CampaignConfig parse_config(const std::string& text, const std::string& file_nam
         config.space.parameter(config.space.index_of(cost.parameter)).type == ParamType::kCategorical) {
       r.fail(objective["cost"]["parameter"], "objective.cost.parameter", "must be numeric");
     }
+  } else if (config.objective.kind == ObjectiveKind::kLitgpt) {
+    config.objective.litgpt = read_litgpt(r, objective, config.space, config_dir);
   } else {
     config.objective.command = read_command(r, objective, config.space, config_dir);
   }

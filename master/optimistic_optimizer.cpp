@@ -86,7 +86,11 @@ void OptimisticOptimizer::sweep() {
     if (best < 0 || effective_value(node, worst) > effective_value(tree_.node(best), worst)) best = id;
   }
 
-  const auto h_max = static_cast<int>(std::floor(std::pow(std::max(evaluations_, 1), options_.depth_exponent)));
+  // n counts every scored node, approximated ones included (Wang et al. 2014, Alg. 1; the seed's
+  // Alg. 3.4 increments n for each child): counting real evaluations only would freeze h_max
+  // while BaMSOO approximates, and the sweeps would fill the shallow levels breadth-first.
+  const std::int64_t scored = evaluations_ + approximated_total_;
+  const auto h_max = static_cast<int>(std::floor(std::pow(static_cast<double>(std::max<std::int64_t>(scored, 1)), options_.depth_exponent)));
   std::vector<int> selected;
   double v_max = kNegativeInfinity;
   for (int h = 0; h <= std::min(depth, h_max); ++h) {
@@ -164,6 +168,7 @@ void OptimisticOptimizer::score_children(const std::vector<int>& children, doubl
     node.kind = NodeValue::kApproximated;
     node.value = lcb;
     approximations_.push_back(Approximation{node.center, p.mean, sigma, lcb, ucb, *f_plus, beta, node.depth});
+    ++approximated_total_;
     *f_plus = std::max(*f_plus, lcb);
   }
 }
@@ -189,7 +194,10 @@ std::string OptimisticOptimizer::snapshot() const {
     cereal::BinaryOutputArchive archive(stream);
     std::ostringstream rng_text;
     rng_text << rng_;
-    archive(tree_, queue_, pending_, next_ticket_, evaluations_, bound_uses_, rng_text.str());
+    // The GP's hyperparameters start the next fit: they are part of the state.
+    const Eigen::VectorXd theta = gp_.hyperparameters().to_vector();
+    const std::vector<double> hyper(theta.data(), theta.data() + theta.size());
+    archive(tree_, queue_, pending_, next_ticket_, evaluations_, bound_uses_, approximated_total_, rng_text.str(), hyper);
   }
   return stream.str();
 }
@@ -198,10 +206,13 @@ void OptimisticOptimizer::restore(const std::string& bytes) {
   std::istringstream stream(bytes);
   cereal::BinaryInputArchive archive(stream);
   std::string rng_text;
-  archive(tree_, queue_, pending_, next_ticket_, evaluations_, bound_uses_, rng_text);
+  std::vector<double> hyper;
+  archive(tree_, queue_, pending_, next_ticket_, evaluations_, bound_uses_, approximated_total_, rng_text, hyper);
   std::istringstream rng_stream(rng_text);
   rng_stream >> rng_;
   gp_ = GaussianProcess(features_.feature_dim());
+  gp_.set_hyperparameters(GpHyperparameters::from_vector(
+      Eigen::Map<const Eigen::VectorXd>(hyper.data(), static_cast<Eigen::Index>(hyper.size()))));
 }
 
 }  // namespace lorahpo

@@ -51,7 +51,8 @@ struct Approximation {
 /// The details published implementations disagree on, and the choices made here:
 ///  - comparison STRICT (f > v_max), as in Munos' Alg. 2 and the seed deck's Alg. 3.3: on a
 ///    plateau a tie at a deeper level is not expanded again in the same sweep;
-///  - h_max(n) = floor(n^0.5) with n the evaluations so far (configurable exponent);
+///  - h_max(n) = floor(n^0.5) with n the nodes scored so far, evaluated or approximated
+///    (configurable exponent);
 ///  - children created in a sweep are NOT eligible in the same sweep. With non-strict comparison,
 ///    no depth limit and same-sweep eligibility, the middle child (which inherits its parent's
 ///    value, so always ties it) would be expanded at once, then its own middle child, forever:
@@ -101,6 +102,7 @@ class OptimisticOptimizer final : public Optimizer {
   std::int64_t next_ticket_ = 0;
   int evaluations_ = 0;                    ///< real evaluations told
   std::int64_t bound_uses_ = 0;            ///< N of B_N
+  std::int64_t approximated_total_ = 0;    ///< nodes scored by the GP bound instead of evaluated
   std::vector<Approximation> approximations_;
 };
 

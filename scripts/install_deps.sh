@@ -10,7 +10,7 @@ packages=(
   libeigen3-dev libcereal-dev libyaml-cpp-dev libspdlog-dev libfmt-dev
   nlohmann-json3-dev libcli11-dev libnlopt-cxx-dev
   libgtest-dev libgmock-dev
-  python3
+  python3 python3-yaml
 )
 missing=()
 for p in "${packages[@]}"; do

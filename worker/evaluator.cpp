@@ -2,6 +2,7 @@
 
 #include "worker/builtin_objective.h"
 #include "worker/command_evaluator.h"
+#include "worker/litgpt_evaluator.h"
 
 namespace lorahpo {
 
@@ -32,6 +33,8 @@ std::unique_ptr<Evaluator> make_evaluator(const SetupMessage& setup) {
     case ObjectiveKind::kCommand:
       return std::make_unique<CommandEvaluator>(setup.objective.command, setup.space,
                                                 setup.config_dir);
+    case ObjectiveKind::kLitgpt:
+      return std::make_unique<LitgptEvaluator>(setup.objective.litgpt, setup.space, setup.config_dir);
   }
   return nullptr;
 }

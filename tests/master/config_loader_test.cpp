@@ -135,7 +135,7 @@ INSTANTIATE_TEST_SUITE_P(
                         "{trial_dir}/results", "{trial_dir}/results"),
                 2, "search_space", "is empty"},
         BadCase{"unknown objective kind", replace(kGood, "kind: command", "kind: shell"), 11,
-                "objective.kind", "must be builtin or command"},
+                "objective.kind", "must be builtin, command or litgpt"},
         BadCase{"zero timeout", replace(kGood, "timeout: 3600", "timeout: 0"), 13,
                 "objective.timeout", "must be > 0"},
         BadCase{"bad pointer", replace(kGood, "pointer: \"/results", "pointer: \"results"), 14,
