@@ -79,6 +79,7 @@ struct MethodSpec {
   int batch_size = 0;
   int workers = 1;
   std::string liar;  ///< "NAME...@LIAR" sets optimizer.liar (best, worst, mean, kriging_believer)
+  std::string acquisition;  ///< "NAME...+ACQ" sets optimizer.acquisition (log_ei, ucb)
 };
 
 std::optional<int> parse_suffix_count(const std::string& label, const std::string& marker,
@@ -94,11 +95,16 @@ std::optional<int> parse_suffix_count(const std::string& label, const std::strin
 }
 
 MethodSpec parse_method_spec(const std::string& label) {
-  MethodSpec spec{label, label, OptimizerConfig{}.mode, 0, 1, ""};
+  MethodSpec spec{label, label, OptimizerConfig{}.mode, 0, 1, "", ""};
   std::string base = label;
-  if (const auto at = label.find('@'); at != std::string::npos) {
-    spec.liar = label.substr(at + 1);
-    base = label.substr(0, at);
+  if (const auto plus = base.find('+'); plus != std::string::npos) {
+    spec.acquisition = base.substr(plus + 1);  // "NAME+ucb": optimizer.acquisition
+    base = base.substr(0, plus);
+    spec.name = base;
+  }
+  if (const auto at = base.find('@'); at != std::string::npos) {
+    spec.liar = base.substr(at + 1);
+    base = base.substr(0, at);
     spec.name = base;
   }
   std::string prefix;
@@ -133,6 +139,7 @@ CampaignConfig make_config(const FunctionSpec& function, const MethodSpec& metho
   config.optimizer.mode = method.mode;
   config.optimizer.batch_size = method.batch_size;
   if (!method.liar.empty()) config.optimizer.liar = method.liar;
+  if (!method.acquisition.empty()) config.optimizer.acquisition = method.acquisition;
   return config;
 }
 
