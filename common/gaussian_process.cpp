@@ -59,6 +59,9 @@ GaussianProcess::GaussianProcess(int dim) : dim_(dim) {
   hyper_.log_signal_variance = 0.0;
   hyper_.log_noise_variance = std::log(1e-4);
   kernel_ = Matern52Kernel(hyper_.log_lengthscales.array().exp(), 1.0);
+  // Eigen leaves an uncomputed LLT's status uninitialized, and copying or moving the GP reads
+  // it (UBSan flags the load): start from a computed, trivial factorization.
+  llt_.compute(Eigen::MatrixXd::Identity(1, 1));
 }
 
 void GaussianProcess::set_hyperparameters(const GpHyperparameters& hyper) {
