@@ -50,8 +50,8 @@ LoraSurrogate::LoraSurrogate() : space_(seed_lora_search_space()), hellaswag_(5)
   // A fixed seed: every worker process fits the very same surrogate.
   std::mt19937_64 rng(20250101);
   GpFitOptions options;
-  options.restarts = 8;
-  options.max_evaluations = 400;
+  options.restarts = 3;
+  options.max_evaluations = 200;
   // The surrogate is the EXPECTED accuracy: it must not copy each run's measurement noise (about
   // 0.005, lm_eval's standard error). A noise floor of 0.01 in logit units is about 0.002 of
   // accuracy on the plateau: the fit stays within the noise of every run (tests check it)
