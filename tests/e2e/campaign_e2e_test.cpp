@@ -1,12 +1,6 @@
 // End-to-end: the real `lorahpo` binary under mpirun, as a user runs it. The rank count comes
 // from LORAHPO_TEST_RANKS (the CMake helper registers this test at 3 and 5 ranks).
 
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <cstdlib>
-#include <filesystem>
-#include <fstream>
 #include <map>
 #include <set>
 #include <string>
@@ -14,52 +8,10 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "tests/e2e/e2e_support.h"
+
+namespace lorahpo::e2e {
 namespace {
-
-namespace fs = std::filesystem;
-
-int ranks() {
-  const char* text = std::getenv("LORAHPO_TEST_RANKS");
-  return text ? std::atoi(text) : 3;
-}
-
-struct RunResult {
-  int exit_code = -1;
-  std::string output;
-};
-
-/// Runs a shell command line, capturing stdout and stderr together.
-RunResult run(const std::string& command) {
-  RunResult result;
-  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
-  if (!pipe) return result;
-  char buffer[4096];
-  while (fgets(buffer, sizeof buffer, pipe)) result.output += buffer;
-  const int status = pclose(pipe);
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return result;
-}
-
-std::string mpirun(int np) {
-  return std::string(LORAHPO_MPIEXEC) + " -np " + std::to_string(np) +
-         " --oversubscribe --allow-run-as-root " + LORAHPO_BINARY;
-}
-
-fs::path fresh_dir(const std::string& name) {
-  const fs::path dir = fs::temp_directory_path() /
-                       ("lorahpo_e2e_" + name + "_np" + std::to_string(ranks()) + "_" +
-                        std::to_string(::getpid()));
-  fs::remove_all(dir);
-  return dir;
-}
-
-std::vector<nlohmann::json> read_journal(const fs::path& run_dir) {
-  std::vector<nlohmann::json> lines;
-  std::ifstream file(run_dir / "journal.jsonl");
-  std::string line;
-  while (std::getline(file, line)) lines.push_back(nlohmann::json::parse(line));
-  return lines;
-}
 
 TEST(CampaignEndToEnd, CommandObjectiveRecordsEachFaultModeAndReachesBudget) {
   const fs::path out = fresh_dir("command");
@@ -280,3 +232,4 @@ TEST(CampaignEndToEnd, OneRankSaysWorkersAreNeeded) {
 }
 
 }  // namespace
+}  // namespace lorahpo::e2e
