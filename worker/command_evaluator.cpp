@@ -18,15 +18,30 @@ const std::vector<std::string>& trial_placeholders() {
   return kNames;
 }
 
+std::optional<std::string> trial_placeholder(const std::string& name, const EvaluateMessage& request,
+                                             const std::string& config_dir) {
+  if (name == "trial_dir") return request.trial_dir;
+  if (name == "trial_id") return std::to_string(request.trial_id);
+  if (name == "config_dir") return config_dir;
+  return std::nullopt;
+}
+
+std::vector<std::string> trial_environment(const EvaluateMessage& request,
+                                           const std::vector<std::string>& extra) {
+  std::vector<std::string> environment = clean_environment();
+  environment.push_back("LORAHPO_TRIAL_DIR=" + request.trial_dir);
+  environment.push_back("LORAHPO_TRIAL_ID=" + std::to_string(request.trial_id));
+  environment.insert(environment.end(), extra.begin(), extra.end());
+  return environment;
+}
+
 CommandEvaluator::CommandEvaluator(CommandObjective objective, SearchSpace space,
                                    std::string config_dir)
     : objective_(std::move(objective)), space_(std::move(space)), config_dir_(std::move(config_dir)) {}
 
 EvaluationOutcome CommandEvaluator::evaluate(const EvaluateMessage& request) {
   const auto lookup = [&](const std::string& name) -> std::optional<std::string> {
-    if (name == "trial_dir") return request.trial_dir;
-    if (name == "trial_id") return std::to_string(request.trial_id);
-    if (name == "config_dir") return config_dir_;
+    if (auto value = trial_placeholder(name, request, config_dir_)) return value;
     const int index = space_.index_of(name);
     if (index < 0) return std::nullopt;
     return format_value(request.params.at(static_cast<std::size_t>(index)));
@@ -53,10 +68,7 @@ EvaluationOutcome CommandEvaluator::evaluate(const EvaluateMessage& request) {
   spec.stdout_path = request.trial_dir + "/stdout.log";
   spec.stderr_path = request.trial_dir + "/stderr.log";
   spec.timeout_seconds = objective_.timeout_seconds;
-  spec.environment = clean_environment();
-  spec.environment.push_back("LORAHPO_TRIAL_DIR=" + request.trial_dir);
-  spec.environment.push_back("LORAHPO_TRIAL_ID=" + std::to_string(request.trial_id));
-  spec.environment.insert(spec.environment.end(), extra_environment.begin(), extra_environment.end());
+  spec.environment = trial_environment(request, extra_environment);
 
   const ChildExit exit = run_child(spec);
   switch (exit.kind) {

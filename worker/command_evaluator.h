@@ -1,5 +1,6 @@
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -10,6 +11,15 @@ namespace lorahpo {
 
 /// Placeholders every command template may use besides the parameter names.
 const std::vector<std::string>& trial_placeholders();  // trial_dir, trial_id, config_dir
+
+/// The value of one of trial_placeholders() for this request, or nullopt for any other name.
+std::optional<std::string> trial_placeholder(const std::string& name, const EvaluateMessage& request,
+                                             const std::string& config_dir);
+
+/// A child's whole environment for this trial: clean_environment() (no MPI or scheduler
+/// variables), LORAHPO_TRIAL_DIR and LORAHPO_TRIAL_ID, then `extra` ("KEY=value").
+std::vector<std::string> trial_environment(const EvaluateMessage& request,
+                                           const std::vector<std::string>& extra);
 
 /// Runs an external program per evaluation (see CommandObjective): argv and result path are
 /// expanded from their templates, the child runs in the trial directory in its own process

@@ -12,6 +12,7 @@
 
 #include "common/placeholder_template.h"
 #include "worker/child_process.h"
+#include "worker/command_evaluator.h"
 #include "worker/score_reader.h"
 
 namespace lorahpo {
@@ -149,12 +150,7 @@ LitgptEvaluator::LitgptEvaluator(LitgptObjective objective, SearchSpace space, s
     : objective_(std::move(objective)), space_(std::move(space)), config_dir_(std::move(config_dir)) {}
 
 EvaluationOutcome LitgptEvaluator::evaluate(const EvaluateMessage& request) {
-  const auto lookup = [&](const std::string& name) -> std::optional<std::string> {
-    if (name == "trial_dir") return request.trial_dir;
-    if (name == "trial_id") return std::to_string(request.trial_id);
-    if (name == "config_dir") return config_dir_;
-    return std::nullopt;
-  };
+  const auto lookup = [&](const std::string& name) { return trial_placeholder(name, request, config_dir_); };
   const auto start = std::chrono::steady_clock::now();
   const auto remaining = [&] {
     return objective_.timeout_seconds -
@@ -213,11 +209,8 @@ EvaluationOutcome LitgptEvaluator::evaluate(const EvaluateMessage& request) {
 
   ChildSpec spec;
   spec.working_dir = work.string();
-  spec.environment = clean_environment();
-  spec.environment.push_back("CUDA_VISIBLE_DEVICES=" + objective_.cuda_visible_devices);
-  spec.environment.push_back("LORAHPO_TRIAL_DIR=" + request.trial_dir);
-  spec.environment.push_back("LORAHPO_TRIAL_ID=" + std::to_string(request.trial_id));
-  spec.environment.insert(spec.environment.end(), extra_env.begin(), extra_env.end());
+  extra_env.insert(extra_env.begin(), "CUDA_VISIBLE_DEVICES=" + objective_.cuda_visible_devices);
+  spec.environment = trial_environment(request, extra_env);
 
   const auto run = [&](const char* stage, std::vector<std::string> argv) -> std::optional<EvaluationOutcome> {
     spec.argv = std::move(argv);
