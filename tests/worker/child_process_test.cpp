@@ -1,3 +1,4 @@
+#include "tests/support/scoped_env.h"
 #include "worker/child_process.h"
 
 #include <signal.h>
@@ -273,27 +274,7 @@ TEST_F(ChildProcessTest, KilledBySignal) {
   }
 }
 
-/// Sets environment variables for one test and restores them afterwards.
-class ScopedEnv {
- public:
-  ScopedEnv(std::string name, const std::string& value) : name_(std::move(name)) {
-    if (const char* old = std::getenv(name_.c_str())) old_ = old;
-    setenv(name_.c_str(), value.c_str(), 1);
-  }
-  ~ScopedEnv() {
-    if (old_) {
-      setenv(name_.c_str(), old_->c_str(), 1);
-    } else {
-      unsetenv(name_.c_str());
-    }
-  }
-  ScopedEnv(const ScopedEnv&) = delete;
-  ScopedEnv& operator=(const ScopedEnv&) = delete;
-
- private:
-  std::string name_;
-  std::optional<std::string> old_;
-};
+using testing_support::ScopedEnv;
 
 TEST(CleanEnvironmentTest, DropsLauncherVariablesKeepsTheRest) {
   const ScopedEnv e1("OMPI_COMM_WORLD_RANK", "3");

@@ -1,3 +1,4 @@
+#include "tests/support/scoped_env.h"
 #include "worker/command_evaluator.h"
 
 #include <unistd.h>
@@ -23,27 +24,7 @@ namespace fs = std::filesystem;
 constexpr double kTimeoutSeconds = 0.3;
 constexpr double kLatenessSeconds = 2.0;
 
-/// Sets an environment variable for one test and restores it afterwards.
-class ScopedEnv {
- public:
-  ScopedEnv(std::string name, const std::string& value) : name_(std::move(name)) {
-    if (const char* old = std::getenv(name_.c_str())) old_ = old;
-    setenv(name_.c_str(), value.c_str(), 1);
-  }
-  ~ScopedEnv() {
-    if (old_) {
-      setenv(name_.c_str(), old_->c_str(), 1);
-    } else {
-      unsetenv(name_.c_str());
-    }
-  }
-  ScopedEnv(const ScopedEnv&) = delete;
-  ScopedEnv& operator=(const ScopedEnv&) = delete;
-
- private:
-  std::string name_;
-  std::optional<std::string> old_;
-};
+using testing_support::ScopedEnv;
 
 class CommandEvaluatorTest : public testing::Test {
  protected:
