@@ -1,3 +1,4 @@
+#include "tests/support/parameters.h"
 #include "common/search_space.h"
 
 #include <algorithm>
@@ -12,44 +13,17 @@
 namespace lorahpo {
 namespace {
 
+using testing_support::categorical_param;
+using testing_support::float_param;
+using testing_support::int_param;
+using testing_support::pow10_param;
+
 /// Relative tolerance of a float that went through x -> u -> x (a few ulps of arithmetic).
 constexpr double kRoundTripRelTol = 1e-12;
 /// Points of the uniform grid the equal-share tests sweep: enough for ~2000 per value of a
 /// 511-value integer, ~30000 per category (which converts more slowly: strings).
 constexpr int kGridPoints = 1'000'000;
 constexpr int kCategoryGridPoints = 200'000;
-
-Parameter float_param(std::string name, double low, double high) {
-  Parameter p;
-  p.name = std::move(name);
-  p.type = ParamType::kFloat;
-  p.low = low;
-  p.high = high;
-  return p;
-}
-
-Parameter pow10_param(std::string name, double low, double high) {
-  Parameter p = float_param(std::move(name), low, high);
-  p.transform = Transform::kPow10;
-  return p;
-}
-
-Parameter int_param(std::string name, std::int64_t low, std::int64_t high) {
-  Parameter p;
-  p.name = std::move(name);
-  p.type = ParamType::kInt;
-  p.low = static_cast<double>(low);
-  p.high = static_cast<double>(high);
-  return p;
-}
-
-Parameter categorical_param(std::string name, std::vector<std::string> choices) {
-  Parameter p;
-  p.name = std::move(name);
-  p.type = ParamType::kCategorical;
-  p.choices = std::move(choices);
-  return p;
-}
 
 /// dropout (float), learning_rate (10^x), lora_r (int), optimizer (category).
 SearchSpace mixed_space() {

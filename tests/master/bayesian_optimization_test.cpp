@@ -1,3 +1,4 @@
+#include "tests/support/parameters.h"
 #include "master/bayesian_optimization.h"
 
 #include <algorithm>
@@ -24,37 +25,15 @@
 namespace lorahpo {
 namespace {
 
+using testing_support::categorical_param;
+using testing_support::float_param;
+using testing_support::int_param;
+
 /// Two snapped points are the same when every coordinate agrees to this (the optimizer's own
 /// duplicate test uses 1e-9).
 constexpr double kSameTol = 1e-9;
 
 using Point = std::vector<double>;
-
-Parameter float_param(std::string name, double low = 0.0, double high = 1.0) {
-  Parameter p;
-  p.name = std::move(name);
-  p.type = ParamType::kFloat;
-  p.low = low;
-  p.high = high;
-  return p;
-}
-
-Parameter int_param(std::string name, double low, double high) {
-  Parameter p;
-  p.name = std::move(name);
-  p.type = ParamType::kInt;
-  p.low = low;
-  p.high = high;
-  return p;
-}
-
-Parameter categorical_param(std::string name, std::vector<std::string> choices) {
-  Parameter p;
-  p.name = std::move(name);
-  p.type = ParamType::kCategorical;
-  p.choices = std::move(choices);
-  return p;
-}
 
 SearchSpace float_space(int dim) {
   std::vector<Parameter> parameters;

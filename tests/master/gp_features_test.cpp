@@ -1,3 +1,4 @@
+#include "tests/support/parameters.h"
 #include "master/gp_features.h"
 
 #include <cstdint>
@@ -11,34 +12,12 @@
 namespace lorahpo {
 namespace {
 
+using testing_support::categorical_param;
+using testing_support::float_param;
+using testing_support::int_param;
+
 /// Slack on a feature computed from doubles.
 constexpr double kFeatureTol = 1e-12;
-
-Parameter float_param(std::string name) {
-  Parameter p;
-  p.name = std::move(name);
-  p.type = ParamType::kFloat;
-  p.low = -3.0;
-  p.high = 5.0;
-  return p;
-}
-
-Parameter int_param(std::string name, double low, double high) {
-  Parameter p;
-  p.name = std::move(name);
-  p.type = ParamType::kInt;
-  p.low = low;
-  p.high = high;
-  return p;
-}
-
-Parameter categorical_param(std::string name, std::vector<std::string> choices) {
-  Parameter p;
-  p.name = std::move(name);
-  p.type = ParamType::kCategorical;
-  p.choices = std::move(choices);
-  return p;
-}
 
 /// float | int in [1, 4] (4 values) | categorical with 3 labels | float | categorical with 2 labels
 SearchSpace mixed_space() {
