@@ -73,18 +73,27 @@ std::vector<double> BayesianOptimization::random_point() {
   return {};
 }
 
-void BayesianOptimization::refit_if_needed() {
-  if (observations_.size() == fitted_observations_ && gp_.ready()) return;
+void BayesianOptimization::training_data(Eigen::Index extra_rows, Eigen::MatrixXd* x,
+                                         Eigen::VectorXd* y) const {
   double worst = std::numeric_limits<double>::infinity();
   for (const auto& o : observations_) {
     if (o.value) worst = std::min(worst, *o.value);
   }
-  Eigen::MatrixXd x(static_cast<Eigen::Index>(observations_.size()), features_.feature_dim());
-  Eigen::VectorXd y(static_cast<Eigen::Index>(observations_.size()));
-  for (std::size_t i = 0; i < observations_.size(); ++i) {
-    x.row(static_cast<Eigen::Index>(i)) = features_.features(observations_[i].unit).transpose();
-    y(static_cast<Eigen::Index>(i)) = observations_[i].value.value_or(worst);
+  const auto n = static_cast<Eigen::Index>(observations_.size());
+  x->resize(n + extra_rows, features_.feature_dim());
+  y->resize(n + extra_rows);
+  for (Eigen::Index i = 0; i < n; ++i) {
+    const Observation& o = observations_[static_cast<std::size_t>(i)];
+    x->row(i) = features_.features(o.unit).transpose();
+    (*y)(i) = o.value.value_or(worst);
   }
+}
+
+void BayesianOptimization::refit_if_needed() {
+  if (observations_.size() == fitted_observations_ && gp_.ready()) return;
+  Eigen::MatrixXd x;
+  Eigen::VectorXd y;
+  training_data(0, &x, &y);
   gp_.fit(x, y, rng_, options_.fit);
   fitted_observations_ = observations_.size();
 }
@@ -106,13 +115,9 @@ std::vector<double> BayesianOptimization::propose() {
   // Fantasize the pending points at the lie, hyperparameters fixed (constant liar).
   if (!pending_.empty()) {
     const auto n = static_cast<Eigen::Index>(observations_.size());
-    const auto total = n + static_cast<Eigen::Index>(pending_.size());
-    Eigen::MatrixXd x(total, features_.feature_dim());
-    Eigen::VectorXd y(total);
-    for (Eigen::Index i = 0; i < n; ++i) {
-      x.row(i) = features_.features(observations_[static_cast<std::size_t>(i)].unit).transpose();
-      y(i) = observations_[static_cast<std::size_t>(i)].value.value_or(worst);
-    }
+    Eigen::MatrixXd x;
+    Eigen::VectorXd y;
+    training_data(static_cast<Eigen::Index>(pending_.size()), &x, &y);
     // Kriging believer: each pending point at the prediction of the GP conditioned on the data
     // and the points before it.
     if (options_.liar == Liar::kKrigingBeliever) gp_.condition(x.topRows(n), y.head(n));
@@ -134,12 +139,9 @@ std::vector<double> BayesianOptimization::propose() {
     gp_.condition(x, y);
   } else if (gp_.size() != static_cast<int>(observations_.size())) {
     // The last ask left fantasies in the GP: condition on the real data again.
-    Eigen::MatrixXd x(static_cast<Eigen::Index>(observations_.size()), features_.feature_dim());
-    Eigen::VectorXd y(static_cast<Eigen::Index>(observations_.size()));
-    for (std::size_t i = 0; i < observations_.size(); ++i) {
-      x.row(static_cast<Eigen::Index>(i)) = features_.features(observations_[i].unit).transpose();
-      y(static_cast<Eigen::Index>(i)) = observations_[i].value.value_or(worst);
-    }
+    Eigen::MatrixXd x;
+    Eigen::VectorXd y;
+    training_data(0, &x, &y);
     gp_.condition(x, y);
   }
 

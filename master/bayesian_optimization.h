@@ -60,6 +60,9 @@ class BayesianOptimization final : public Optimizer {
   std::vector<double> random_point();
   bool is_duplicate(const std::vector<double>& unit) const;
   void refit_if_needed();
+  /// The observations as GP inputs and outputs (failed ones at the worst value observed), with
+  /// `extra_rows` more rows left for fantasies.
+  void training_data(Eigen::Index extra_rows, Eigen::MatrixXd* x, Eigen::VectorXd* y) const;
 
   SearchSpace space_;
   BayesianOptimizationOptions options_;
