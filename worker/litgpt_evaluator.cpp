@@ -20,30 +20,32 @@ namespace {
 
 namespace fs = std::filesystem;
 
-/// JSON to a YAML node, keeping types (yaml-cpp writes ints, floats, bools and strings apart).
-YAML::Node to_yaml(const nlohmann::json& value) {
+/// JSON (ordered or not) to a YAML node, keeping types (yaml-cpp writes ints, floats, bools and
+/// strings apart).
+template <class Json>
+YAML::Node to_yaml(const Json& value) {
   YAML::Node node;
   switch (value.type()) {
-    case nlohmann::json::value_t::object:
+    case Json::value_t::object:
       node = YAML::Node(YAML::NodeType::Map);
       for (const auto& [key, item] : value.items()) node[key] = to_yaml(item);
       break;
-    case nlohmann::json::value_t::array:
+    case Json::value_t::array:
       node = YAML::Node(YAML::NodeType::Sequence);
       for (const auto& item : value) node.push_back(to_yaml(item));
       break;
-    case nlohmann::json::value_t::boolean:
-      node = value.get<bool>();
+    case Json::value_t::boolean:
+      node = value.template get<bool>();
       break;
-    case nlohmann::json::value_t::number_integer:
-    case nlohmann::json::value_t::number_unsigned:
-      node = value.get<long long>();
+    case Json::value_t::number_integer:
+    case Json::value_t::number_unsigned:
+      node = value.template get<long long>();
       break;
-    case nlohmann::json::value_t::number_float:
-      node = value.get<double>();
+    case Json::value_t::number_float:
+      node = value.template get<double>();
       break;
-    case nlohmann::json::value_t::string:
-      node = value.get<std::string>();
+    case Json::value_t::string:
+      node = value.template get<std::string>();
       break;
     default:
       node = YAML::Node(YAML::NodeType::Null);
@@ -140,7 +142,7 @@ std::string litgpt_trial_config(const LitgptObjective& objective, const SearchSp
   ordered.SetDoublePrecision(17);
   ordered << YAML::BeginMap;
   for (const auto& [key, item] : config.items()) {
-    ordered << YAML::Key << key << YAML::Value << to_yaml(nlohmann::json::parse(item.dump()));
+    ordered << YAML::Key << key << YAML::Value << to_yaml(item);
   }
   ordered << YAML::EndMap;
   return std::string(ordered.c_str()) + "\n";
