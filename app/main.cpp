@@ -1,9 +1,13 @@
 // lorahpo: hyperparameter optimization of LoRA fine-tuning across an MPI cluster.
-// Exit codes: 0 done; 1 runtime failure; 2 bad config or command line.
+// Exit codes: 0 done; 1 runtime failure; 2 bad input (config, command line, a journal that does
+// not fit, or a setup so broken that its evaluations keep failing); 99 stopped by SIGTERM, SIGINT
+// or SIGUSR2 and resumable with --resume (OAR resubmits an idempotent job that exits 99).
 
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 #include <spdlog/sinks/stdout_color_sinks.h>
@@ -11,14 +15,19 @@
 
 #include "common/config_error.h"
 #include "common/mpi_transport.h"
+#include "common/stop_signal.h"
 #include "master/campaign.h"
 #include "master/config_loader.h"
+#include "report/report_error.h"
+#include "report/report_writer.h"
+#include "report/run_reader.h"
 #include "worker/worker_loop.h"
 
 namespace {
 
 constexpr int kExitRuntime = 1;
 constexpr int kExitUsage = 2;
+constexpr int kExitStopped = 99;
 
 void setup_logging(int rank) {
   auto logger = spdlog::stderr_color_mt("lorahpo");
@@ -47,7 +56,38 @@ int validate_command(const std::string& config_path) {
   }
 }
 
-int run_command(int* argc, char*** argv, const std::string& config_path, std::string out_dir) {
+/// `lorahpo report RUN_DIR [--out DIR]`, `lorahpo report --compare RUN_A RUN_B ... --out DIR`:
+/// reads run directories and writes Markdown and SVG, so it needs no MPI.
+int report_command(const std::vector<std::string>& run_dirs, bool compare, std::string out_dir) {
+  namespace report = lorahpo::report;
+  try {
+    if (compare) {
+      if (out_dir.empty()) throw report::ReportError("report --compare needs --out DIR");
+      std::vector<report::RunData> runs;
+      for (const std::string& dir : run_dirs) runs.push_back(report::read_run(dir));
+      const report::ReportFiles files = report::write_comparison(runs, out_dir);
+      std::cout << "comparison of " << runs.size() << " runs: " << files.markdown << "\n";
+      return 0;
+    }
+    if (run_dirs.size() != 1) {
+      throw report::ReportError("report takes one run directory; compare several with --compare");
+    }
+    const report::RunData run = report::read_run(run_dirs.front());
+    if (out_dir.empty()) out_dir = (std::filesystem::path(run_dirs.front()) / "report").string();
+    const report::ReportFiles files = report::write_report(run, out_dir);
+    std::cout << "report: " << files.markdown << " (" << files.figures.size() << " figures)\n";
+    return 0;
+  } catch (const std::exception& e) {  // ReportError, or a filesystem error writing the output
+    std::cerr << "error: " << e.what() << "\n";
+    return kExitUsage;
+  }
+}
+
+int run_command(int* argc, char*** argv, const std::string& config_path, std::string out_dir,
+                const std::string& resume_dir) {
+  // Before MPI starts its threads, so that they inherit the handlers (OAR's SIGUSR2 reaches
+  // every rank through mpirun).
+  lorahpo::install_stop_signal_handlers();
   lorahpo::MpiEnvironment mpi(argc, argv);
   lorahpo::MpiTransport transport;
   setup_logging(transport.rank());
@@ -70,25 +110,64 @@ int run_command(int* argc, char*** argv, const std::string& config_path, std::st
     }
   };
   lorahpo::CampaignConfig config;
+  const bool resume = !resume_dir.empty();
   try {
     config = lorahpo::load_config(config_path);
-    if (out_dir.empty()) out_dir = lorahpo::default_run_directory(config);
-    lorahpo::create_run_directory(out_dir, config);
-  } catch (const lorahpo::ConfigError& e) {
-    spdlog::error("{}", e.what());
-    stop_workers();
-    return kExitUsage;
+    if (resume) {
+      out_dir = resume_dir;
+      lorahpo::check_resumable(out_dir);
+    } else {
+      if (out_dir.empty()) out_dir = lorahpo::default_run_directory(config);
+      if (std::filesystem::exists(std::filesystem::path(out_dir) / "journal.jsonl")) {
+        throw lorahpo::ConfigError(out_dir, 0, "--out",
+                                   "holds a campaign already: continue it with --resume " +
+                                       out_dir + " (lorahpo never overwrites a campaign)");
+      }
+      lorahpo::create_run_directory(out_dir, config);
+    }
   } catch (const std::exception& e) {
     spdlog::error("{}", e.what());
     stop_workers();
     return kExitUsage;
   }
+  lorahpo::CampaignOutcome outcome;
   try {
-    lorahpo::run_campaign(config, out_dir, transport);
+    outcome = lorahpo::run_campaign(config, out_dir, transport, resume);
+  } catch (const lorahpo::ConfigError& e) {
+    spdlog::error("{}", e.what());
+    stop_workers();
+    return kExitUsage;
   } catch (const std::exception& e) {
     spdlog::critical("campaign aborted: {}", e.what());
-    spdlog::critical("every finished evaluation is in {}/journal.jsonl", out_dir);
+    spdlog::critical("every finished evaluation is in {}/journal.jsonl; continue with: {} run {} "
+                     "--resume {}",
+                     out_dir, (*argv)[0], config_path, out_dir);
     lorahpo::MpiEnvironment::abort(kExitRuntime);
+  }
+  if (!outcome.lost_workers.empty()) {
+    // A worker that stopped answering may never call MPI_Finalize, and mpirun would wait for
+    // it forever: the campaign is complete and journaled, so end the job here.
+    spdlog::warn("{} worker rank(s) were given up as silent: ending the MPI job with MPI_Abort "
+                 "so that mpirun does not wait for them",
+                 outcome.lost_workers.size());
+    lorahpo::MpiEnvironment::abort(outcome.end == lorahpo::CampaignEnd::kSignal ? kExitStopped
+                                                                                : kExitRuntime);
+  }
+  switch (outcome.end) {
+    case lorahpo::CampaignEnd::kBudget:
+      return 0;
+    case lorahpo::CampaignEnd::kSetupBroken:
+      spdlog::error("campaign stopped: {}", outcome.message);
+      spdlog::error("the journal is kept; after fixing the setup, continue with: {} run {} "
+                    "--resume {}",
+                    (*argv)[0], config_path, out_dir);
+      return kExitUsage;
+    case lorahpo::CampaignEnd::kSignal:
+      spdlog::warn("campaign stopped on {}: {} evaluations done, all in {}/journal.jsonl",
+                   lorahpo::signal_name(outcome.signal), outcome.records.size(), out_dir);
+      spdlog::warn("resume with: mpirun <same options> {} run {} --resume {}", (*argv)[0],
+                   config_path, out_dir);
+      return kExitStopped;
   }
   return 0;
 }
@@ -106,10 +185,25 @@ int main(int argc, char** argv) {
   auto* run = app.add_subcommand("run", "run a campaign (under mpirun: rank 0 master, others workers)");
   run->add_option("config", config_path, "campaign YAML file")->required();
   run->add_option("--out", out_dir, "run directory (default: runs/<name>-<time>)");
+  std::string resume_dir;
+  run->add_option("--resume", resume_dir,
+                  "continue the campaign in this run directory: finished evaluations are not run "
+                  "again")
+      ->excludes("--out");
 
   std::string validate_path;
   auto* validate = app.add_subcommand("validate", "check a campaign file without running anything");
   validate->add_option("config", validate_path, "campaign YAML file")->required();
+
+  std::vector<std::string> report_dirs;
+  bool report_compare = false;
+  std::string report_out;
+  auto* report = app.add_subcommand(
+      "report", "write report.md and SVG figures for a run directory (no MPI needed)");
+  report->add_option("run_dirs", report_dirs, "run directory (several with --compare)")->required();
+  report->add_flag("--compare", report_compare,
+                   "overlay the best-so-far curves of several runs (needs --out)");
+  report->add_option("--out", report_out, "output directory (default: RUN_DIR/report)");
 
   try {
     app.parse(argc, argv);
@@ -118,5 +212,6 @@ int main(int argc, char** argv) {
     return code == 0 ? 0 : kExitUsage;
   }
   if (*validate) return validate_command(validate_path);
-  return run_command(&argc, &argv, config_path, out_dir);
+  if (*report) return report_command(report_dirs, report_compare, report_out);
+  return run_command(&argc, &argv, config_path, out_dir, resume_dir);
 }

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -157,6 +158,34 @@ struct OptimizerConfig {
   double eta = 0.5;
 };
 
+/// What happens when evaluations fail (YAML section `failures`). Infrastructure errors (status
+/// error: the evaluation could not run) are retried; real failures of a point (status failed:
+/// out of memory, diverged, no score) never are, after NOMAD's failed/erroneous distinction.
+struct FailurePolicy {
+  /// Extra attempts of one point after an infrastructure error; then it counts as failed.
+  int max_retries = 2;
+  /// What the optimizer is told about a failed point, so that BO and SOO steer away from it:
+  /// the worst score observed so far (failed_value empty), or this fixed score.
+  std::optional<double> failed_value;
+  /// The campaign stops (exit 2: the setup itself is broken) when its first `stop_after`
+  /// evaluations all failed...
+  int stop_after = 5;
+  /// ...or, once 2 * `stop_after` evaluations finished, when more than this share of them failed.
+  double max_failure_rate = 0.75;
+};
+
+/// How rank 0 watches its workers and stops (YAML section `workers`).
+struct WorkerPolicy {
+  /// A busy worker sends a heartbeat this often.
+  double heartbeat_seconds = 10.0;
+  /// A busy worker silent for this long is given up: its evaluation goes to another worker
+  /// and it gets no more work.
+  double silent_after_seconds = 300.0;
+  /// On SIGTERM, SIGINT or SIGUSR2: how long running evaluations may go on before they are
+  /// cancelled (their points are dispatched again on --resume).
+  double stop_grace_seconds = 60.0;
+};
+
 /// A whole campaign, as read and validated from one YAML file.
 struct CampaignConfig {
   std::string source_path;  ///< the YAML file, as given
@@ -166,6 +195,8 @@ struct CampaignConfig {
   SearchSpace space;
   OptimizerConfig optimizer;
   ObjectiveConfig objective;
+  FailurePolicy failures;
+  WorkerPolicy workers;
 };
 
 const char* to_string(Direction direction);

@@ -17,7 +17,16 @@
 namespace lorahpo {
 
 /// The kinds of message between rank 0 and the workers; the value is the MPI tag.
-enum class MessageTag : int { kSetup = 1, kEvaluate = 2, kResult = 3, kShutdown = 4 };
+/// kHeartbeat: a busy worker is alive (worker -> rank 0). kCancel: give up the running
+/// evaluation (rank 0 -> worker, when a campaign stops on a signal).
+enum class MessageTag : int {
+  kSetup = 1,
+  kEvaluate = 2,
+  kResult = 3,
+  kShutdown = 4,
+  kHeartbeat = 5,
+  kCancel = 6
+};
 
 /// How one evaluation ended. kFailed is a real outcome of the point (bad exit, timeout, no
 /// score: NOMAD's "failed evaluation", never resubmitted); kError is an infrastructure problem
@@ -33,10 +42,11 @@ struct SetupMessage {
   SearchSpace space;
   std::uint64_t seed = 0;
   std::string config_dir;  ///< absolute directory of the YAML file ({config_dir} in templates)
+  double heartbeat_seconds = 10.0;  ///< how often a busy worker tells rank 0 it is alive
 
   template <class Archive>
   void serialize(Archive& archive) {
-    archive(objective, space, seed, config_dir);
+    archive(objective, space, seed, config_dir, heartbeat_seconds);
   }
 };
 

@@ -9,7 +9,10 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "common/config_error.h"
+#include "master/campaign_identity.h"
 #include "master/journal.h"
+#include "master/journal_reader.h"
 #include "master/optimizer_factory.h"
 
 namespace lorahpo {
@@ -40,6 +43,13 @@ nlohmann::ordered_json summary_json(const CampaignConfig& config, const SearchSp
   }
   summary["evaluations"] = {{"ok", ok}, {"failed", failed}, {"error", error}};
   summary["approximated"] = outcome.approximated;
+  summary["retries"] = outcome.retries;
+  summary["busy_seconds"] = outcome.busy_seconds;
+  summary["lost_workers"] = outcome.lost_workers;
+  summary["end"] = outcome.end == CampaignEnd::kBudget   ? "budget"
+                   : outcome.end == CampaignEnd::kSignal ? "signal"
+                                                          : "setup_broken";
+  if (!outcome.message.empty()) summary["message"] = outcome.message;
   if (outcome.best) {
     summary["best"] = {{"id", outcome.best->id},
                        {"score", *outcome.best->score},
@@ -72,12 +82,64 @@ void create_run_directory(const std::string& run_dir, const CampaignConfig& conf
   write_file(fs::path(run_dir) / "config.yaml", config.source_text);
 }
 
+void check_resumable(const std::string& run_dir) {
+  const fs::path journal = fs::path(run_dir) / "journal.jsonl";
+  std::error_code ec;
+  if (!fs::is_directory(run_dir, ec)) {
+    throw ConfigError(run_dir, 0, "--resume", "is not a directory: nothing to resume");
+  }
+  if (!fs::is_regular_file(journal, ec)) {
+    throw ConfigError(run_dir, 0, "--resume",
+                      "holds no journal.jsonl: not a lorahpo run directory, nothing to resume");
+  }
+}
+
 CampaignOutcome run_campaign(const CampaignConfig& config, const std::string& run_dir,
-                             Transport& transport) {
+                             Transport& transport, bool resume) {
   const std::string absolute = fs::absolute(run_dir).lexically_normal().string();
-  std::mt19937_64 rng(config.campaign.seed);
+  const std::string journal_path = absolute + "/journal.jsonl";
   CampaignConfig resolved = config;
   if (resolved.optimizer.batch_size == 0) resolved.optimizer.batch_size = transport.size() - 1;
+  // The optimizer is built as at the campaign's start: LHS sizes its design by the budget, and
+  // a raised budget must not change the points already journaled.
+  int optimizer_budget = config.campaign.budget;
+
+  JournalContents past;
+  if (resume) {
+    check_resumable(absolute);
+    past = read_journal(journal_path);
+    const JournalLine* header = nullptr;
+    for (const auto& line : past.lines) {
+      if (line.value.value("event", "") == "campaign") header = &line;
+    }
+    if (header == nullptr || !header->value.contains("identity")) {
+      throw ConfigError(journal_path, past.lines.empty() ? 1 : past.lines.front().number, "event",
+                        "has no campaign header: not a lorahpo journal, or one too old to resume");
+    }
+    const nlohmann::json& identity = header->value.at("identity");
+    if (identity.contains("optimizer") && identity["optimizer"].contains("batch_size")) {
+      resolved.optimizer.batch_size = identity["optimizer"]["batch_size"].get<int>();
+    }
+    const auto differences = identity_differences(
+        identity, campaign_identity(config, resolved.optimizer.batch_size));
+    if (!differences.empty()) {
+      std::string list;
+      for (const auto& d : differences) list += (list.empty() ? "" : "; ") + d;
+      throw ConfigError(config.source_path, 0, "",
+                        fmt::format("cannot resume {}: this config is another campaign ({}). Only "
+                                    "campaign.budget, paths, timeouts and the failures and "
+                                    "workers sections may change",
+                                    absolute, list));
+    }
+    optimizer_budget = header->value.value("optimizer_budget", config.campaign.budget);
+    drop_torn_tail(journal_path, past);
+    if (past.torn_tail) spdlog::warn("{}: dropped a torn last line (a write cut short)", journal_path);
+    write_file(fs::path(absolute) / "config.yaml", config.source_text);
+    fs::remove(fs::path(absolute) / "results.csv");
+  }
+
+  resolved.campaign.budget = optimizer_budget;
+  std::mt19937_64 rng(config.campaign.seed);
   const auto optimizer = make_optimizer(resolved, rng);
   Journal journal(absolute, config.space);
 
@@ -85,13 +147,40 @@ CampaignOutcome run_campaign(const CampaignConfig& config, const std::string& ru
   options.budget = config.campaign.budget;
   options.direction = config.campaign.direction;
   options.trials_dir = absolute + "/trials";
+  options.failures = config.failures;
+  options.workers = config.workers;
+  options.journal_path = journal_path;
   Scheduler scheduler(transport, *optimizer, config.space, journal, options);
+
+  if (resume) {
+    for (const auto& line : past.lines) {
+      if (is_trial_line(line.value)) journal.append_csv(trial_from_line(line, config.space, journal_path));
+    }
+    scheduler.replay(past.lines);
+    nlohmann::ordered_json event;
+    event["event"] = "resume";
+    event["time"] = iso8601_utc(unix_now());
+    event["budget"] = config.campaign.budget;
+    event["workers"] = transport.size() - 1;
+    journal.append_event(event);
+  } else {
+    nlohmann::ordered_json header;
+    header["event"] = "campaign";
+    header["name"] = config.campaign.name;
+    header["created"] = iso8601_utc(unix_now());
+    header["budget"] = config.campaign.budget;
+    header["optimizer_budget"] = optimizer_budget;
+    header["workers"] = transport.size() - 1;
+    header["identity"] = campaign_identity(config, resolved.optimizer.batch_size);
+    journal.append_event(header);
+  }
 
   SetupMessage setup;
   setup.objective = config.objective;
   setup.space = config.space;
   setup.seed = config.campaign.seed;
   setup.config_dir = config.config_dir;
+  setup.heartbeat_seconds = config.workers.heartbeat_seconds;
 
   spdlog::info("campaign {}: {} evaluations, optimizer {}, {} workers, objective {} -> {}",
                config.campaign.name, config.campaign.budget, optimizer->name(),

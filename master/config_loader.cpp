@@ -3,14 +3,20 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <new>
 #include <regex>
 #include <set>
 #include <sstream>
+#include <vector>
 
 #include <fmt/format.h>
+#include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/yaml.h>
 
 #include "common/config_error.h"
@@ -32,7 +38,15 @@ class Reader {
 
   [[noreturn]] void fail(const YAML::Node& node, const std::string& key,
                          const std::string& message) const {
-    throw ConfigError(file_, line_of(node), key, message);
+    throw ConfigError(file_, line_of(node), one_line(key, 200), one_line(message, 400));
+  }
+
+  /// The name of a mapping key: keys must be plain scalars (not lists, mappings or null).
+  std::string key_name(const YAML::Node& key_node, const std::string& parent_key) const {
+    if (!key_node.IsScalar()) {
+      fail(key_node, parent_key, "has a key that is not a plain name (a list, a mapping or null)");
+    }
+    return key_node.as<std::string>();
   }
 
   static int line_of(const YAML::Node& node) {
@@ -45,7 +59,7 @@ class Reader {
     if (!node.IsMap()) fail(node, key, "must be a mapping");
     std::set<std::string> seen;
     for (const auto& entry : node) {
-      const std::string name = entry.first.as<std::string>();
+      const std::string name = key_name(entry.first, key);
       const std::string path = key.empty() ? name : key + "." + name;
       if (!seen.insert(name).second) fail(entry.first, path, "is given twice");
       if (!allowed.empty() && !allowed.count(name)) {
@@ -67,7 +81,9 @@ class Reader {
 
   std::string text(const YAML::Node& node, const std::string& key) const {
     if (!node.IsScalar()) fail(node, key, "must be a string");
-    return node.as<std::string>();
+    std::string value = node.as<std::string>();
+    if (value.find('\0') != std::string::npos) fail(node, key, "contains a NUL character");
+    return value;
   }
 
   double number(const YAML::Node& node, const std::string& key) const {
@@ -86,6 +102,32 @@ class Reader {
       fail(node, key, "must be an integer, got '" + node.as<std::string>() + "'");
     }
     return value;
+  }
+
+  /// `text` on one line (control characters escaped, as in C) and at most `limit` characters:
+  /// the message must stay one readable line whatever the file holds.
+  static std::string one_line(const std::string& text, std::size_t limit) {
+    std::string out;
+    for (const char c : text) {
+      const auto u = static_cast<unsigned char>(c);
+      if (c == '\n') {
+        out += "\\n";
+      } else if (c == '\t') {
+        out += "\\t";
+      } else if (c == '\r') {
+        out += "\\r";
+      } else if (u < 0x20 || u == 0x7f) {
+        out += fmt::format("\\x{:02x}", u);
+      } else {
+        out.push_back(c);
+      }
+    }
+    if (out.size() > limit) {
+      std::size_t cut = limit;
+      while (cut > 0 && (static_cast<unsigned char>(out[cut]) & 0xC0) == 0x80) --cut;  // UTF-8
+      out = out.substr(0, cut) + "...";
+    }
+    return out;
   }
 
   static std::string join(const std::string& parent, const std::string& name) {
@@ -146,6 +188,11 @@ Parameter read_parameter(const Reader& r, const YAML::Node& node, const std::str
            fmt::format("({}) must be < high ({})", node["low"].as<std::string>(),
                        node["high"].as<std::string>()));
   }
+  if (!std::isfinite(p.high - p.low)) {
+    r.fail(node["high"], key + ".high",
+           fmt::format("({}) is too far from low ({}): high - low overflows a double",
+                       node["high"].as<std::string>(), node["low"].as<std::string>()));
+  }
   if (const YAML::Node t = node["transform"]; t.IsDefined()) {
     const std::string transform = r.text(t, key + ".transform");
     if (transform == "pow10") {
@@ -176,7 +223,7 @@ SearchSpace read_search_space(const Reader& r, const YAML::Node& node) {
   if (node.size() == 0) r.fail(node, "search_space", "is empty: give at least one parameter");
   std::vector<Parameter> parameters;
   for (const auto& entry : node) {
-    const std::string name = entry.first.as<std::string>();
+    const std::string name = r.key_name(entry.first, "search_space");
     const std::string key = "search_space." + name;
     if (!is_identifier(name)) {
       r.fail(entry.first, key, "is not a valid parameter name (letters, digits and _)");
@@ -189,6 +236,20 @@ SearchSpace read_search_space(const Reader& r, const YAML::Node& node) {
   return SearchSpace(std::move(parameters));
 }
 
+/// Longest simulated evaluation (cost, time_scale): one day. Larger values would overflow the
+/// clocks that time the sleep, and no test wants them.
+constexpr double kMaxSimulatedSeconds = 86400.0;
+
+/// Longest evaluation timeout: 30 days (a clock deadline must stay representable).
+constexpr double kMaxTimeoutSeconds = 30.0 * 86400.0;
+
+/// Largest campaign file read: a campaign is a few hundred bytes; more is a wrong file.
+constexpr std::uintmax_t kMaxConfigBytes = 1u << 20;
+
+/// Most values a LitGPT section may hold once YAML aliases are expanded (an alias bomb would
+/// otherwise expand to billions).
+constexpr std::size_t kMaxSectionValues = 100000;
+
 CostModel read_cost(const Reader& r, const YAML::Node& node) {
   const std::string key = "objective.cost";
   r.expect_map(node, key, {"base", "slope", "parameter"});
@@ -196,7 +257,9 @@ CostModel read_cost(const Reader& r, const YAML::Node& node) {
   if (node["base"]) cost.base_seconds = r.number(node["base"], key + ".base");
   if (node["slope"]) cost.slope_seconds = r.number(node["slope"], key + ".slope");
   if (node["parameter"]) cost.parameter = r.text(node["parameter"], key + ".parameter");
-  if (cost.base_seconds < 0) r.fail(node["base"], key + ".base", "must be >= 0");
+  if (cost.base_seconds < 0 || cost.base_seconds > kMaxSimulatedSeconds) {
+    r.fail(node["base"], key + ".base", fmt::format("must be in [0, {}] seconds", kMaxSimulatedSeconds));
+  }
   if (cost.slope_seconds != 0.0 && cost.parameter.empty()) {
     r.fail(node, key + ".parameter", "is required when slope is not 0");
   }
@@ -267,7 +330,9 @@ CommandObjective read_command(const Reader& r, const YAML::Node& node, const Sea
 
   if (const YAML::Node t = node["timeout"]; t.IsDefined()) {
     command.timeout_seconds = r.number(t, "objective.timeout");
-    if (command.timeout_seconds <= 0) r.fail(t, "objective.timeout", "must be > 0 seconds");
+    if (command.timeout_seconds <= 0 || command.timeout_seconds > kMaxTimeoutSeconds) {
+      r.fail(t, "objective.timeout", fmt::format("must be > 0 seconds and at most {} (30 days)", kMaxTimeoutSeconds));
+    }
   }
   if (const YAML::Node result = node["result"]; result.IsDefined()) {
     r.expect_map(result, "objective.result", {"file", "pointer"});
@@ -289,7 +354,7 @@ CommandObjective read_command(const Reader& r, const YAML::Node& node, const Sea
   if (const YAML::Node env = node["env"]; env.IsDefined()) {
     r.expect_map(env, "objective.env", {});
     for (const auto& entry : env) {
-      const std::string name = entry.first.as<std::string>();
+      const std::string name = r.key_name(entry.first, "objective.env");
       const std::string key = "objective.env." + name;
       if (!is_identifier(name)) r.fail(entry.first, key, "is not a valid variable name");
       command.env[name] = r.text(entry.second, key);
@@ -301,15 +366,24 @@ CommandObjective read_command(const Reader& r, const YAML::Node& node, const Sea
 
 
 /// A YAML subtree as JSON, scalars typed as YAML 1.2 reads them (bool, integer, float, string).
-nlohmann::json yaml_to_json(const YAML::Node& node) {
+/// `budget` counts the values still allowed (aliases expand: an alias bomb must not hang us).
+nlohmann::json yaml_to_json(const Reader& r, const YAML::Node& node, const YAML::Node& section,
+                            const std::string& key, std::size_t* budget) {
+  if (*budget == 0) {
+    r.fail(section, key, fmt::format("is too large: more than {} values once YAML aliases are expanded",
+                                     kMaxSectionValues));
+  }
+  --*budget;
   if (node.IsMap()) {
     nlohmann::json object = nlohmann::json::object();
-    for (const auto& entry : node) object[entry.first.as<std::string>()] = yaml_to_json(entry.second);
+    for (const auto& entry : node) {
+      object[r.key_name(entry.first, key)] = yaml_to_json(r, entry.second, section, key, budget);
+    }
     return object;
   }
   if (node.IsSequence()) {
     nlohmann::json array = nlohmann::json::array();
-    for (const auto& item : node) array.push_back(yaml_to_json(item));
+    for (const auto& item : node) array.push_back(yaml_to_json(r, item, section, key, budget));
     return array;
   }
   if (!node.IsScalar()) return nullptr;
@@ -398,7 +472,8 @@ LitgptObjective read_litgpt(const Reader& r, const YAML::Node& node, const Searc
     const YAML::Node n = node[section];
     if (!n.IsDefined()) continue;
     if (!n.IsMap()) r.fail(n, std::string("objective.") + section, "must be a mapping (LitGPT's own section)");
-    nlohmann::json value = yaml_to_json(n);
+    std::size_t budget = kMaxSectionValues;
+    nlohmann::json value = yaml_to_json(r, n, n, std::string("objective.") + section, &budget);
     // Paths in these sections may be relative to the config file: {config_dir}.
     const std::function<void(nlohmann::json&)> expand = [&](nlohmann::json& v) {
       if (v.is_string()) {
@@ -437,8 +512,17 @@ LitgptObjective read_litgpt(const Reader& r, const YAML::Node& node, const Searc
       for (std::size_t i = 0; i < t.size(); ++i) o.tasks.push_back(r.text(t[i], fmt::format("objective.evaluate.tasks[{}]", i)));
     }
     if (e["batch_size"]) o.eval_batch_size = r.text(e["batch_size"], "objective.evaluate.batch_size");
-    if (e["num_fewshot"]) o.num_fewshot = static_cast<int>(r.integer(e["num_fewshot"], "objective.evaluate.num_fewshot"));
-    if (e["limit"]) o.limit = r.number(e["limit"], "objective.evaluate.limit");
+    if (e["num_fewshot"]) {
+      const long long v = r.integer(e["num_fewshot"], "objective.evaluate.num_fewshot");
+      if (v < -1 || v > 10000) {
+        r.fail(e["num_fewshot"], "objective.evaluate.num_fewshot", "must be in [0, 10000], or -1 for lm_eval's default");
+      }
+      o.num_fewshot = static_cast<int>(v);
+    }
+    if (e["limit"]) {
+      o.limit = r.number(e["limit"], "objective.evaluate.limit");
+      if (o.limit < 0) r.fail(e["limit"], "objective.evaluate.limit", "must be >= 0 (0: every example)");
+    }
     if (e["objective"]) o.objective = read_metric(r, e["objective"], "objective.evaluate.objective");
     if (e["test"]) o.test = read_metric(r, e["test"], "objective.evaluate.test");
   }
@@ -448,7 +532,9 @@ LitgptObjective read_litgpt(const Reader& r, const YAML::Node& node, const Searc
   }
   if (const YAML::Node t = node["timeout"]; t.IsDefined()) {
     o.timeout_seconds = r.number(t, "objective.timeout");
-    if (o.timeout_seconds <= 0) r.fail(t, "objective.timeout", "must be > 0 seconds");
+    if (o.timeout_seconds <= 0 || o.timeout_seconds > kMaxTimeoutSeconds) {
+      r.fail(t, "objective.timeout", fmt::format("must be > 0 seconds and at most {} (30 days)", kMaxTimeoutSeconds));
+    }
   }
   if (node["work_dir"]) {
     o.work_dir = r.text(node["work_dir"], "objective.work_dir");
@@ -463,7 +549,7 @@ LitgptObjective read_litgpt(const Reader& r, const YAML::Node& node, const Searc
   if (const YAML::Node env = node["env"]; env.IsDefined()) {
     r.expect_map(env, "objective.env", {});
     for (const auto& entry : env) {
-      const std::string name = entry.first.as<std::string>();
+      const std::string name = r.key_name(entry.first, "objective.env");
       if (!is_identifier(name)) r.fail(entry.first, "objective.env." + name, "is not a valid variable name");
       o.env[name] = r.text(entry.second, "objective.env." + name);
       check_template(r, entry.second, "objective.env." + name, o.env[name], SearchSpace{});
@@ -471,23 +557,153 @@ LitgptObjective read_litgpt(const Reader& r, const YAML::Node& node, const Searc
   }
   return o;
 }
-}  // namespace
 
-CampaignConfig parse_config(const std::string& text, const std::string& file_name,
-                            const std::string& config_dir) {
+FailurePolicy read_failures(const Reader& r, const YAML::Node& node) {
+  const std::string key = "failures";
+  r.expect_map(node, key, {"max_retries", "failed_score", "stop_after", "max_failure_rate"});
+  FailurePolicy f;
+  if (const YAML::Node n = node["max_retries"]; n.IsDefined()) {
+    const long long v = r.integer(n, key + ".max_retries");
+    if (v < 0 || v > 100) r.fail(n, key + ".max_retries", fmt::format("must be in [0, 100], got {}", v));
+    f.max_retries = static_cast<int>(v);
+  }
+  if (const YAML::Node n = node["failed_score"]; n.IsDefined()) {
+    if (!n.IsScalar()) r.fail(n, key + ".failed_score", "must be worst or a finite number");
+    double value = 0.0;
+    if (n.as<std::string>() == "worst") {
+      f.failed_value.reset();
+    } else if (YAML::convert<double>::decode(n, value) && std::isfinite(value)) {
+      f.failed_value = value;
+    } else {
+      r.fail(n, key + ".failed_score",
+             "must be worst or a finite number, got '" + n.as<std::string>() + "'");
+    }
+  }
+  if (const YAML::Node n = node["stop_after"]; n.IsDefined()) {
+    const long long v = r.integer(n, key + ".stop_after");
+    if (v < 1 || v > 1000000) {
+      r.fail(n, key + ".stop_after", fmt::format("must be in [1, 1000000] evaluations, got {}", v));
+    }
+    f.stop_after = static_cast<int>(v);
+  }
+  if (const YAML::Node n = node["max_failure_rate"]; n.IsDefined()) {
+    f.max_failure_rate = r.number(n, key + ".max_failure_rate");
+    if (!(f.max_failure_rate > 0.0 && f.max_failure_rate <= 1.0)) {
+      r.fail(n, key + ".max_failure_rate",
+             "must be in (0, 1] (the share of failed evaluations that stops the campaign; 1: never)");
+    }
+  }
+  return f;
+}
+
+WorkerPolicy read_workers(const Reader& r, const YAML::Node& node) {
+  const std::string key = "workers";
+  r.expect_map(node, key, {"heartbeat_seconds", "silent_after_seconds", "stop_grace_seconds"});
+  WorkerPolicy w;
+  if (const YAML::Node n = node["heartbeat_seconds"]; n.IsDefined()) {
+    w.heartbeat_seconds = r.number(n, key + ".heartbeat_seconds");
+    if (!(w.heartbeat_seconds > 0.0 && w.heartbeat_seconds <= 3600.0)) {
+      r.fail(n, key + ".heartbeat_seconds", "must be in (0, 3600] seconds");
+    }
+  }
+  const YAML::Node silent = node["silent_after_seconds"];
+  if (silent.IsDefined()) {
+    w.silent_after_seconds = r.number(silent, key + ".silent_after_seconds");
+    if (w.silent_after_seconds > 7.0 * 86400.0) {
+      r.fail(silent, key + ".silent_after_seconds", "must be at most 604800 seconds (a week)");
+    }
+  }
+  if (!(w.silent_after_seconds > 2.0 * w.heartbeat_seconds)) {
+    // One late heartbeat must not get a healthy worker given up.
+    if (silent.IsDefined()) {
+      r.fail(silent, key + ".silent_after_seconds",
+             fmt::format("({:g}) must be > 2 x heartbeat_seconds ({:g})", w.silent_after_seconds,
+                         w.heartbeat_seconds));
+    }
+    r.fail(node["heartbeat_seconds"], key + ".heartbeat_seconds",
+           fmt::format("({:g}) must be < silent_after_seconds / 2 ({:g} / 2: the default)",
+                       w.heartbeat_seconds, w.silent_after_seconds));
+  }
+  if (const YAML::Node n = node["stop_grace_seconds"]; n.IsDefined()) {
+    w.stop_grace_seconds = r.number(n, key + ".stop_grace_seconds");
+    if (!(w.stop_grace_seconds >= 0.0 && w.stop_grace_seconds <= 86400.0)) {
+      r.fail(n, key + ".stop_grace_seconds", "must be in [0, 86400] seconds");
+    }
+  }
+  return w;
+}
+
+/// The 1-based line of byte `offset` of `text`.
+int line_at(const std::string& text, std::size_t offset) {
+  return 1 + static_cast<int>(std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(offset), '\n'));
+}
+
+/// Throws unless `text` is text: no NUL byte (a binary file) and valid UTF-8 (YAML's encoding,
+/// and the journal's: JSON cannot carry other bytes).
+void check_text(const std::string& text, const std::string& file_name) {
+  if (const auto nul = text.find('\0'); nul != std::string::npos) {
+    throw ConfigError(file_name, line_at(text, nul), "", "is a binary file, not YAML text (NUL byte)");
+  }
+  const auto* bytes = reinterpret_cast<const unsigned char*>(text.data());
+  const std::size_t size = text.size();
+  for (std::size_t i = 0; i < size;) {
+    const unsigned char c = bytes[i];
+    std::size_t length = 0;
+    unsigned char low = 0x80, high = 0xBF;  // the allowed range of the second byte
+    if (c < 0x80) {
+      length = 1;
+    } else if (c >= 0xC2 && c <= 0xDF) {
+      length = 2;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      length = 3;
+      if (c == 0xE0) low = 0xA0;   // no overlong forms
+      if (c == 0xED) high = 0x9F;  // no UTF-16 surrogates
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      length = 4;
+      if (c == 0xF0) low = 0x90;
+      if (c == 0xF4) high = 0x8F;  // nothing past U+10FFFF
+    }
+    bool valid = length > 0 && i + length <= size;
+    for (std::size_t k = 1; valid && k < length; ++k) {
+      const unsigned char next = bytes[i + k];
+      valid = k == 1 ? next >= low && next <= high : next >= 0x80 && next <= 0xBF;
+    }
+    if (!valid) {
+      throw ConfigError(file_name, line_at(text, i), "",
+                        fmt::format("is not UTF-8 text (byte 0x{:02x} at offset {})", c, i));
+    }
+    i += length;
+  }
+}
+
+CampaignConfig parse_checked_config(const std::string& text, const std::string& file_name,
+                                    const std::string& config_dir) {
   const Reader r(file_name);
-  YAML::Node root;
+  check_text(text, file_name);
+  std::vector<YAML::Node> documents;
   try {
-    root = YAML::Load(text);
-  } catch (const YAML::ParserException& e) {
+    documents = YAML::LoadAll(text);
+  } catch (const YAML::DeepRecursion& e) {  // a nesting bomb: yaml-cpp stops at 2000 levels
     throw ConfigError(file_name, e.mark.line >= 0 ? e.mark.line + 1 : 0, "",
-                      "YAML syntax error: " + e.msg);
+                      fmt::format("YAML syntax error: nested too deeply (the limit is {} levels)", e.depth()));
+  } catch (const YAML::Exception& e) {  // ParserException
+    // Something left open (a quote, a bracket) is found at the end of the input, which yaml-cpp
+    // reports one line past the last one: name the last line instead.
+    const int last_line = std::max(1, line_at(text, text.size()) - (!text.empty() && text.back() == '\n' ? 1 : 0));
+    throw ConfigError(file_name, e.mark.line >= 0 ? std::min(e.mark.line + 1, last_line) : 0, "",
+                      Reader::one_line("YAML syntax error: " + e.msg, 400));
+  }
+  if (documents.size() > 1) {
+    r.fail(documents[1], "", "starts a second YAML document (---): a campaign file holds one");
+  }
+  const YAML::Node root = documents.empty() ? YAML::Node() : documents.front();
+  if (root.IsNull()) {
+    throw ConfigError(file_name, 0, "", "is empty: a campaign needs at least campaign and objective");
   }
   if (!root.IsMap()) {
-    throw ConfigError(file_name, 0, "", "must be a YAML mapping with campaign, search_space, "
-                                        "optimizer and objective");
+    r.fail(root, "", "must be a YAML mapping with campaign, search_space, optimizer and objective");
   }
-  r.expect_map(root, "", {"campaign", "search_space", "optimizer", "objective"});
+  r.expect_map(root, "", {"campaign", "search_space", "optimizer", "objective", "failures", "workers"});
 
   CampaignConfig config;
   config.source_path = file_name;
@@ -524,7 +740,9 @@ CampaignConfig parse_config(const std::string& text, const std::string& file_nam
     if (const YAML::Node t = objective["time_scale"]; t.IsDefined()) {
       if (b.function != kLoraSurrogate) r.fail(t, "objective.time_scale", "applies to lora_surrogate only");
       b.time_scale = r.number(t, "objective.time_scale");
-      if (b.time_scale < 0) r.fail(t, "objective.time_scale", "must be >= 0 (seconds per hour of real training)");
+      if (b.time_scale < 0 || b.time_scale > 3600) {
+        r.fail(t, "objective.time_scale", "must be in [0, 3600] (seconds per hour of real training; 3600: real time)");
+      }
     }
   } else if (kind == "command") {
     r.expect_map(objective, "objective", {"kind", "command", "timeout", "result", "env"});
@@ -572,6 +790,18 @@ CampaignConfig parse_config(const std::string& text, const std::string& file_nam
         config.space.parameter(config.space.index_of(cost.parameter)).type == ParamType::kCategorical) {
       r.fail(objective["cost"]["parameter"], "objective.cost.parameter", "must be numeric");
     }
+    if (!cost.parameter.empty() && cost.slope_seconds != 0.0) {
+      // The longest simulated evaluation, at either end of the parameter's range.
+      const Parameter& p = config.space.parameter(config.space.index_of(cost.parameter));
+      const auto value = [&](double x) { return p.transform == Transform::kPow10 ? std::pow(10.0, x) : x; };
+      const double longest = cost.base_seconds + std::fabs(cost.slope_seconds) *
+                                                     std::max(std::fabs(value(p.low)), std::fabs(value(p.high)));
+      if (!(longest <= kMaxSimulatedSeconds)) {
+        r.fail(objective["cost"]["slope"], "objective.cost.slope",
+               fmt::format("makes an evaluation last up to {:g} s; at most {} s (a day) is simulated",
+                           longest, kMaxSimulatedSeconds));
+      }
+    }
   } else if (config.objective.kind == ObjectiveKind::kLitgpt) {
     config.objective.litgpt = read_litgpt(r, objective, config.space, config_dir);
   } else {
@@ -584,8 +814,14 @@ CampaignConfig parse_config(const std::string& text, const std::string& file_nam
   auto& c = config.campaign;
   c.name = campaign["name"] ? r.text(campaign["name"], "campaign.name")
                             : std::filesystem::path(file_name).stem().string();
-  if (c.name.empty() || c.name.find_first_of("/\\") != std::string::npos) {
-    r.fail(campaign["name"], "campaign.name", "must be non-empty, without '/'");
+  if (c.name.empty() || c.name.find_first_of("/\\") != std::string::npos || c.name == "." ||
+      c.name == ".." || c.name.size() > 100 ||
+      std::any_of(c.name.begin(), c.name.end(), [](char ch) {
+        return static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f;
+      })) {
+    // It names the run directory (runs/<name>-<time>) and appears in log lines.
+    r.fail(campaign["name"], "campaign.name",
+           "must be 1 to 100 characters, without '/', '\\' or control characters, and not . or ..");
   }
   const YAML::Node budget = r.required(campaign, "campaign", "budget");
   const long long b = r.integer(budget, "campaign.budget");
@@ -666,17 +902,69 @@ CampaignConfig parse_config(const std::string& text, const std::string& file_nam
   } else {
     config.optimizer.name = "bo_gp";  // the default: the seed's most efficient method
   }
+
+  // failures, workers (optional; an empty section keeps the defaults)
+  if (const YAML::Node failures = root["failures"]; failures.IsDefined() && !failures.IsNull()) {
+    config.failures = read_failures(r, failures);
+  }
+  if (const YAML::Node workers = root["workers"]; workers.IsDefined() && !workers.IsNull()) {
+    config.workers = read_workers(r, workers);
+  }
   return config;
 }
 
+}  // namespace
+
+CampaignConfig parse_config(const std::string& text, const std::string& file_name,
+                            const std::string& config_dir) {
+  // Whatever the file holds, the caller gets a ConfigError (one line, exit 2), never another
+  // exception (which would end the process with std::terminate).
+  try {
+    return parse_checked_config(text, file_name, config_dir);
+  } catch (const ConfigError&) {
+    throw;
+  } catch (const YAML::Exception& e) {
+    throw ConfigError(file_name, e.mark.line >= 0 ? e.mark.line + 1 : 0, "",
+                      Reader::one_line("cannot be read as a campaign: " + e.msg, 400));
+  } catch (const std::bad_alloc&) {
+    throw ConfigError(file_name, 0, "", "cannot be read as a campaign: out of memory");
+  } catch (const std::exception& e) {
+    throw ConfigError(file_name, 0, "", Reader::one_line(std::string("cannot be read as a campaign: ") + e.what(), 400));
+  }
+}
+
 CampaignConfig load_config(const std::string& path) {
+  if (path.empty()) throw ConfigError("''", 0, "", "is not a file name: give the campaign file");
+  struct stat info {};
+  if (stat(path.c_str(), &info) != 0) {
+    const int error = errno;
+    throw ConfigError(path, 0, "",
+                      error == ENOENT || error == ENOTDIR
+                          ? std::string("does not exist")
+                          : std::string("cannot be read: ") + std::strerror(error));
+  }
+  if (S_ISDIR(info.st_mode)) throw ConfigError(path, 0, "", "is a directory, not a campaign file");
+  if (!S_ISREG(info.st_mode)) {
+    // A device (/dev/zero), a pipe or a socket: reading it could block or never end.
+    throw ConfigError(path, 0, "", "is not a regular file (a device, a pipe or a socket)");
+  }
+  if (static_cast<std::uintmax_t>(info.st_size) > kMaxConfigBytes) {
+    throw ConfigError(path, 0, "",
+                      fmt::format("is too large for a campaign file ({} bytes; at most {})",
+                                  info.st_size, kMaxConfigBytes));
+  }
   std::ifstream file(path, std::ios::binary);
-  if (!file) throw ConfigError(path, 0, "", "cannot be read (no such file, or no permission)");
-  std::stringstream buffer;
-  buffer << file.rdbuf();
+  if (!file) throw ConfigError(path, 0, "", std::string("cannot be read: ") + std::strerror(errno));
+  std::string text(kMaxConfigBytes + 1, '\0');
+  file.read(text.data(), static_cast<std::streamsize>(text.size()));
+  if (file.bad()) throw ConfigError(path, 0, "", "cannot be read: I/O error");
+  text.resize(static_cast<std::size_t>(file.gcount()));
+  if (text.size() > kMaxConfigBytes) {  // it grew since stat()
+    throw ConfigError(path, 0, "", fmt::format("is too large for a campaign file (at most {} bytes)", kMaxConfigBytes));
+  }
   std::error_code ec;
   const auto dir = std::filesystem::absolute(std::filesystem::path(path), ec).parent_path();
-  return parse_config(buffer.str(), path, dir.lexically_normal().string());
+  return parse_config(text, path, dir.lexically_normal().string());
 }
 
 }  // namespace lorahpo

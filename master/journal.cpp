@@ -54,6 +54,16 @@ void Journal::append(const TrialRecord& record) {
   write_durably(csv_, to_csv_row(record) + "\n", "results.csv");
 }
 
+void Journal::append_csv(const TrialRecord& record) {
+  write_durably(csv_, to_csv_row(record) + "\n", "results.csv");
+}
+
+void Journal::append_event(const nlohmann::ordered_json& event) {
+  write_durably(journal_,
+                event.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n",
+                "journal.jsonl");
+}
+
 std::string Journal::to_json_line(const TrialRecord& record) const {
   nlohmann::ordered_json line;
   line["id"] = record.id;
@@ -68,7 +78,10 @@ std::string Journal::to_json_line(const TrialRecord& record) const {
   line["end"] = iso8601_utc(record.end_unix);
   line["duration"] = record.end_unix - record.start_unix;
   line["metrics"] = record.metrics;
-  return line.dump();
+  if (record.attempt > 1) line["attempt"] = record.attempt;
+  if (record.retried) line["retried"] = true;
+  if (!record.optimizer.is_null()) line["optimizer"] = record.optimizer;
+  return line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 std::string Journal::csv_header() const {

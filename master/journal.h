@@ -8,9 +8,13 @@
 
 namespace lorahpo {
 
-/// The campaign's truth (STYLE.md): journal.jsonl gets one JSON object per finished evaluation,
-/// written, flushed and fdatasync'ed before the next decision, so a kill loses at most the line
-/// being written. results.csv gets the same rows for pandas or a spreadsheet.
+/// The campaign's truth (STYLE.md): journal.jsonl gets one JSON object per line, written,
+/// flushed and fdatasync'ed before the next decision, so a kill loses at most the line being
+/// written (read_journal drops such a torn line). Lines without an "event" key are finished
+/// evaluations; lines with one are campaign events: the header ("campaign"), each call of the
+/// optimizer's ask ("ask", with the trial ids and points it returned, so that a resumed campaign
+/// replays ask and tell in their original order), stops and lost workers. results.csv gets the
+/// evaluations again, for pandas or a spreadsheet.
 class Journal {
  public:
   /// Opens (appending) journal.jsonl and results.csv in run_dir. Throws std::runtime_error.
@@ -20,6 +24,10 @@ class Journal {
   Journal& operator=(const Journal&) = delete;
 
   void append(const TrialRecord& record);
+  /// A row of results.csv only (rebuilding the table from the journal on --resume).
+  void append_csv(const TrialRecord& record);
+  /// A campaign event (a line with an "event" key): the header, an ask, a stop, a lost worker.
+  void append_event(const nlohmann::ordered_json& event);
 
   /// The journal line of a record (no trailing newline).
   std::string to_json_line(const TrialRecord& record) const;

@@ -58,6 +58,12 @@ std::vector<Suggestion> OptimisticOptimizer::ask(int n) {
   return batch;
 }
 
+nlohmann::json OptimisticOptimizer::annotation(std::int64_t ticket) const {
+  const auto it = pending_.find(ticket);
+  if (it == pending_.end()) return nullptr;
+  return nlohmann::json{{"depth", tree_.node(it->second).depth}};
+}
+
 void OptimisticOptimizer::tell(std::int64_t ticket, std::optional<double> value) {
   const auto it = pending_.find(ticket);
   if (it == pending_.end()) return;

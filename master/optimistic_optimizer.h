@@ -77,6 +77,8 @@ class OptimisticOptimizer final : public Optimizer {
   /// BaMSOO decisions made since the last call (for the journal).
   std::vector<Approximation> take_approximations();
   std::vector<UnevaluatedPoint> take_unevaluated() override;
+  /// {"depth": h} of the cell whose centre the suggestion is.
+  nlohmann::json annotation(std::int64_t ticket) const override;
 
   const PartitionTree& tree() const { return tree_; }
   int evaluations() const { return evaluations_; }

@@ -36,6 +36,9 @@ class Optimizer {
   virtual void tell(std::int64_t ticket, std::optional<double> value) = 0;
   /// Points scored without evaluation since the last call (none for most optimizers).
   virtual std::vector<UnevaluatedPoint> take_unevaluated() { return {}; }
+  /// What the optimizer knows of a pending suggestion, for the journal and reports (SOO: the
+  /// depth of its cell in the tree); null when nothing.
+  virtual nlohmann::json annotation(std::int64_t /*ticket*/) const { return nullptr; }
 };
 
 }  // namespace lorahpo

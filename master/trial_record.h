@@ -25,7 +25,13 @@ struct TrialRecord {
   double start_unix = 0.0;
   double end_unix = 0.0;
   nlohmann::json metrics = nlohmann::json::object();
+  int attempt = 1;        ///< 2, 3, ...: a retry after an infrastructure error
+  bool retried = false;   ///< an error that was retried: not a result of the point
+  nlohmann::json optimizer;  ///< what the optimizer says of the point (SOO: tree depth); or null
 };
+
+/// Seconds since the epoch of "2026-11-26T20:18:03.123Z" (iso8601_utc's form); NaN if malformed.
+double parse_iso8601_utc(const std::string& text);
 
 /// "2026-11-26T20:18:03.123Z"
 std::string iso8601_utc(double unix_seconds);

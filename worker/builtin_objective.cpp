@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "worker/evaluation_watch.h"
 #include "worker/lora_runs.h"
 
 namespace lorahpo {
@@ -82,7 +83,9 @@ EvaluationOutcome BuiltinEvaluator::evaluate(const EvaluateMessage& request) {
     const LoraSurrogate::Estimate estimate = LoraSurrogate::instance().predict(request.params);
     const double seconds = estimate.minutes / 60.0 * objective_.time_scale +
                            simulated_cost_seconds(objective_.cost, space_, request.params);
-    if (seconds > 0.0) std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
+    if (seconds > 0.0 && !sleep_unless_cancelled(seconds)) {
+      return EvaluationOutcome::error("cancelled by rank 0");
+    }
     double score = estimate.hellaswag_acc;
     if (objective_.noise_sd > 0.0) {
       std::mt19937_64 rng(mix(seed_ ^ mix(static_cast<std::uint64_t>(request.trial_id))));
@@ -101,7 +104,9 @@ EvaluationOutcome BuiltinEvaluator::evaluate(const EvaluateMessage& request) {
   for (const ParamValue& value : request.params) x.push_back(numeric_value(value));
 
   const double seconds = simulated_cost_seconds(objective_.cost, space_, request.params);
-  if (seconds > 0.0) std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
+  if (seconds > 0.0 && !sleep_unless_cancelled(seconds)) {
+      return EvaluationOutcome::error("cancelled by rank 0");
+    }
 
   const double clean = function_->evaluate(x);
   double score = clean;

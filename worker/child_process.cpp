@@ -12,6 +12,8 @@
 #include <fstream>
 #include <thread>
 
+#include "worker/evaluation_watch.h"
+
 extern char** environ;
 
 namespace lorahpo {
@@ -23,14 +25,16 @@ double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
-/// Polls waitpid until the child ends or `deadline`; returns true when reaped.
-bool wait_until(pid_t pid, int* status, Clock::time_point deadline) {
+/// Polls waitpid until the child ends, `deadline` passes or (when `watch`) the evaluation is
+/// cancelled; returns true when reaped.
+bool wait_until(pid_t pid, int* status, Clock::time_point deadline, bool watch = false) {
   auto pause = std::chrono::milliseconds(1);
   while (true) {
     const pid_t done = waitpid(pid, status, WNOHANG);
     if (done == pid) return true;
     if (done < 0 && errno != EINTR) return true;  // not our child any more: nothing to wait for
     if (Clock::now() >= deadline) return false;
+    if (watch && evaluation_cancelled()) return false;
     std::this_thread::sleep_for(pause);
     pause = std::min(pause * 2, std::chrono::milliseconds(50));
   }
@@ -134,8 +138,10 @@ ChildExit run_child(const ChildSpec& spec) {
                                           std::chrono::duration<double>(spec.timeout_seconds))
                             : Clock::time_point::max();
   bool timed_out = false;
-  if (!wait_until(pid, &status, deadline)) {
-    timed_out = true;
+  bool cancelled = false;
+  if (!wait_until(pid, &status, deadline, /*watch=*/true)) {
+    cancelled = Clock::now() < deadline;
+    timed_out = !cancelled;
     kill(-pid, SIGTERM);
     const auto grace = Clock::now() + std::chrono::duration_cast<Clock::duration>(
                                           std::chrono::duration<double>(spec.kill_grace_seconds));
@@ -151,6 +157,8 @@ ChildExit run_child(const ChildSpec& spec) {
   if (!exec_error.empty()) {
     result.kind = ChildExit::Kind::kSpawnFailed;
     result.error = exec_error;
+  } else if (cancelled) {
+    result.kind = ChildExit::Kind::kCancelled;
   } else if (timed_out) {
     result.kind = ChildExit::Kind::kTimedOut;
   } else if (WIFSIGNALED(status)) {

@@ -18,7 +18,8 @@ struct ChildSpec {
 
 /// How the child ended.
 struct ChildExit {
-  enum class Kind { kExited, kSignaled, kTimedOut, kSpawnFailed };
+  /// kCancelled: the evaluation watch asked to give up (worker/evaluation_watch.h).
+  enum class Kind { kExited, kSignaled, kTimedOut, kSpawnFailed, kCancelled };
   Kind kind = Kind::kExited;
   int exit_code = 0;   ///< kExited
   int signal = 0;      ///< kSignaled

@@ -77,6 +77,8 @@ EvaluationOutcome CommandEvaluator::evaluate(const EvaluateMessage& request) {
     case ChildExit::Kind::kTimedOut:
       return EvaluationOutcome::failed(
           fmt::format("timed out after {} s (process group killed)", objective_.timeout_seconds));
+    case ChildExit::Kind::kCancelled:
+      return EvaluationOutcome::error("cancelled by rank 0 (process group killed)");
     case ChildExit::Kind::kSignaled:
       return EvaluationOutcome::error(
           fmt::format("killed by signal {} ({})", exit.signal, sigabbrev_np(exit.signal)

@@ -231,6 +231,8 @@ EvaluationOutcome LitgptEvaluator::evaluate(const EvaluateMessage& request) {
                                                      objective_.timeout_seconds));
       case ChildExit::Kind::kSignaled:
         return EvaluationOutcome::error(fmt::format("{}: killed by signal {}", stage, exit.signal));
+      case ChildExit::Kind::kCancelled:
+        return EvaluationOutcome::error(fmt::format("{}: cancelled by rank 0 (process group killed)", stage));
       case ChildExit::Kind::kExited:
         break;
     }

@@ -54,10 +54,14 @@ inline fs::path fresh_dir(const std::string& name) {
   return dir;
 }
 
+/// The evaluation lines of a run's journal, in order (campaign events left out).
 inline std::vector<nlohmann::json> read_journal(const fs::path& run_dir) {
   std::vector<nlohmann::json> lines;
   std::ifstream file(run_dir / "journal.jsonl");
-  for (std::string line; std::getline(file, line);) lines.push_back(nlohmann::json::parse(line));
+  for (std::string line; std::getline(file, line);) {
+    auto value = nlohmann::json::parse(line);
+    if (!value.contains("event")) lines.push_back(std::move(value));
+  }
   return lines;
 }
 

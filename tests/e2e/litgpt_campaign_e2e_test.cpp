@@ -47,11 +47,27 @@ TEST_P(LitgptCampaign, EachFaultEndsWithItsStatusAndTheCampaignCompletes) {
   const RunResult result = run(env + mpirun(3) + " run " + config.string() + " --out " + out.string());
   ASSERT_EQ(result.exit_code, 0) << result.output;
 
-  const auto journal = read_journal(out);
+  // Infrastructure errors (the kill by signal, the missing checkpoint) are retried twice
+  // (failures.max_retries defaults to 2) and then count as errors; real failures never are.
+  std::vector<nlohmann::json> journal;
+  std::map<long long, int> retried;
+  for (const auto& line : read_journal(out)) {
+    if (line.value("retried", false)) {
+      EXPECT_EQ(line["status"], "error") << line.dump();
+      EXPECT_EQ(line.value("attempt", 1), ++retried[line["id"].get<long long>()]) << line.dump();
+    } else {
+      journal.push_back(line);
+    }
+  }
+  EXPECT_EQ(retried, (std::map<long long, int>{{5, 2}, {6, 2}}));
   ASSERT_EQ(journal.size(), 10u) << result.output;
   std::map<long long, nlohmann::json> by_id;
   for (const auto& line : journal) by_id[line["id"].get<long long>()] = line;
   ASSERT_EQ(by_id.size(), 10u);
+  EXPECT_EQ(by_id.at(5)["attempt"], 3);
+  // Each earlier attempt's trial directory is kept beside the last one, logs included.
+  EXPECT_TRUE(fs::exists(out / "trials" / "5.attempt-1" / "finetune.err.log"));
+  EXPECT_TRUE(fs::exists(out / "trials" / "5.attempt-2"));
 
   const auto expect = [&](long long id, const char* status, const char* reason_part) {
     const auto& line = by_id.at(id);

@@ -1,8 +1,12 @@
 #include "master/config_loader.h"
 
+#include <cctype>
 #include <filesystem>
 #include <fstream>
+#include <random>
 #include <string>
+
+#include <unistd.h>
 
 #include <gtest/gtest.h>
 
@@ -160,7 +164,69 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"missing budget", replace(kGood, "budget: 50, ", ""), 1, "campaign.budget",
                 "is required"},
         BadCase{"command template braces", replace(kGood, "\"{trial_dir}\"]", "\"{trial_dir\"]"), 12,
-                "objective.command[7]", "unclosed"}),
+                "objective.command[7]", "unclosed"},
+        // failures (kGood has 14 lines: an appended section starts on line 15)
+        BadCase{"failures negative retries", kGood + "failures:\n  max_retries: -1\n", 16,
+                "failures.max_retries", "must be in [0, 100]"},
+        BadCase{"failures fractional retries", kGood + "failures:\n  max_retries: 1.5\n", 16,
+                "failures.max_retries", "must be an integer"},
+        BadCase{"failures unknown failed score", kGood + "failures:\n  failed_score: best\n", 16,
+                "failures.failed_score", "must be worst or a finite number, got 'best'"},
+        BadCase{"failures infinite failed score", kGood + "failures:\n  failed_score: -.inf\n", 16,
+                "failures.failed_score", "must be worst or a finite number"},
+        BadCase{"failures list failed score", kGood + "failures:\n  failed_score: [0]\n", 16,
+                "failures.failed_score", "must be worst or a finite number"},
+        BadCase{"failures stop after zero", kGood + "failures:\n  stop_after: 0\n", 16,
+                "failures.stop_after", "must be in [1, 1000000]"},
+        BadCase{"failures rate zero", kGood + "failures:\n  max_failure_rate: 0\n", 16,
+                "failures.max_failure_rate", "must be in (0, 1]"},
+        BadCase{"failures rate above one", kGood + "failures: {max_failure_rate: 1.01}\n", 15,
+                "failures.max_failure_rate", "must be in (0, 1]"},
+        BadCase{"failures rate nan", kGood + "failures: {max_failure_rate: .nan}\n", 15,
+                "failures.max_failure_rate", "must be a finite number"},
+        BadCase{"failures unknown key", kGood + "failures:\n  stop_after: 3\n  retries: 1\n", 17,
+                "failures.retries", "not a known key"},
+        BadCase{"failures not a mapping", kGood + "failures: 3\n", 15, "failures", "must be a mapping"},
+        // workers
+        BadCase{"workers zero heartbeat", kGood + "workers:\n  heartbeat_seconds: 0\n", 16,
+                "workers.heartbeat_seconds", "must be in (0, 3600]"},
+        BadCase{"workers heartbeat as text", kGood + "workers:\n  heartbeat_seconds: 10s\n", 16,
+                "workers.heartbeat_seconds", "must be a finite number, got '10s'"},
+        BadCase{"workers silent under two heartbeats",
+                kGood + "workers:\n  heartbeat_seconds: 10\n  silent_after_seconds: 15\n", 17,
+                "workers.silent_after_seconds", "(15) must be > 2 x heartbeat_seconds (10)"},
+        BadCase{"workers silent exactly two heartbeats",
+                kGood + "workers:\n  heartbeat_seconds: 10\n  silent_after_seconds: 20\n", 17,
+                "workers.silent_after_seconds", "must be > 2 x heartbeat_seconds"},
+        BadCase{"workers heartbeat above default silence", kGood + "workers:\n  heartbeat_seconds: 200\n", 16,
+                "workers.heartbeat_seconds", "must be < silent_after_seconds / 2 (300 / 2"},
+        BadCase{"workers negative grace", kGood + "workers:\n  stop_grace_seconds: -1\n", 16,
+                "workers.stop_grace_seconds", "must be in [0, 86400]"},
+        BadCase{"workers unknown key", kGood + "workers: {heartbeat: 5}\n", 15, "workers.heartbeat",
+                "not a known key"},
+        // input no campaign file should hold
+        BadCase{"second yaml document", kGood + "---\ncampaign: {budget: 5}\n", 16, "",
+                "second YAML document"},
+        BadCase{"list as key", kGood + "[a, b]: 1\n", 15, "", "not a plain name"},
+        BadCase{"list as parameter name", replace(kGood, "  lora_alpha:", "  [lora_alpha]:"), 5,
+                "search_space", "not a plain name"},
+        BadCase{"nul byte", replace(kGood, "name: good", std::string("name: go\0od", 12)), 1, "",
+                "binary file"},
+        BadCase{"invalid utf8", replace(kGood, "bf16-true", "bf16\xff-true"), 8, "", "not UTF-8"},
+        BadCase{"escaped nul in argument", replace(kGood, "train.py,", "\"train\\0.py\","), 12,
+                "objective.command[1]", "NUL character"},
+        BadCase{"name with line break", replace(kGood, "name: good", "name: \"a\\nb\""), 1,
+                "campaign.name", "control characters"},
+        BadCase{"name dot dot", replace(kGood, "name: good", "name: .."), 1, "campaign.name",
+                "not . or .."},
+        BadCase{"huge timeout", replace(kGood, "timeout: 3600", "timeout: 1e300"), 13,
+                "objective.timeout", "at most 2592000"},
+        BadCase{"range overflows", replace(kGood, "low: 0.0, high: 0.5", "low: -1e308, high: 1e308"), 6,
+                "search_space.lora_dropout.high", "overflows"},
+        BadCase{"builtin huge cost slope",
+                "campaign: {budget: 5}\nobjective:\n  kind: builtin\n  function: branin\n"
+                "  cost: {base: 0.1, slope: 1e300, parameter: x1}\n",
+                5, "objective.cost.slope", "at most 86400 s"}),
     [](const ::testing::TestParamInfo<BadCase>& param_info) {
       std::string name;
       for (char ch : param_info.param.label) name += std::isalnum(static_cast<unsigned char>(ch)) ? ch : '_';
@@ -169,6 +235,141 @@ INSTANTIATE_TEST_SUITE_P(
 
 TEST(ConfigLoader, MissingFileIsAConfigError) {
   EXPECT_THROW(load_config("/nonexistent/campaign.yaml"), ConfigError);
+}
+
+TEST(ConfigLoader, FailuresAndWorkersDefaultWhenAbsent) {
+  for (const std::string& text : {kGood, kGood + "failures:\nworkers:\n"}) {
+    const CampaignConfig config = parse(text);
+    EXPECT_EQ(config.failures.max_retries, 2);
+    EXPECT_FALSE(config.failures.failed_value.has_value());
+    EXPECT_EQ(config.failures.stop_after, 5);
+    EXPECT_DOUBLE_EQ(config.failures.max_failure_rate, 0.75);
+    EXPECT_DOUBLE_EQ(config.workers.heartbeat_seconds, 10.0);
+    EXPECT_DOUBLE_EQ(config.workers.silent_after_seconds, 300.0);
+    EXPECT_DOUBLE_EQ(config.workers.stop_grace_seconds, 60.0);
+  }
+}
+
+TEST(ConfigLoader, ReadsFailuresAndWorkers) {
+  const CampaignConfig config = parse(kGood +
+                                      "failures:\n"
+                                      "  max_retries: 0\n"
+                                      "  failed_score: -1.5\n"
+                                      "  stop_after: 1\n"
+                                      "  max_failure_rate: 1\n"
+                                      "workers:\n"
+                                      "  heartbeat_seconds: 0.5\n"
+                                      "  silent_after_seconds: 1.5\n"
+                                      "  stop_grace_seconds: 0\n");
+  EXPECT_EQ(config.failures.max_retries, 0);
+  ASSERT_TRUE(config.failures.failed_value.has_value());
+  EXPECT_DOUBLE_EQ(*config.failures.failed_value, -1.5);
+  EXPECT_EQ(config.failures.stop_after, 1);
+  EXPECT_DOUBLE_EQ(config.failures.max_failure_rate, 1.0);
+  EXPECT_DOUBLE_EQ(config.workers.heartbeat_seconds, 0.5);
+  EXPECT_DOUBLE_EQ(config.workers.silent_after_seconds, 1.5);
+  EXPECT_DOUBLE_EQ(config.workers.stop_grace_seconds, 0.0);
+}
+
+TEST(ConfigLoader, FailedScoreWorstMeansTheWorstObserved) {
+  const CampaignConfig config =
+      parse(kGood + "failures: {failed_score: worst, stop_after: 10, max_failure_rate: 0.5}\n");
+  EXPECT_FALSE(config.failures.failed_value.has_value());
+  EXPECT_EQ(config.failures.stop_after, 10);
+  EXPECT_DOUBLE_EQ(config.failures.max_failure_rate, 0.5);
+  EXPECT_EQ(parse(kGood + "failures: {failed_score: 0}\n").failures.failed_value, 0.0);
+}
+
+TEST(ConfigLoader, SilenceIsCheckedAgainstTheDefaultHeartbeat) {
+  EXPECT_DOUBLE_EQ(parse(kGood + "workers: {silent_after_seconds: 21}\n").workers.silent_after_seconds, 21.0);
+  EXPECT_THROW(parse(kGood + "workers: {silent_after_seconds: 20}\n"), ConfigError);
+  EXPECT_DOUBLE_EQ(parse(kGood + "workers: {heartbeat_seconds: 149}\n").workers.heartbeat_seconds, 149.0);
+}
+
+/// The message of the ConfigError that `text` raises ("" when accepted).
+std::string rejection(const std::string& text) {
+  try {
+    parse(text);
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(ConfigLoader, EmptyOrNonMappingDocumentsAreRejected) {
+  EXPECT_EQ(rejection(""), "test.yaml: is empty: a campaign needs at least campaign and objective");
+  EXPECT_EQ(rejection("# only a comment\n\n"), rejection(""));
+  EXPECT_EQ(rejection("~\n"), rejection(""));
+  EXPECT_EQ(rejection("# c\n- a\n- b\n").rfind("test.yaml:2: must be a YAML mapping", 0), 0u);
+  EXPECT_EQ(rejection("just text\n").rfind("test.yaml:1: must be a YAML mapping", 0), 0u);
+}
+
+TEST(ConfigLoader, MessagesStayOnOneLine) {
+  const std::string message =
+      rejection(replace(kGood, "{type: float, low: 0.0", "{type: \"re\\nal\", low: 0.0"));
+  EXPECT_EQ(message.find('\n'), std::string::npos) << message;
+  EXPECT_NE(message.find("re\\nal"), std::string::npos) << message;
+  const std::string long_type(100000, 'x');
+  const std::string long_message = rejection(replace(kGood, "{type: float, low: 0.0", "{type: " + long_type + ", low: 0.0"));
+  EXPECT_LT(long_message.size(), 700u);
+}
+
+/// Every prefix of a good file, and single-character mutations of it, either parse or raise a
+/// ConfigError with a one-line message: never another exception (std::terminate, exit 134).
+TEST(ConfigLoader, GarbledFilesRaiseOnlyConfigErrors) {
+  std::vector<std::string> texts;
+  for (std::size_t n = 0; n <= kGood.size(); ++n) texts.push_back(kGood.substr(0, n));
+  const std::string specials = "[]{}:,-?'\"\n\t&*!|>%@`#~ \\\x01\xc3";
+  std::mt19937 rng(42);
+  for (int i = 0; i < 3000; ++i) {
+    std::string text = kGood;
+    const int edits = 1 + static_cast<int>(rng() % 3);
+    for (int e = 0; e < edits; ++e) {
+      const std::size_t at = rng() % text.size();
+      const char c = specials[rng() % specials.size()];
+      if (rng() % 2) {
+        text[at] = c;
+      } else {
+        text.insert(at, 1, c);
+      }
+    }
+    texts.push_back(text);
+  }
+  for (const auto& text : texts) {
+    try {
+      parse(text);
+    } catch (const ConfigError& e) {
+      EXPECT_EQ(std::string(e.what()).find('\n'), std::string::npos) << e.what();
+      EXPECT_EQ(std::string(e.what()).rfind("test.yaml", 0), 0u) << e.what();
+    } catch (const std::exception& e) {
+      ADD_FAILURE() << "not a ConfigError: " << e.what() << "\nfor:\n" << text;
+    }
+  }
+}
+
+TEST(ConfigLoader, RejectsFilesThatAreNotCampaignFiles) {
+  const auto message = [](const std::string& path) -> std::string {
+    try {
+      load_config(path);
+    } catch (const ConfigError& e) {
+      EXPECT_EQ(e.file(), path);
+      EXPECT_EQ(e.line(), 0);
+      return e.what();
+    }
+    return "accepted";
+  };
+  EXPECT_EQ(message("/nonexistent/campaign.yaml"), "/nonexistent/campaign.yaml: does not exist");
+  EXPECT_EQ(message(kFixtures), kFixtures + ": is a directory, not a campaign file");
+  EXPECT_NE(message("/dev/zero").find("is not a regular file"), std::string::npos);
+
+  const std::string big = ::testing::TempDir() + "/config_loader_big" + std::to_string(getpid()) + ".yaml";
+  {
+    std::ofstream out(big, std::ios::binary);
+    out << kGood;
+    for (int i = 0; i < 40000; ++i) out << "# padding padding padding padding padding padding\n";
+  }
+  EXPECT_NE(message(big).find("is too large for a campaign file"), std::string::npos);
+  std::filesystem::remove(big);
 }
 
 }  // namespace

@@ -1,0 +1,220 @@
+#include "report/report_writer.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+
+#include <fmt/format.h>
+
+#include "report/axis.h"
+#include "report/report_error.h"
+#include "report/run_reader.h"
+
+namespace lorahpo::report {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr std::size_t kTopRows = 5;
+
+/// A markdown table cell: pipes escaped, line breaks folded.
+std::string cell(std::string text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '|') {
+      out += "\\|";
+    } else if (c == '\n' || c == '\r') {
+      out += ' ';
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+std::string value_text(const nlohmann::ordered_json& value) {
+  if (value.is_string()) return value.get<std::string>();
+  if (value.is_number_float()) return format_number(value.get<double>());
+  return value.dump();
+}
+
+std::string score_text(double score) { return fmt::format("{:.6g}", score); }
+
+std::string duration_text(double seconds) {
+  if (seconds < 120.0) return fmt::format("{:.1f} s", seconds);
+  if (seconds < 7200.0) return fmt::format("{:.1f} min ({:.0f} s)", seconds / 60.0, seconds);
+  return fmt::format("{:.2f} h ({:.0f} s)", seconds / 3600.0, seconds);
+}
+
+void write_text(const fs::path& path, const std::string& text) {
+  std::ofstream file(path, std::ios::binary | std::ios::trunc);
+  file << text;
+  if (!file.flush()) throw ReportError("cannot write " + path.string());
+}
+
+void make_directory(const std::string& out_dir) {
+  std::error_code ec;
+  fs::create_directories(out_dir, ec);
+  if (ec || !fs::is_directory(out_dir)) {
+    throw ReportError("cannot create " + out_dir + (ec ? ": " + ec.message() : std::string()));
+  }
+}
+
+}  // namespace
+
+std::string report_markdown(const RunData& run, const RunAnalysis& a, const std::vector<Figure>& figures) {
+  const RunMetadata& m = run.metadata;
+  std::string md = fmt::format("# Report: {}\n\n", m.name);
+  md += "| | |\n| --- | --- |\n";
+  md += fmt::format("| run directory | `{}` |\n", fs::absolute(run.dir).lexically_normal().string());
+  md += fmt::format("| campaign | {} |\n", cell(m.name));
+  md += fmt::format("| optimizer | {} |\n", m.optimizer.empty() ? "unknown" : cell(m.optimizer));
+  md += fmt::format("| direction | {} |\n", m.direction == Direction::kMaximize ? "maximize" : "minimize");
+  md += fmt::format("| budget | {} |\n", m.budget ? std::to_string(*m.budget) : "unknown");
+  md += fmt::format("| evaluations | {} ({} ok, {} failed, {} error) |\n", a.evaluations.size(), a.ok, a.failed,
+                    a.error);
+  if (a.retried > 0) md += fmt::format("| retried attempts | {} (errors sent again; not in the score plots) |\n", a.retried);
+  if (a.approximated > 0) md += fmt::format("| approximated points | {} (BaMSOO GP bound, not run) |\n", a.approximated);
+  md += fmt::format("| workers | {} |\n", a.utilization.workers);
+  md += fmt::format("| wall time | {}{} |\n", duration_text(a.wall_seconds),
+                    a.wall_from_summary ? "" : " (journal makespan; no summary.json)");
+  const Utilization& u = a.utilization;
+  md += fmt::format("| worker utilization | {:.1f} % = {:.1f} s busy / ({} workers x {:.1f} s makespan) |\n",
+                    100.0 * u.utilization, u.busy_seconds, u.workers, u.makespan_seconds);
+  if (a.test_metric) {
+    md += fmt::format("| validation vs test | Pearson r = {} over {} ok evaluations (score vs `{}`) |\n",
+                      a.correlation ? fmt::format("{:.4f}", *a.correlation) : "n/a", a.correlation_pairs,
+                      a.test_metric->key);
+  }
+  if (run.resumes > 0) md += fmt::format("| resumed | {} time(s) |\n", run.resumes);
+  if (run.skipped_lines > 0) {
+    md += fmt::format("| journal | {} unparsable line(s) ignored (e.g. a torn last line) |\n", run.skipped_lines);
+  }
+
+  md += "\n## Best configuration\n\n";
+  if (a.best_trial) {
+    const TrialEntry& best = run.trials[*a.best_trial];
+    md += fmt::format("Evaluation #{}: score **{}**, found at evaluation {} of {}", best.id, score_text(*best.score),
+                      a.best_found_at, a.evaluations.size());
+    if (a.test_metric) {
+      if (const auto test = test_metric_value(best, *a.test_metric)) {
+        md += fmt::format(" (test `{}` = {})", a.test_metric->key, score_text(*test));
+      }
+    }
+    md += ".\n\n| parameter | value |\n| --- | --- |\n";
+    // Full precision here: this is the configuration to train again.
+    for (const auto& [name, value] : best.params.items()) {
+      md += fmt::format("| {} | {} |\n", cell(name), cell(value.is_string() ? value.get<std::string>() : value.dump()));
+    }
+  } else {
+    md += "No evaluation succeeded.\n";
+  }
+
+  md += fmt::format("\n## Top {}\n\n", kTopRows);
+  if (!a.ranked.empty()) {
+    md += "| rank | id | score |";
+    std::string rule = "| --- | --- | --- |";
+    if (a.test_metric) {
+      md += " test |";
+      rule += " --- |";
+    }
+    for (const ParameterInfo& p : run.parameters) {
+      md += " " + cell(p.name) + " |";
+      rule += " --- |";
+    }
+    md += "\n" + rule + "\n";
+    for (std::size_t r = 0; r < std::min(kTopRows, a.ranked.size()); ++r) {
+      const TrialEntry& t = run.trials[a.ranked[r]];
+      md += fmt::format("| {} | {} | {} |", r + 1, t.id, score_text(*t.score));
+      if (a.test_metric) {
+        const auto test = test_metric_value(t, *a.test_metric);
+        md += " " + (test ? score_text(*test) : std::string("")) + " |";
+      }
+      for (const ParameterInfo& p : run.parameters) {
+        const auto it = t.params.find(p.name);
+        md += " " + (it != t.params.end() ? cell(value_text(*it)) : std::string()) + " |";
+      }
+      md += "\n";
+    }
+  } else {
+    md += "No ok evaluation.\n";
+  }
+
+  md += "\n## Failures\n\n";
+  const bool any_failure = std::any_of(run.trials.begin(), run.trials.end(), [](const TrialEntry& t) {
+    return t.state == TrialState::kFailed || t.state == TrialState::kError;
+  });
+  if (any_failure) {
+    md += "| id | status | attempt | worker | host | duration | reason |\n| --- | --- | --- | --- | --- | --- | --- |\n";
+    for (const TrialEntry& t : run.trials) {
+      if (t.state != TrialState::kFailed && t.state != TrialState::kError) continue;
+      md += fmt::format("| {} | {}{} | {} | {} | {} | {:.1f} s | {} |\n", t.id, to_string(t.state),
+                        t.retried ? " (retried)" : "", t.attempt, t.worker, cell(t.host), t.duration,
+                        cell(t.reason));
+    }
+  } else {
+    md += "None.\n";
+  }
+
+  md += "\n## Figures\n\n";
+  for (const Figure& f : figures) md += fmt::format("- [{}]({}): {}\n\n  ![{}]({})\n\n", f.file, f.file, f.caption, f.file, f.file);
+  return md;
+}
+
+std::string comparison_markdown(const std::vector<RunData>& runs, const std::vector<RunAnalysis>& analyses,
+                                const Figure& figure) {
+  std::string md = "# Comparison\n\n";
+  md += fmt::format(
+      "| run | campaign | optimizer | direction | evaluations (ok/failed/error) | best score | evaluations to "
+      "reach within {} of the final best |\n| --- | --- | --- | --- | --- | --- | --- |\n",
+      kReachTolerance);
+  bool mixed = false;
+  for (std::size_t r = 0; r < runs.size(); ++r) {
+    const RunData& run = runs[r];
+    const RunAnalysis& a = analyses[r];
+    mixed = mixed || run.metadata.direction != runs.front().metadata.direction;
+    const auto reach = evaluations_to_reach(a.best_so_far, kReachTolerance);
+    md += fmt::format("| {} | {} | {} | {} | {} ({}/{}/{}) | {} | {} |\n", cell(run_label(run.dir)),
+                      cell(run.metadata.name), cell(run.metadata.optimizer),
+                      run.metadata.direction == Direction::kMaximize ? "maximize" : "minimize",
+                      a.evaluations.size(), a.ok, a.failed, a.error,
+                      a.best_trial ? score_text(*run.trials[*a.best_trial].score) : "none",
+                      reach ? std::to_string(*reach) : "n/a");
+  }
+  if (mixed) md += "\nWarning: the runs do not share one direction; their curves are not comparable.\n";
+  md += fmt::format("\n![{}]({})\n", figure.file, figure.file);
+  return md;
+}
+
+ReportFiles write_report(const RunData& run, const std::string& out_dir) {
+  const RunAnalysis analysis = analyze_run(run);
+  const std::vector<Figure> figures = run_figures(run, analysis);
+  make_directory(out_dir);
+  ReportFiles files;
+  for (const Figure& f : figures) {
+    const fs::path path = fs::path(out_dir) / f.file;
+    write_text(path, f.svg);
+    files.figures.push_back(path.string());
+  }
+  const fs::path md = fs::path(out_dir) / "report.md";
+  write_text(md, report_markdown(run, analysis, figures));
+  files.markdown = md.string();
+  return files;
+}
+
+ReportFiles write_comparison(const std::vector<RunData>& runs, const std::string& out_dir) {
+  std::vector<RunAnalysis> analyses;
+  for (const RunData& run : runs) analyses.push_back(analyze_run(run));
+  const Figure figure = comparison_figure(runs, analyses);
+  make_directory(out_dir);
+  ReportFiles files;
+  const fs::path svg = fs::path(out_dir) / figure.file;
+  write_text(svg, figure.svg);
+  files.figures.push_back(svg.string());
+  const fs::path md = fs::path(out_dir) / "compare.md";
+  write_text(md, comparison_markdown(runs, analyses, figure));
+  files.markdown = md.string();
+  return files;
+}
+
+}  // namespace lorahpo::report

@@ -1,0 +1,349 @@
+#include "report/run_reader.h"
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+
+#include <yaml-cpp/yaml.h>
+
+#include "report/report_error.h"
+#include "report/timestamp.h"
+
+namespace lorahpo::report {
+namespace {
+
+namespace fs = std::filesystem;
+using Json = nlohmann::ordered_json;
+
+/// A float parameter is pow10 when log10(value) = a + b u for its unit coordinate u, to this
+/// absolute tolerance (values are written in shortest round-trip form, so the fit is exact to
+/// ~1e-15), and a linear parameter fails the same test.
+constexpr double kLogAffineTolerance = 1e-6;
+/// Distinct unit coordinates needed before the log-affine test means anything.
+constexpr int kMinPointsForInference = 3;
+
+std::optional<Direction> direction_from(const std::string& text) {
+  if (text == "maximize" || text == "max") return Direction::kMaximize;
+  if (text == "minimize" || text == "min") return Direction::kMinimize;
+  return std::nullopt;
+}
+
+TrialState state_from(const std::string& text) {
+  if (text == "ok") return TrialState::kOk;
+  if (text == "failed") return TrialState::kFailed;
+  if (text == "error") return TrialState::kError;
+  if (text == "approximated") return TrialState::kApproximated;
+  return TrialState::kUnknown;
+}
+
+template <class T>
+std::optional<T> number_at(const Json& object, const char* key) {
+  const auto it = object.find(key);
+  if (it == object.end() || !it->is_number()) return std::nullopt;
+  return it->get<T>();
+}
+
+std::string string_at(const Json& object, const char* key) {
+  const auto it = object.find(key);
+  return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+TrialEntry trial_from(const Json& line) {
+  TrialEntry t;
+  t.id = number_at<std::int64_t>(line, "id").value_or(0);
+  t.state = state_from(string_at(line, "status"));
+  t.score = number_at<double>(line, "score");
+  t.reason = string_at(line, "reason");
+  if (const auto it = line.find("params"); it != line.end() && it->is_object()) t.params = *it;
+  if (const auto it = line.find("unit"); it != line.end() && it->is_array()) {
+    for (const auto& u : *it) t.unit.push_back(u.is_number() ? u.get<double>() : std::nan(""));
+  }
+  t.worker = number_at<int>(line, "worker").value_or(0);
+  t.host = string_at(line, "host");
+  t.start_unix = parse_iso8601_utc(string_at(line, "start"));
+  t.end_unix = parse_iso8601_utc(string_at(line, "end"));
+  if (const auto d = number_at<double>(line, "duration")) {
+    t.duration = *d;
+  } else if (t.start_unix && t.end_unix) {
+    t.duration = *t.end_unix - *t.start_unix;
+  }
+  if (const auto it = line.find("metrics"); it != line.end() && it->is_object()) t.metrics = *it;
+  t.attempt = number_at<int>(line, "attempt").value_or(1);
+  if (const auto it = line.find("retried"); it != line.end() && it->is_boolean()) t.retried = it->get<bool>();
+  if (const auto it = line.find("optimizer"); it != line.end() && it->is_object()) {
+    t.depth = number_at<int>(*it, "depth");
+  }
+  // BaMSOO's approximated points carry their depth among their GP details.
+  if (!t.depth && t.state == TrialState::kApproximated) {
+    if (const auto d = t.metrics.find("depth"); d != t.metrics.end() && d->is_number()) t.depth = d->get<int>();
+  }
+  return t;
+}
+
+/// Fills the fields of `into` that `from` has (campaign header, summary.json or config values).
+void merge(RunMetadata& into, const Json& from) {
+  for (const char* key : {"name", "campaign"}) {
+    if (const auto it = from.find(key); it != from.end() && it->is_string()) into.name = it->get<std::string>();
+  }
+  if (const auto it = from.find("optimizer"); it != from.end()) {
+    if (it->is_string()) into.optimizer = it->get<std::string>();
+    if (it->is_object() && it->contains("name") && (*it)["name"].is_string()) {
+      into.optimizer = (*it)["name"].get<std::string>();
+    }
+  }
+  if (const auto b = number_at<int>(from, "budget")) into.budget = b;
+  if (const auto d = direction_from(string_at(from, "direction"))) into.direction = *d;
+  if (const auto w = number_at<int>(from, "workers")) into.workers = w;
+  if (const auto s = number_at<double>(from, "wall_seconds")) into.wall_seconds = s;
+  // The journal's campaign header keeps optimizer and direction in its "identity".
+  if (const auto it = from.find("identity"); it != from.end() && it->is_object()) {
+    const Json& identity = *it;
+    if (const auto d = direction_from(string_at(identity, "direction"))) into.direction = *d;
+    if (const auto o = identity.find("optimizer"); o != identity.end() && o->is_object()) {
+      if (const std::string name = string_at(*o, "name"); !name.empty()) into.optimizer = name;
+    }
+  }
+}
+
+/// The resolved search space of the journal's campaign header (identity.space: an array of
+/// {name, type, low, high, choices, transform}); it covers a builtin's own space too.
+std::vector<ParameterInfo> parameters_from_header(const Json& header) {
+  std::vector<ParameterInfo> out;
+  const auto identity = header.find("identity");
+  if (identity == header.end() || !identity->is_object()) return out;
+  const auto space = identity->find("space");
+  if (space == identity->end() || !space->is_array()) return out;
+  for (const Json& entry : *space) {
+    if (!entry.is_object() || string_at(entry, "name").empty()) continue;
+    ParameterInfo p;
+    p.name = string_at(entry, "name");
+    p.log_scale = string_at(entry, "transform") == "pow10";
+    p.categorical = string_at(entry, "type") == "categorical";
+    if (const auto c = entry.find("choices"); c != entry.end() && c->is_array()) {
+      for (const Json& label : *c) p.choices.push_back(label.is_string() ? label.get<std::string>() : label.dump());
+    }
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
+/// config.yaml, read leniently: it was valid when the run started, but a report must not depend on
+/// the paths and programs it names still existing. nullopt if unreadable.
+std::optional<YAML::Node> load_yaml(const fs::path& path) {
+  try {
+    if (!fs::exists(path)) return std::nullopt;
+    return YAML::LoadFile(path.string());
+  } catch (const YAML::Exception&) {
+    return std::nullopt;
+  }
+}
+
+RunMetadata metadata_from_config(const YAML::Node& config) {
+  RunMetadata m;
+  m.optimizer = "bo_gp";  // the config loader's default
+  try {
+    if (const YAML::Node c = config["campaign"]; c.IsMap()) {
+      if (c["name"]) m.name = c["name"].as<std::string>();
+      if (c["budget"]) m.budget = c["budget"].as<int>();
+      if (c["direction"]) m.direction = direction_from(c["direction"].as<std::string>()).value_or(m.direction);
+    }
+    if (const YAML::Node o = config["optimizer"]; o.IsMap() && o["name"]) m.optimizer = o["name"].as<std::string>();
+  } catch (const YAML::Exception&) {
+    // A field of an unexpected type: keep what was read.
+  }
+  return m;
+}
+
+std::vector<ParameterInfo> parameters_from_config(const YAML::Node& config) {
+  std::vector<ParameterInfo> out;
+  try {
+    const YAML::Node space = config["search_space"];
+    if (!space.IsMap()) return out;
+    for (const auto& entry : space) {
+      ParameterInfo p;
+      p.name = entry.first.as<std::string>();
+      const YAML::Node spec = entry.second;
+      if (spec.IsMap()) {
+        p.log_scale = spec["transform"] && spec["transform"].as<std::string>() == "pow10";
+        if (spec["choices"] && spec["choices"].IsSequence()) {
+          p.categorical = true;
+          for (const auto& c : spec["choices"]) p.choices.push_back(c.as<std::string>());
+        }
+        if (spec["type"] && spec["type"].as<std::string>() == "categorical") p.categorical = true;
+      }
+      out.push_back(std::move(p));
+    }
+  } catch (const YAML::Exception&) {
+    return {};
+  }
+  return out;
+}
+
+/// True when log10(value) is affine in the unit coordinate and the value itself is not.
+bool looks_pow10(const std::vector<TrialEntry>& trials, const std::string& name, std::size_t index) {
+  std::vector<double> u, v;
+  for (const TrialEntry& t : trials) {
+    const auto it = t.params.find(name);
+    if (it == t.params.end() || !it->is_number() || index >= t.unit.size()) continue;
+    const double value = it->get<double>();
+    if (!(value > 0.0) || !std::isfinite(t.unit[index])) return false;
+    u.push_back(t.unit[index]);
+    v.push_back(value);
+  }
+  std::vector<double> distinct = u;
+  std::sort(distinct.begin(), distinct.end());
+  distinct.erase(std::unique(distinct.begin(), distinct.end()), distinct.end());
+  if (static_cast<int>(distinct.size()) < kMinPointsForInference) return false;
+
+  // Least-squares line y = a + b u, then the largest residual.
+  const auto max_residual = [&](const std::vector<double>& y) {
+    const double n = static_cast<double>(u.size());
+    double su = 0, sy = 0, suu = 0, suy = 0;
+    for (std::size_t i = 0; i < u.size(); ++i) {
+      su += u[i];
+      sy += y[i];
+      suu += u[i] * u[i];
+      suy += u[i] * y[i];
+    }
+    const double b = (n * suy - su * sy) / (n * suu - su * su);
+    const double a = (sy - b * su) / n;
+    double worst = 0.0;
+    for (std::size_t i = 0; i < u.size(); ++i) worst = std::max(worst, std::abs(y[i] - (a + b * u[i])));
+    return worst;
+  };
+  std::vector<double> logs(v.size());
+  std::transform(v.begin(), v.end(), logs.begin(), [](double x) { return std::log10(x); });
+  const double linear_scale = 1.0 + *std::max_element(v.begin(), v.end());
+  return max_residual(logs) < kLogAffineTolerance && max_residual(v) > kLogAffineTolerance * linear_scale;
+}
+
+std::vector<ParameterInfo> parameters_from_trials(const std::vector<TrialEntry>& trials) {
+  std::vector<ParameterInfo> out;
+  const auto find = [&](const std::string& name) {
+    return std::find_if(out.begin(), out.end(), [&](const ParameterInfo& p) { return p.name == name; });
+  };
+  for (const TrialEntry& t : trials) {
+    for (const auto& [name, value] : t.params.items()) {
+      auto it = find(name);
+      if (it == out.end()) {
+        out.push_back(ParameterInfo{name, false, false, {}});
+        it = out.end() - 1;
+      }
+      if (value.is_string()) it->categorical = true;
+    }
+  }
+  // The unit vector is in search-space order, which is the order of the params object.
+  std::vector<std::string> order;
+  for (const TrialEntry& t : trials) {
+    if (t.params.size() == t.unit.size()) {
+      for (const auto& [name, value] : t.params.items()) order.push_back(name);
+      break;
+    }
+  }
+  for (ParameterInfo& p : out) {
+    if (p.categorical) continue;
+    const auto at = std::find(order.begin(), order.end(), p.name);
+    if (at != order.end()) p.log_scale = looks_pow10(trials, p.name, static_cast<std::size_t>(at - order.begin()));
+  }
+  return out;
+}
+
+/// Categories of each categorical parameter that the config did not list, in first-seen order.
+void complete_choices(std::vector<ParameterInfo>& parameters, const std::vector<TrialEntry>& trials) {
+  for (ParameterInfo& p : parameters) {
+    for (const TrialEntry& t : trials) {
+      const auto it = t.params.find(p.name);
+      if (it == t.params.end()) continue;
+      if (it->is_string()) p.categorical = true;
+      if (!p.categorical) continue;
+      const std::string label = it->is_string() ? it->get<std::string>() : it->dump();
+      if (std::find(p.choices.begin(), p.choices.end(), label) == p.choices.end()) p.choices.push_back(label);
+    }
+  }
+}
+
+}  // namespace
+
+const char* to_string(TrialState state) {
+  switch (state) {
+    case TrialState::kOk: return "ok";
+    case TrialState::kFailed: return "failed";
+    case TrialState::kError: return "error";
+    case TrialState::kApproximated: return "approximated";
+    case TrialState::kUnknown: return "unknown";
+  }
+  return "unknown";
+}
+
+std::string run_label(const std::string& run_dir) {
+  fs::path path = fs::absolute(run_dir).lexically_normal();
+  if (path.filename().empty()) path = path.parent_path();
+  return path.filename().string();
+}
+
+bool TrialEntry::is_final_evaluation() const {
+  if (retried) return false;
+  return state == TrialState::kOk || state == TrialState::kFailed || state == TrialState::kError;
+}
+
+JournalContents parse_journal(std::istream& in) {
+  JournalContents contents;
+  std::string text;
+  while (std::getline(in, text)) {
+    if (text.find_first_not_of(" \t\r") == std::string::npos) continue;
+    Json line = Json::parse(text, nullptr, /*allow_exceptions=*/false);
+    if (line.is_discarded() || !line.is_object()) {
+      ++contents.skipped_lines;
+      continue;
+    }
+    if (const auto event = line.find("event"); event != line.end()) {
+      const std::string name = event->is_string() ? event->get<std::string>() : std::string();
+      if (name == "campaign" && !contents.header) {
+        contents.header = std::move(line);
+      } else if (name == "resume") {
+        ++contents.resumes;
+      }
+      continue;
+    }
+    contents.trials.push_back(trial_from(line));
+  }
+  return contents;
+}
+
+RunData read_run(const std::string& run_dir) {
+  const fs::path dir(run_dir);
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) throw ReportError("no run directory " + run_dir);
+  const fs::path journal_path = dir / "journal.jsonl";
+  std::ifstream journal(journal_path);
+  if (!fs::is_regular_file(journal_path, ec) || !journal) {
+    throw ReportError(run_dir + " has no journal.jsonl (is it a lorahpo run directory?)");
+  }
+  JournalContents contents = parse_journal(journal);
+  if (contents.trials.empty()) throw ReportError(journal_path.string() + " holds no trial record");
+
+  RunData run;
+  run.dir = run_dir;
+  run.trials = std::move(contents.trials);
+  run.skipped_lines = contents.skipped_lines;
+  run.resumes = contents.resumes;
+
+  // Metadata: config.yaml, overridden by summary.json, overridden by the journal's header.
+  const auto config = load_yaml(dir / "config.yaml");
+  if (config) run.metadata = metadata_from_config(*config);
+  if (std::ifstream summary(dir / "summary.json"); summary) {
+    const Json parsed = Json::parse(summary, nullptr, /*allow_exceptions=*/false);
+    if (parsed.is_object()) merge(run.metadata, parsed);
+  }
+  if (contents.header) merge(run.metadata, *contents.header);
+  if (run.metadata.name.empty()) run.metadata.name = run_label(run_dir);
+
+  if (contents.header) run.parameters = parameters_from_header(*contents.header);
+  if (run.parameters.empty() && config) run.parameters = parameters_from_config(*config);
+  if (run.parameters.empty()) run.parameters = parameters_from_trials(run.trials);
+  complete_choices(run.parameters, run.trials);
+  return run;
+}
+
+}  // namespace lorahpo::report
