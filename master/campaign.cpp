@@ -73,7 +73,9 @@ std::string default_run_directory(const CampaignConfig& config) {
 
 void create_run_directory(const std::string& run_dir, const CampaignConfig& config) {
   std::error_code ec;
-  if (fs::exists(run_dir, ec) && !fs::is_empty(run_dir, ec)) {
+  // A directory without a journal holds no evaluation (a job killed while it started): reused.
+  if (fs::exists(run_dir, ec) && !fs::is_empty(run_dir, ec) &&
+      fs::exists(fs::path(run_dir) / "journal.jsonl", ec)) {
     throw std::runtime_error(run_dir + " already exists and is not empty: choose another --out "
                                        "(lorahpo never overwrites a campaign)");
   }
@@ -108,6 +110,15 @@ CampaignOutcome run_campaign(const CampaignConfig& config, const std::string& ru
   if (resume) {
     check_resumable(absolute);
     past = read_journal(journal_path);
+    if (past.lines.empty()) {
+      // Killed before the header was durable: nothing happened yet, start afresh.
+      spdlog::warn("{} holds no complete line: the campaign starts from the beginning",
+                   journal_path);
+      drop_torn_tail(journal_path, past);
+      resume = false;
+    }
+  }
+  if (resume) {
     const JournalLine* header = nullptr;
     for (const auto& line : past.lines) {
       if (line.value.value("event", "") == "campaign") header = &line;

@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# kill -9 of the whole MPI job (mpirun and every rank) at random moments, then --resume, until the
+# campaign completes: the journal must end with exactly `budget` evaluations, none twice, and, for
+# a deterministic objective and optimizer, the very points and scores of an uninterrupted run.
+# Then SIGUSR2 (OAR's checkpoint signal) to mpirun: clean stop, exit 99, resume to the end.
+# Usage: kill_resume_test.sh LORAHPO_BINARY [KILLS]
+set -u
+binary=$1
+kills_wanted=${2:-12}
+here=$(cd "$(dirname "$0")" && pwd)
+mpirun_sh="$here/../../scripts/mpirun.sh"
+work=$(mktemp -d /tmp/lorahpo_kill_XXXXXX)
+trap 'pkill -9 -f "$work" 2>/dev/null; [ "${KEEP:-0}" = 1 ] || rm -rf "$work"' EXIT
+failures=0
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+
+# One evaluation lasts 0.15 s (a simulated cost); the noise is keyed by trial id, so the same
+# point gets the same score on every run.
+write_config() {  # name optimizer budget
+  cat > "$work/$1.yaml" <<YAML
+campaign: {name: $1, budget: $3, seed: 17}
+optimizer: $2
+objective: {kind: builtin, function: branin, noise: 0.01, cost: {base: 0.15}}
+workers: {heartbeat_seconds: 1, silent_after_seconds: 30, stop_grace_seconds: 10}
+YAML
+}
+
+# Final evaluations as "id unit score" lines, sorted: what must match the uninterrupted run.
+evaluations() {
+  /usr/bin/python3 - "$1" <<'PY'
+import json, sys
+rows = []
+for text in open(sys.argv[1] + "/journal.jsonl"):
+    line = json.loads(text)
+    if "event" in line or line.get("retried") or line["status"] == "approximated":
+        continue
+    rows.append(f'{line["id"]} {line["unit"]} {line["score"]} {line["status"]}')
+print("\n".join(sorted(rows, key=lambda r: int(r.split()[0]))))
+PY
+}
+
+run_args() {  # run_dir: --resume once a journal exists, as the OAR job does
+  if [ -s "$1/journal.jsonl" ]; then echo "--resume $1"; else echo "--out $1"; fi
+}
+
+kill_campaign() {  # name ranks budget
+  local name=$1 ranks=$2 budget=$3 dir="$work/$1-killed" kills=0 status
+  while :; do
+    setsid "$mpirun_sh" -np "$ranks" "$binary" run "$work/$name.yaml" $(run_args "$dir") \
+      >> "$work/$name-killed.log" 2>&1 &
+    local pid=$!
+    if [ "$kills" -lt "$kills_wanted" ]; then
+      # A random moment between 0.3 and 1.8 s after the start (start-up included).
+      sleep "$(awk -v r="$RANDOM" 'BEGIN { printf "%.2f", 0.3 + 1.5 * r / 32767 }')"
+      if kill -0 "$pid" 2>/dev/null; then
+        kill -9 -- "-$pid" 2>/dev/null
+        wait "$pid" 2>/dev/null
+        pkill -9 -f "$work/$name.yaml" 2>/dev/null  # a rank outside the group, if any
+        kills=$((kills + 1))
+        continue
+      fi
+    fi
+    wait "$pid"; status=$?
+    if [ "$status" -eq 0 ]; then break; fi
+    fail "$name: a resumed run exited $status (see $work/$name-killed.log)"
+    tail -20 "$work/$name-killed.log"
+    return
+  done
+  echo "$name: survived $kills kill -9"
+  [ "$kills" -ge 10 ] || fail "$name: only $kills kills happened before the campaign ended"
+
+  "$mpirun_sh" -np "$ranks" "$binary" run "$work/$name.yaml" --out "$work/$name-reference" \
+    > "$work/$name-reference.log" 2>&1 || fail "$name: the uninterrupted run failed"
+  local got expected
+  got=$(evaluations "$dir")
+  expected=$(evaluations "$work/$name-reference")
+  local count unique
+  count=$(printf '%s\n' "$got" | grep -c .)
+  unique=$(printf '%s\n' "$got" | awk '{print $1}' | sort -u | grep -c .)
+  [ "$count" -eq "$budget" ] || fail "$name: $count evaluations journaled, budget $budget"
+  [ "$unique" -eq "$count" ] || fail "$name: an evaluation was journaled twice"
+  if [ "$got" != "$expected" ]; then
+    fail "$name: the killed-and-resumed campaign differs from the uninterrupted one"
+    diff <(echo "$expected") <(echo "$got") | head -10
+  else
+    echo "$name: $count evaluations, none lost or repeated, identical to the uninterrupted run"
+  fi
+}
+
+# LHS hands out one fixed design whatever the order of results: deterministic on 2 workers.
+write_config lhs "{name: lhs}" 60
+kill_campaign lhs 3 60
+# Asynchronous BO-GP is deterministic with one worker (results come back in ask order).
+write_config bo "{name: bo_gp, n_init: 6}" 40
+kill_campaign bo 2 40
+
+# SIGUSR2 to mpirun (OAR's checkpoint signal, forwarded to every rank): the running evaluations
+# finish within the grace period, exit code 99, the resume command is printed; --resume ends it.
+write_config usr2 "{name: lhs}" 40
+dir="$work/usr2"
+"$mpirun_sh" -np 3 "$binary" run "$work/usr2.yaml" --out "$dir" > "$work/usr2.log" 2>&1 &
+pid=$!
+sleep 1.5
+kill -USR2 "$pid"
+wait "$pid"; status=$?
+[ "$status" -eq 99 ] || fail "SIGUSR2: exit code $status, expected 99"
+grep -q "resume with:.*--resume $dir" "$work/usr2.log" || fail "SIGUSR2: no resume command printed"
+grep -q '"event":"stop","signal":"SIGUSR2"' "$dir/journal.jsonl" || fail "SIGUSR2: no stop event"
+done_before=$(evaluations "$dir" | grep -c .)
+[ "$done_before" -gt 0 ] && [ "$done_before" -lt 40 ] || fail "SIGUSR2: $done_before evaluations before the stop"
+"$mpirun_sh" -np 3 "$binary" run "$work/usr2.yaml" --resume "$dir" >> "$work/usr2.log" 2>&1 ||
+  fail "SIGUSR2: the resume failed"
+total=$(evaluations "$dir" | grep -c .)
+[ "$total" -eq 40 ] || fail "SIGUSR2: $total evaluations after the resume, budget 40"
+echo "SIGUSR2: stopped with 99 after $done_before evaluations, resumed to $total"
+
+if [ "$failures" -ne 0 ]; then
+  echo "$failures failure(s)"
+  exit 1
+fi
+echo "all kill/resume checks passed"
