@@ -6,7 +6,7 @@
 set -uo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 work="$(mktemp -d)"
-trap 'rm -rf "$work" "$repo/runs/hostfile.test$$"' EXIT
+trap 'rm -rf "$work" "$repo/runs/hostfile.test$$" "$repo/runs/hostfile.real$$"' EXIT
 passed=0
 failed=0
 check() {  # check NAME CONDITION...
@@ -66,6 +66,55 @@ check "checkpointed job exits 99 so OAR resubmits it" test "$(cat "$work/status"
 mkdir -p "$work/run" && echo '{"id":0}' > "$work/run/journal.jsonl"
 job
 check "a resubmitted job passes --resume RUN_DIR" grep -q -- "run configs/llama32_3b/bo_gp.yaml --resume $work/run" "$work/args"
+
+# 4. The whole loop with the real lorahpo and Open MPI (oarsh and the hostfile left out, as this
+#    machine is the only node): OAR's checkpoint signal stops the campaign cleanly, the job exits
+#    99, and the resubmitted job resumes it to its budget without running an evaluation twice.
+binary="${1:-$repo/build/lorahpo}"
+if [ -x "$binary" ]; then
+  cat > "$work/mpirun-local" <<LOCAL
+#!/usr/bin/env bash
+args=()
+while [ \$# -gt 0 ]; do
+  case "\$1" in
+    --hostfile) shift 2 ;;
+    --mca) [ "\$2" = plm_rsh_agent ] && shift 3 || { args+=("\$1"); shift; } ;;
+    *) args+=("\$1"); shift ;;
+  esac
+done
+exec "$repo/scripts/mpirun.sh" "\${args[@]}"
+LOCAL
+  chmod +x "$work/mpirun-local"
+  cat > "$work/campaign.yaml" <<'YAML'
+campaign: {name: oar_resume, budget: 30, seed: 3}
+optimizer: {name: bo_gp, n_init: 6}
+objective: {kind: builtin, function: branin, cost: {base: 0.3}}
+workers: {stop_grace_seconds: 5}
+YAML
+  printf 'node-1\nnode-2\nnode-3\n' > "$work/nodefile3"
+  real_job() {
+    (cd "$repo" && OAR_NODEFILE="$work/nodefile3" OAR_JOB_ID="real$$" LORAHPO_MPIRUN="$work/mpirun-local" \
+       LORAHPO_INSTALL_ON_NODES=0 LORAHPO_VENV="$work/novenv" LORAHPO_BINARY="$binary" \
+       LORAHPO_CONFIG="$work/campaign.yaml" LORAHPO_RUN_DIR="$work/real-run" \
+       bash deploy/oar/lorahpo.oar) >> "$work/real.log" 2>&1
+  }
+  real_job &
+  job_pid=$!
+  sleep 2
+  kill -USR2 "$(pgrep -f "bash deploy/oar/lorahpo.oar" | head -n 1)"
+  wait "$job_pid"
+  check "real campaign: the checkpoint signal ends the job with 99" test "$?" = 99
+  done_first=$(grep -c '"status":"ok"' "$work/real-run/journal.jsonl")
+  check "real campaign: some evaluations done before the stop" test "$done_first" -gt 0 -a "$done_first" -lt 30
+  real_job
+  check "real campaign: the resubmitted job finishes with 0" test "$?" = 0
+  check "real campaign: resumed with --resume" grep -q "resumed from the journal" "$work/real.log"
+  ids=$(grep -v '"event"' "$work/real-run/journal.jsonl" | grep -o '"id":[0-9]*' | sort | uniq -c)
+  check "real campaign: 30 evaluations, none twice" test "$(echo "$ids" | grep -c .)" = 30 -a "$(echo "$ids" | awk '$1 > 1' | grep -c .)" = 0
+  rm -f "$repo/runs/hostfile.real$$"
+else
+  echo "skipped: no lorahpo binary at $binary (the real campaign checks)"
+fi
 
 echo "$passed passed, $failed failed"
 test "$failed" = 0

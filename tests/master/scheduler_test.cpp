@@ -1,6 +1,11 @@
 #include "master/scheduler.h"
 
+#include <atomic>
+#include <csignal>
 #include <filesystem>
+#include <map>
+#include <mutex>
+#include <functional>
 #include <fstream>
 #include <set>
 #include <thread>
@@ -11,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/local_transport.h"
+#include "common/stop_signal.h"
 #include "master/latin_hypercube.h"
 #include "worker/builtin_objective.h"
 #include "worker/worker_loop.h"
@@ -61,8 +67,38 @@ class NothingOptimizer final : public Optimizer {
   void tell(std::int64_t, std::optional<double>) override {}
 };
 
+/// How a scripted worker answers one evaluation: a result, or nothing at all (a silent worker).
+using Behaviour = std::function<std::optional<ResultMessage>(const EvaluateMessage&)>;
+
+/// A worker rank that answers through `behaviour` instead of evaluating, until shut down.
+void scripted_worker(Transport& transport, const Behaviour& behaviour) {
+  while (true) {
+    const auto envelope = transport.receive(std::chrono::milliseconds(50));
+    if (!envelope) continue;
+    if (envelope->tag == MessageTag::kShutdown) return;
+    if (envelope->tag != MessageTag::kEvaluate) continue;
+    const auto request = decode<EvaluateMessage>(envelope->payload);
+    if (auto result = behaviour(request)) {
+      result->trial_id = request.trial_id;
+      result->metrics_json = "{}";
+      transport.send(0, MessageTag::kResult, encode(*result));
+    }
+  }
+}
+
+ResultMessage answer(TrialStatus status, double score = 1.0, std::string reason = "") {
+  ResultMessage result;
+  result.status = status;
+  result.score = score;
+  result.reason = std::move(reason);
+  result.start_unix = result.end_unix = unix_now();
+  return result;
+}
+
 struct Fixture {
-  explicit Fixture(int workers) : network(workers + 1) {
+  /// `workers` real worker loops, then one scripted worker per behaviour.
+  explicit Fixture(int workers, std::vector<Behaviour> scripted = {})
+      : network(workers + static_cast<int>(scripted.size()) + 1) {
     dir = fs::temp_directory_path() / ("lorahpo_scheduler_" + std::to_string(::getpid()) + "_" +
                                        std::to_string(counter++));
     fs::remove_all(dir);
@@ -76,6 +112,13 @@ struct Fixture {
       threads.emplace_back([this, w] {
         auto endpoint = network.endpoint(w);
         run_worker(*endpoint);
+      });
+    }
+    for (std::size_t i = 0; i < scripted.size(); ++i) {
+      const int rank = workers + 1 + static_cast<int>(i);
+      threads.emplace_back([this, rank, behaviour = scripted[i]] {
+        auto endpoint = network.endpoint(rank);
+        scripted_worker(*endpoint, behaviour);
       });
     }
   }
@@ -162,6 +205,156 @@ TEST(Scheduler, LatinHypercubeCampaignOnBraninFindsAGoodPoint) {
   // Branin's minimum is 0.398; 60 stratified points land within a few units of it.
   EXPECT_LT(*outcome.best->score, 5.0);
   EXPECT_GE(*outcome.best->score, 0.397887);
+}
+
+SchedulerOptions options_for(const Fixture& f, int budget) {
+  SchedulerOptions options;
+  options.budget = budget;
+  options.direction = Direction::kMaximize;
+  options.trials_dir = (f.dir / "trials").string();
+  return options;
+}
+
+TEST(Scheduler, RetriesInfrastructureErrorsThenRecordsTheLastOne) {
+  // Trial 0 always hits an infrastructure error, trial 1 once; the others succeed.
+  std::map<std::int64_t, int> attempts;
+  std::mutex mutex;
+  Fixture f(0, {[&](const EvaluateMessage& request) -> std::optional<ResultMessage> {
+    std::lock_guard lock(mutex);
+    const int n = ++attempts[request.trial_id];
+    if (request.trial_id == 0 || (request.trial_id == 1 && n == 1)) {
+      return answer(TrialStatus::kError, 0.0, "node lost its GPU");
+    }
+    return answer(TrialStatus::kOk, static_cast<double>(request.trial_id));
+  }});
+  auto master = f.network.endpoint(0);
+  ScriptedOptimizer optimizer(2, 100, false);
+  Journal journal(f.dir.string(), f.setup.space);
+  SchedulerOptions options = options_for(f, 6);
+  options.failures.max_retries = 2;
+  const CampaignOutcome outcome = Scheduler(*master, optimizer, f.setup.space, journal, options).run(f.setup);
+
+  EXPECT_EQ(attempts[0], 3);  // 1 + max_retries
+  EXPECT_EQ(attempts[1], 2);
+  EXPECT_EQ(outcome.records.size(), 6u);
+  EXPECT_EQ(outcome.retries, 3);
+  int retried_lines = 0;
+  for (const auto& line : f.journal_lines()) {
+    if (line.value("retried", false)) ++retried_lines;
+    if (line["id"] == 0 && !line.value("retried", false)) {
+      EXPECT_EQ(line["status"], "error");
+      EXPECT_EQ(line["attempt"], 3);
+    }
+  }
+  EXPECT_EQ(retried_lines, 3);
+  EXPECT_EQ(optimizer.told.size(), 6u);  // each point told once, the retried ones included
+}
+
+TEST(Scheduler, FailedPointsAreToldTheConfiguredScore) {
+  Fixture f(0, {[](const EvaluateMessage& request) -> std::optional<ResultMessage> {
+    if (request.trial_id % 2 == 1) return answer(TrialStatus::kFailed, 0.0, "CUDA out of memory");
+    return answer(TrialStatus::kOk, 0.7);
+  }});
+  auto master = f.network.endpoint(0);
+  ScriptedOptimizer optimizer(2, 100, false);
+  Journal journal(f.dir.string(), f.setup.space);
+  SchedulerOptions options = options_for(f, 6);
+  options.failures.failed_value = 0.25;
+  Scheduler(*master, optimizer, f.setup.space, journal, options).run(f.setup);
+  // No silent hole: 6 values told, the failed ones at 0.25; and never retried.
+  ASSERT_EQ(optimizer.values.size(), 6u);
+  EXPECT_EQ(std::count(optimizer.values.begin(), optimizer.values.end(), 0.25), 3);
+  EXPECT_EQ(f.journal_lines().size(), 6u);
+}
+
+TEST(Scheduler, StopsWhenTheFirstEvaluationsAllFail) {
+  Fixture f(0, {[](const EvaluateMessage&) -> std::optional<ResultMessage> {
+    return answer(TrialStatus::kFailed, 0.0, "litgpt: command not found");
+  }});
+  auto master = f.network.endpoint(0);
+  ScriptedOptimizer optimizer(2, 100, false);
+  Journal journal(f.dir.string(), f.setup.space);
+  SchedulerOptions options = options_for(f, 50);
+  options.failures.stop_after = 4;
+  const CampaignOutcome outcome =
+      Scheduler(*master, optimizer, f.setup.space, journal, options).run(f.setup);
+  EXPECT_EQ(outcome.end, CampaignEnd::kSetupBroken);
+  EXPECT_EQ(outcome.records.size(), 4u);
+  EXPECT_NE(outcome.message.find("command not found"), std::string::npos) << outcome.message;
+}
+
+TEST(Scheduler, SilentWorkerIsGivenUpAndItsEvaluationRunsElsewhere) {
+  std::atomic<int> swallowed{0};
+  // Rank 1 is a real worker; rank 2 takes one evaluation and never answers again.
+  Fixture f(1, {[&](const EvaluateMessage&) -> std::optional<ResultMessage> {
+    ++swallowed;
+    return std::nullopt;
+  }});
+  auto master = f.network.endpoint(0);
+  ScriptedOptimizer optimizer(2, 100, false);
+  Journal journal(f.dir.string(), f.setup.space);
+  SchedulerOptions options = options_for(f, 8);
+  options.workers.heartbeat_seconds = 0.05;
+  options.workers.silent_after_seconds = 0.5;
+  const CampaignOutcome outcome =
+      Scheduler(*master, optimizer, f.setup.space, journal, options).run(f.setup);
+  EXPECT_EQ(outcome.end, CampaignEnd::kBudget);
+  EXPECT_EQ(swallowed.load(), 1);
+  EXPECT_EQ(outcome.lost_workers, std::vector<int>{2});
+  EXPECT_EQ(outcome.records.size(), 8u);
+  for (const auto& r : outcome.records) EXPECT_EQ(r.status, TrialStatus::kOk) << r.reason;
+  EXPECT_EQ(optimizer.told.size(), 8u);
+}
+
+TEST(Scheduler, HeartbeatsKeepASlowWorkerAlive) {
+  // Evaluations of 0.6 s with heartbeats every 0.05 s: never mistaken for silence at 0.3 s.
+  Fixture f(2);
+  BuiltinObjective slow;
+  slow.function = "branin";
+  slow.cost.base_seconds = 0.6;
+  f.setup.objective.builtin = slow;
+  f.setup.heartbeat_seconds = 0.05;
+  auto master = f.network.endpoint(0);
+  ScriptedOptimizer optimizer(2, 100, false);
+  Journal journal(f.dir.string(), f.setup.space);
+  SchedulerOptions options = options_for(f, 4);
+  options.workers.heartbeat_seconds = 0.05;
+  options.workers.silent_after_seconds = 0.3;
+  const CampaignOutcome outcome =
+      Scheduler(*master, optimizer, f.setup.space, journal, options).run(f.setup);
+  EXPECT_TRUE(outcome.lost_workers.empty());
+  EXPECT_EQ(outcome.retries, 0);
+}
+
+TEST(Scheduler, StopSignalCancelsRunningEvaluationsAfterTheGracePeriod) {
+  Fixture f(2);
+  BuiltinObjective slow;
+  slow.function = "branin";
+  slow.cost.base_seconds = 30.0;  // would outlast the test: the cancel must cut it short
+  f.setup.objective.builtin = slow;
+  auto master = f.network.endpoint(0);
+  ScriptedOptimizer optimizer(2, 100, false);
+  Journal journal(f.dir.string(), f.setup.space);
+  SchedulerOptions options = options_for(f, 10);
+  options.workers.stop_grace_seconds = 0.2;
+  install_stop_signal_handlers();
+  clear_stop_signal();
+  std::thread signaller([] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    std::raise(SIGUSR2);
+  });
+  const auto start = std::chrono::steady_clock::now();
+  const CampaignOutcome outcome =
+      Scheduler(*master, optimizer, f.setup.space, journal, options).run(f.setup);
+  signaller.join();
+  clear_stop_signal();
+  EXPECT_EQ(outcome.end, CampaignEnd::kSignal);
+  EXPECT_EQ(outcome.signal, SIGUSR2);
+  EXPECT_TRUE(outcome.records.empty());  // cancelled evaluations are not results
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));
+  std::ifstream file(f.dir / "journal.jsonl");
+  std::string text((std::istreambuf_iterator<char>(file)), {});
+  EXPECT_NE(text.find(R"("event":"stop","signal":"SIGUSR2")"), std::string::npos) << text;
 }
 
 }  // namespace

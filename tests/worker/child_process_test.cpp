@@ -1,5 +1,6 @@
 #include "tests/support/scoped_env.h"
 #include "worker/child_process.h"
+#include "worker/evaluation_watch.h"
 
 #include <signal.h>
 #include <sys/stat.h>
@@ -118,6 +119,50 @@ const char* kind_name(ChildExit::Kind kind) {
       return "spawn failed";
   }
   return "?";
+}
+
+/// Says "cancel" once `after` has passed, counting its polls.
+class CancelAfter : public EvaluationWatch {
+ public:
+  explicit CancelAfter(std::chrono::milliseconds after)
+      : deadline_(std::chrono::steady_clock::now() + after) {}
+  bool cancelled() override {
+    ++polls;
+    return std::chrono::steady_clock::now() >= deadline_;
+  }
+  int polls = 0;
+
+ private:
+  std::chrono::steady_clock::time_point deadline_;
+};
+
+TEST_F(ChildProcessTest, CancelKillsTheGroupWithoutWaitingForTheTimeout) {
+  // The child and a grandchild both sleep 30 s; the watch cancels after 0.3 s.
+  CancelAfter watch(std::chrono::milliseconds(300));
+  ScopedEvaluationWatch installed(watch);
+  ChildSpec spec = shell("sleep 30 & echo $! > grandchild.pid; sleep 30");
+  const auto start = std::chrono::steady_clock::now();
+  const ChildExit exit = run_child(spec);
+  EXPECT_EQ(exit.kind, ChildExit::Kind::kCancelled);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));
+  EXPECT_GT(watch.polls, 3);  // polled while waiting, not once
+  std::ifstream pid_file(dir_ / "grandchild.pid");
+  pid_t grandchild = 0;
+  ASSERT_TRUE(pid_file >> grandchild);
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  // Gone, or a zombie waiting for a reaper (a container's PID 1 may not reap): not running.
+  std::ifstream stat("/proc/" + std::to_string(grandchild) + "/stat");
+  std::string pid_text, command, state;
+  if (stat >> pid_text >> command >> state) EXPECT_EQ(state, "Z") << "the grandchild outlived the cancel";
+}
+
+TEST(EvaluationWatch, SleepReturnsEarlyWhenCancelled) {
+  EXPECT_TRUE(sleep_unless_cancelled(0.05));  // no watch installed: sleeps it all
+  CancelAfter watch(std::chrono::milliseconds(100));
+  ScopedEvaluationWatch installed(watch);
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_FALSE(sleep_unless_cancelled(30.0));
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
 }
 
 TEST_F(ChildProcessTest, ExitCodes) {
