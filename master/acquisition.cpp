@@ -1,5 +1,6 @@
 #include "master/acquisition.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -64,40 +65,97 @@ double expected_improvement(double mean, double sigma, double best) {
 }
 
 Acquisition::Acquisition(const GaussianProcess& gp, AcquisitionKind kind, double best, double beta)
-    : gp_(gp), kind_(kind), best_(best), beta_(beta) {}
+    : gps_{&gp}, bests_{best}, kind_(kind), beta_(beta) {}
 
-double Acquisition::from_moments(double mean, double variance) const {
+Acquisition::Acquisition(std::vector<const GaussianProcess*> gps, std::vector<double> bests,
+                         AcquisitionKind kind, double beta)
+    : gps_(std::move(gps)), bests_(std::move(bests)), kind_(kind), beta_(beta) {}
+
+double Acquisition::from_moments(double mean, double variance, double best) const {
   const double sigma = std::sqrt(variance);
   if (kind_ == AcquisitionKind::kUcb) return mean + beta_ * sigma;
-  return std::log(sigma) + log_h((mean - best_) / sigma);
+  return std::log(sigma) + log_h((mean - best) / sigma);
+}
+
+double Acquisition::combine(const std::vector<double>& values, const std::vector<Eigen::VectorXd>* gradients,
+                            Eigen::VectorXd* gradient) const {
+  const std::size_t s = values.size();
+  if (s == 1) {
+    if (gradient) *gradient = (*gradients)[0];
+    return values[0];
+  }
+  std::vector<double> weights(s, 1.0 / static_cast<double>(s));
+  double out = 0.0;
+  if (kind_ == AcquisitionKind::kUcb) {
+    for (double v : values) out += v / static_cast<double>(s);
+  } else {
+    // log mean exp, and the softmax weights of the gradients.
+    const double top = *std::max_element(values.begin(), values.end());
+    if (!std::isfinite(top)) return top;
+    double sum = 0.0;
+    for (std::size_t k = 0; k < s; ++k) {
+      weights[k] = std::exp(values[k] - top);
+      sum += weights[k];
+    }
+    for (double& w : weights) w /= sum;
+    out = top + std::log(sum / static_cast<double>(s));
+  }
+  if (gradient) {
+    *gradient = Eigen::VectorXd::Zero((*gradients)[0].size());
+    for (std::size_t k = 0; k < s; ++k) {
+      if (weights[k] > 0.0) *gradient += weights[k] * (*gradients)[k];
+    }
+  }
+  return out;
 }
 
 double Acquisition::value(const Eigen::VectorXd& x) const {
-  const Prediction p = gp_.predict(x);
-  return from_moments(p.mean, p.variance);
+  std::vector<double> values;
+  for (std::size_t k = 0; k < gps_.size(); ++k) {
+    const Prediction p = gps_[k]->predict(x);
+    values.push_back(from_moments(p.mean, p.variance, bests_[k]));
+  }
+  return combine(values, nullptr, nullptr);
 }
 
 Eigen::VectorXd Acquisition::values(const Eigen::MatrixXd& xs) const {
-  Eigen::VectorXd mean, variance;
-  gp_.predict_batch(xs, &mean, &variance);
+  std::vector<Eigen::VectorXd> per_model;
+  for (std::size_t k = 0; k < gps_.size(); ++k) {
+    Eigen::VectorXd mean, variance;
+    gps_[k]->predict_batch(xs, &mean, &variance);
+    Eigen::VectorXd v(xs.rows());
+    for (Eigen::Index i = 0; i < xs.rows(); ++i) v(i) = from_moments(mean(i), variance(i), bests_[k]);
+    per_model.push_back(std::move(v));
+  }
+  if (per_model.size() == 1) return per_model[0];
   Eigen::VectorXd out(xs.rows());
-  for (Eigen::Index i = 0; i < xs.rows(); ++i) out(i) = from_moments(mean(i), variance(i));
+  std::vector<double> values(per_model.size());
+  for (Eigen::Index i = 0; i < xs.rows(); ++i) {
+    for (std::size_t k = 0; k < per_model.size(); ++k) values[k] = per_model[k](i);
+    out(i) = combine(values, nullptr, nullptr);
+  }
   return out;
 }
 
 double Acquisition::value_and_gradient(const Eigen::VectorXd& x, Eigen::VectorXd* gradient) const {
-  Eigen::VectorXd dmean, dvar;
-  const Prediction p = gp_.predict_with_gradient(x, &dmean, &dvar);
-  const double sigma = std::sqrt(p.variance);
-  const Eigen::VectorXd dsigma = dvar / (2.0 * sigma);
-  if (kind_ == AcquisitionKind::kUcb) {
-    *gradient = dmean + beta_ * dsigma;
-    return p.mean + beta_ * sigma;
+  std::vector<double> values;
+  std::vector<Eigen::VectorXd> gradients;
+  for (std::size_t k = 0; k < gps_.size(); ++k) {
+    Eigen::VectorXd dmean, dvar;
+    const Prediction p = gps_[k]->predict_with_gradient(x, &dmean, &dvar);
+    const double sigma = std::sqrt(p.variance);
+    const Eigen::VectorXd dsigma = dvar / (2.0 * sigma);
+    if (kind_ == AcquisitionKind::kUcb) {
+      gradients.push_back(dmean + beta_ * dsigma);
+      values.push_back(p.mean + beta_ * sigma);
+      continue;
+    }
+    const double z = (p.mean - bests_[k]) / sigma;
+    const Eigen::VectorXd dz = dmean / sigma - z / sigma * dsigma;
+    gradients.push_back(dsigma / sigma + log_h_derivative(z) * dz);
+    values.push_back(std::log(sigma) + log_h(z));
   }
-  const double z = (p.mean - best_) / sigma;
-  const Eigen::VectorXd dz = dmean / sigma - z / sigma * dsigma;
-  *gradient = dsigma / sigma + log_h_derivative(z) * dz;
-  return std::log(sigma) + log_h(z);
+  return combine(values, &gradients, gradient);
 }
 
 }  // namespace lorahpo

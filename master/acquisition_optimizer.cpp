@@ -16,7 +16,8 @@ struct Scored {
 
 /// L-BFGS over the continuous coordinates of `start`.
 std::vector<double> refine(const Acquisition& acquisition, const GpFeatureMap& features,
-                           const std::vector<double>& start, int max_evaluations) {
+                           const std::vector<double>& start, int max_evaluations,
+                           const std::vector<double>& lower, const std::vector<double>& upper) {
   std::vector<int> free;
   for (int i = 0; i < features.space().dim(); ++i) {
     if (features.is_continuous(i)) free.push_back(i);
@@ -39,8 +40,15 @@ std::vector<double> refine(const Acquisition& acquisition, const GpFeatureMap& f
   std::vector<double> z;
   for (int i : free) z.push_back(start[static_cast<std::size_t>(i)]);
   nlopt::opt opt(nlopt::LD_LBFGS, static_cast<unsigned>(z.size()));
-  opt.set_lower_bounds(std::vector<double>(z.size(), 0.0));
-  opt.set_upper_bounds(std::vector<double>(z.size(), 1.0));
+  std::vector<double> lo, hi;
+  for (int i : free) {
+    const auto k = static_cast<std::size_t>(i);
+    lo.push_back(lower.empty() ? 0.0 : lower[k]);
+    hi.push_back(upper.empty() ? 1.0 : upper[k]);
+  }
+  for (std::size_t k = 0; k < z.size(); ++k) z[k] = std::clamp(z[k], lo[k], hi[k]);
+  opt.set_lower_bounds(lo);
+  opt.set_upper_bounds(hi);
   opt.set_max_objective(objective, &context);
   opt.set_maxeval(max_evaluations);
   opt.set_ftol_rel(1e-9);
@@ -66,10 +74,19 @@ std::optional<std::vector<double>> maximize_acquisition(
   const auto d = static_cast<std::size_t>(space.dim());
   std::uniform_real_distribution<double> uniform(0.0, 1.0);
 
+  const bool boxed = options.lower.size() == d && options.upper.size() == d;
+  const auto low = [&](std::size_t k) { return boxed && features.is_continuous(static_cast<int>(k)) ? options.lower[k] : 0.0; };
+  const auto high = [&](std::size_t k) { return boxed && features.is_continuous(static_cast<int>(k)) ? options.upper[k] : 1.0; };
+  std::vector<double> lower(d), upper(d);
+  for (std::size_t k = 0; k < d; ++k) {
+    lower[k] = low(k);
+    upper[k] = high(k);
+  }
+
   std::vector<std::vector<double>> candidates;
   for (int i = 0; i < options.random_candidates; ++i) {
     std::vector<double> u(d);
-    for (double& v : u) v = uniform(rng);
+    for (std::size_t k = 0; k < d; ++k) u[k] = lower[k] + (upper[k] - lower[k]) * uniform(rng);
     candidates.push_back(std::move(u));
   }
   if (!incumbents.empty()) {
@@ -80,7 +97,7 @@ std::optional<std::vector<double>> maximize_acquisition(
       std::vector<double> u(d);
       for (std::size_t k = 0; k < d; ++k) {
         // Categoricals jump to a random label now and then rather than drift.
-        u[k] = features.is_continuous(static_cast<int>(k)) ? std::clamp(base[k] + step(rng), 0.0, 1.0)
+        u[k] = features.is_continuous(static_cast<int>(k)) ? std::clamp(base[k] + step(rng), lower[k], upper[k])
                : uniform(rng) < 0.2 ? uniform(rng) : base[k];
       }
       candidates.push_back(std::move(u));
@@ -102,7 +119,8 @@ std::optional<std::vector<double>> maximize_acquisition(
 
   std::vector<Scored> refined;
   for (int s = 0; s < options.gradient_starts && s < static_cast<int>(scored.size()); ++s) {
-    const std::vector<double> point = space.snap(refine(acquisition, features, scored[static_cast<std::size_t>(s)].unit, options.max_evaluations));
+    const std::vector<double> point = space.snap(refine(acquisition, features, scored[static_cast<std::size_t>(s)].unit,
+                                                          options.max_evaluations, lower, upper));
     const double value = acquisition.value(features.features(point));
     refined.push_back({std::isfinite(value) ? value : -1e300, point});
   }

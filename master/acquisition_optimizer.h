@@ -15,6 +15,10 @@ struct AcquisitionSearchOptions {
   int local_candidates = 200;    ///< Gaussian perturbations of the incumbents
   int gradient_starts = 5;       ///< best candidates refined by L-BFGS
   int max_evaluations = 60;      ///< per L-BFGS run
+  /// A box [lower, upper] of the unit cube to search instead of the whole cube (a trust region,
+  /// Eriksson et al. 2019); empty: the cube. Bounds only the continuous coordinates.
+  std::vector<double> lower;
+  std::vector<double> upper;
 };
 
 /// Maximizes an acquisition function over the unit cube: scores many random candidates plus

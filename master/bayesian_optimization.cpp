@@ -16,13 +16,16 @@ BayesianOptimization::BayesianOptimization(SearchSpace space, BayesianOptimizati
       features_(space_),
       gp_(features_.feature_dim()) {
   options_.batch_size = std::max(options_.batch_size, 1);
+  tr_length_ = options_.sync_batch.length_init;
   if (options_.n_init > 0) design_ = latin_hypercube(options_.n_init, space_.dim(), rng_);
 }
 
 std::vector<Suggestion> BayesianOptimization::ask(int n) {
   if (options_.synchronous && !pending_.empty()) return {};
   const int count = options_.synchronous ? std::min(n, options_.batch_size) : n;
+  if (options_.synchronous) update_trust_region();
   std::vector<Suggestion> batch;
+  int gp_slot = 0;
   for (int i = 0; i < count; ++i) {
     std::vector<double> unit;
     if (next_design_ < design_.size()) {
@@ -30,7 +33,7 @@ std::vector<Suggestion> BayesianOptimization::ask(int n) {
       // On a coarse grid two strata can round to the same values: never run a point twice.
       if (is_duplicate(unit)) unit = random_point();
     } else {
-      unit = propose();
+      unit = propose(options_.synchronous ? sync_slot_kind(gp_slot++) : Proposal::kGlobal);
     }
     if (unit.empty()) break;  // nothing new can be proposed (a small discrete space is exhausted)
     pending_[next_ticket_] = unit;
@@ -98,7 +101,76 @@ void BayesianOptimization::refit_if_needed() {
   fitted_observations_ = observations_.size();
 }
 
-std::vector<double> BayesianOptimization::propose() {
+std::optional<double> BayesianOptimization::best_value() const {
+  std::optional<double> best;
+  for (const auto& o : observations_) {
+    if (o.value && (!best || *o.value > *best)) best = o.value;
+  }
+  return best;
+}
+
+BayesianOptimization::Proposal BayesianOptimization::sync_slot_kind(int slot) const {
+  const SyncBatchOptions& b = options_.sync_batch;
+  if (slot == 0) return Proposal::kGlobal;
+  if (slot <= b.mean_points) return Proposal::kMean;
+  if (slot <= b.mean_points + b.local_points) return Proposal::kLocal;
+  return Proposal::kGlobal;
+}
+
+void BayesianOptimization::update_trust_region() {
+  const SyncBatchOptions& b = options_.sync_batch;
+  const std::optional<double> best = best_value();
+  if (!gp_.ready() || !best) {
+    tr_last_best_ = best;
+    return;  // the design is not done: nothing to adapt yet
+  }
+  if (tr_last_best_) {
+    // TuRBO counts a batch a success when it improved the best by a little (1e-3 |best|).
+    if (*best > *tr_last_best_ + 1e-3 * std::fabs(*tr_last_best_)) {
+      ++tr_successes_;
+      tr_failures_ = 0;
+    } else {
+      ++tr_failures_;
+      tr_successes_ = 0;
+    }
+    if (tr_successes_ >= b.success_tolerance) {
+      tr_length_ = std::min(2.0 * tr_length_, b.length_max);
+      tr_successes_ = 0;
+    } else if (tr_failures_ >= b.failure_tolerance) {
+      tr_length_ /= 2.0;
+      tr_failures_ = 0;
+    }
+    if (tr_length_ < b.length_min) tr_length_ = b.length_init;
+  }
+  tr_last_best_ = best;
+}
+
+void BayesianOptimization::trust_region(const std::vector<double>& center, std::vector<double>* lower,
+                                        std::vector<double>* upper) const {
+  const auto d = center.size();
+  lower->assign(d, 0.0);
+  upper->assign(d, 1.0);
+  const Eigen::VectorXd& log_l = gp_.hyperparameters().log_lengthscales;
+  std::vector<double> log_scale;
+  for (std::size_t k = 0; k < d; ++k) {
+    if (features_.is_continuous(static_cast<int>(k))) {
+      log_scale.push_back(log_l(features_.feature_index(static_cast<int>(k))));
+    }
+  }
+  if (log_scale.empty()) return;
+  double mean_log = 0.0;
+  for (double v : log_scale) mean_log += v;
+  mean_log /= static_cast<double>(log_scale.size());
+  std::size_t j = 0;
+  for (std::size_t k = 0; k < d; ++k) {
+    if (!features_.is_continuous(static_cast<int>(k))) continue;
+    const double half = 0.5 * tr_length_ * std::exp(log_scale[j++] - mean_log);
+    (*lower)[k] = std::clamp(center[k] - half, 0.0, 1.0);
+    (*upper)[k] = std::clamp(center[k] + half, 0.0, 1.0);
+  }
+}
+
+std::vector<double> BayesianOptimization::propose(Proposal kind) {
   std::vector<double> values;
   for (const auto& o : observations_) {
     if (o.value) values.push_back(*o.value);
@@ -112,8 +184,9 @@ std::vector<double> BayesianOptimization::propose() {
   for (double v : values) mean += v;
   mean /= static_cast<double>(values.size());
 
+  const bool sample_fantasies = options_.synchronous && options_.sync_batch.fantasies > 0 && !pending_.empty();
   // Fantasize the pending points at the lie, hyperparameters fixed (constant liar).
-  if (!pending_.empty()) {
+  if (!pending_.empty() && !sample_fantasies) {
     const auto n = static_cast<Eigen::Index>(observations_.size());
     Eigen::MatrixXd x;
     Eigen::VectorXd y;
@@ -156,10 +229,53 @@ std::vector<double> BayesianOptimization::propose() {
   std::vector<std::vector<double>> incumbents;
   for (std::size_t i = 0; i < keep; ++i) incumbents.push_back(observations_[order[i]].unit);
 
-  const Acquisition acquisition(gp_, options_.acquisition, best, options_.ucb_beta);
+  // Monte-Carlo fantasies: each model is the GP conditioned on one joint posterior sample at the
+  // pending points, drawn point by point (sample, condition, sample the next), hyperparameters
+  // fixed; its incumbent is the best of the data and its own fantasized values.
+  std::vector<GaussianProcess> fantasy_gps;
+  std::vector<double> fantasy_bests;
+  if (sample_fantasies) {
+    const auto n = static_cast<Eigen::Index>(observations_.size());
+    Eigen::MatrixXd x;
+    Eigen::VectorXd y;
+    training_data(static_cast<Eigen::Index>(pending_.size()), &x, &y);
+    std::normal_distribution<double> normal(0.0, 1.0);
+    for (int s = 0; s < options_.sync_batch.fantasies; ++s) {
+      GaussianProcess g = gp_;
+      double b = best;
+      Eigen::Index row = n;
+      for (const auto& [ticket, unit] : pending_) {
+        const Eigen::VectorXd f = features_.features(unit);
+        const Prediction p = g.predict(f);
+        x.row(row) = f.transpose();
+        y(row) = p.mean + std::sqrt(std::max(p.variance, 0.0)) * normal(rng_);
+        b = std::max(b, y(row));
+        ++row;
+        g.condition(x.topRows(row), y.head(row));
+      }
+      fantasy_gps.push_back(std::move(g));
+      fantasy_bests.push_back(b);
+    }
+  }
+
+  AcquisitionSearchOptions search = options_.search;
+  if (kind == Proposal::kLocal && !incumbents.empty()) {
+    trust_region(incumbents.front(), &search.lower, &search.upper);
+    incumbents.resize(1);
+  }
+  // The posterior mean is UCB with beta = 0.
+  std::vector<const GaussianProcess*> models;
+  for (const GaussianProcess& g : fantasy_gps) models.push_back(&g);
+  if (models.empty()) {
+    models.push_back(&gp_);
+    fantasy_bests.push_back(best);
+  }
+  const Acquisition acquisition = kind == Proposal::kMean
+                                      ? Acquisition(models, fantasy_bests, AcquisitionKind::kUcb, 0.0)
+                                      : Acquisition(models, fantasy_bests, options_.acquisition, options_.ucb_beta);
   const auto point = maximize_acquisition(
       acquisition, features_, incumbents, [this](const std::vector<double>& u) { return is_duplicate(u); },
-      rng_, options_.search);
+      rng_, search);
   return point ? *point : random_point();
 }
 

@@ -21,6 +21,34 @@ namespace lorahpo {
 /// own prediction there (kriging believer).
 enum class Liar { kBest, kWorst, kMean, kKrigingBeliever };
 
+/// How a synchronous batch is composed beyond its first point (the first is always the plain
+/// acquisition maximizer, what sequential BO would run). Points are added greedily in this
+/// order, each one conditioned on the lies at the points before it:
+///  1. `mean_points` maximizers of the posterior mean (pure exploitation);
+///  2. `local_points` maximizers of the acquisition inside a trust region around the incumbent
+///     (TuRBO, Eriksson et al. 2019, "Scalable global optimization via local Bayesian
+///     optimization"): a box of side `length` in the unit cube, stretched along each input by its
+///     GP lengthscale over their geometric mean, doubled after `success_tolerance` batches in a
+///     row that improved the best value, halved after `failure_tolerance` that did not, and
+///     reset to `length_init` once below `length_min`;
+///  3. the rest by the acquisition over the whole space.
+/// The defaults (4 local points of 8, first side 0.3 rather than TuRBO's 0.8) were the best of a
+/// small grid on bench/'s five test functions with q = 8, budget 50, 20 seeds: lower median regret
+/// than a batch of constant-liar points alone on all five (numbers in the commit message).
+struct SyncBatchOptions {
+  int mean_points = 0;
+  int local_points = 4;
+  double length_init = 0.3;
+  double length_min = 0.5 * 0.5 * 0.5 * 0.5 * 0.5 * 0.5 * 0.5;
+  double length_max = 1.6;
+  int success_tolerance = 3;
+  int failure_tolerance = 1;  ///< TuRBO's ceil(max(4/q, d/q)): 1 for q >= max(4, d)
+  /// > 0: instead of one constant lie, the points already in the batch are fantasized at this
+  /// many joint samples of the GP posterior and the acquisition averaged over them
+  /// (sequential-greedy Monte-Carlo qEI, see Acquisition).
+  int fantasies = 0;
+};
+
 struct BayesianOptimizationOptions {
   int n_init = 10;                  ///< Latin hypercube points before the GP
   bool synchronous = false;         ///< batches of batch_size, each awaited whole
@@ -30,6 +58,7 @@ struct BayesianOptimizationOptions {
   Liar liar = Liar::kKrigingBeliever;
   GpFitOptions fit;
   AcquisitionSearchOptions search;
+  SyncBatchOptions sync_batch;
 };
 
 /// BO with a GP (Jones et al. 1998; Snoek et al. 2012), parallel by constant liar:
@@ -56,7 +85,16 @@ class BayesianOptimization final : public Optimizer {
     std::vector<double> unit;
     std::optional<double> value;
   };
-  std::vector<double> propose();
+  enum class Proposal { kGlobal, kMean, kLocal };
+  std::vector<double> propose(Proposal kind = Proposal::kGlobal);
+  /// What the `slot`-th GP point of a synchronous batch is (SyncBatchOptions).
+  Proposal sync_slot_kind(int slot) const;
+  /// TuRBO's side-length update, once per synchronous batch, from whether the last one improved.
+  void update_trust_region();
+  /// The trust region around the incumbent `center` in the unit cube.
+  void trust_region(const std::vector<double>& center, std::vector<double>* lower,
+                    std::vector<double>* upper) const;
+  std::optional<double> best_value() const;
   std::vector<double> random_point();
   bool is_duplicate(const std::vector<double>& unit) const;
   void refit_if_needed();
@@ -76,6 +114,12 @@ class BayesianOptimization final : public Optimizer {
   std::map<std::int64_t, std::vector<double>> pending_;
   std::int64_t next_ticket_ = 0;
   std::size_t fitted_observations_ = 0;
+
+  // Trust region of synchronous batches (SyncBatchOptions).
+  double tr_length_ = 0.0;
+  int tr_successes_ = 0;
+  int tr_failures_ = 0;
+  std::optional<double> tr_last_best_;  ///< best value when the last batch was built
 };
 
 }  // namespace lorahpo

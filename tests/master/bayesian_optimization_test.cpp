@@ -444,5 +444,58 @@ TEST(BayesianOptimizationTest, FactoryCapsTheDesignAtTheBudget) {
   }
 }
 
+/// Synchronous batches with a trust-region part (TuRBO) and Monte-Carlo fantasies: full batches
+/// of distinct points in the cube, and the local points inside a box around the incumbent.
+TEST(BayesianOptimizationTest, SyncBatchWithTrustRegionAndFantasiesGivesDistinctPoints) {
+  constexpr int kDim = 3;
+  constexpr int kBatch = 8;
+  const auto objective = [](const Point& u) {
+    double f = 0.0;
+    for (double v : u) f -= (v - 0.3) * (v - 0.3);
+    return f;
+  };
+  for (int fantasies : {0, 4}) {
+    SCOPED_TRACE(testing::Message() << fantasies << " fantasies");
+    BayesianOptimizationOptions options = options_with(kBatch, /*synchronous=*/true, kBatch);
+    options.sync_batch.local_points = 5;
+    options.sync_batch.length_init = 0.2;
+    options.sync_batch.fantasies = fantasies;
+    BayesianOptimization bo(float_space(kDim), options, std::mt19937_64(5));
+    std::vector<Point> observed;
+    Point incumbent;
+    double best = -std::numeric_limits<double>::infinity();
+    for (int round = 0; round < 3; ++round) {
+      const auto batch = bo.ask(kBatch);
+      ASSERT_EQ(batch.size(), static_cast<std::size_t>(kBatch)) << "round " << round;
+      std::vector<Point> points;
+      for (std::size_t i = 0; i < batch.size(); ++i) {
+        const Point& p = batch[i].unit;
+        EXPECT_TRUE(in_unit_cube(p));
+        for (const Point& o : observed) EXPECT_FALSE(same(p, o)) << "round " << round;
+        // Slots 1..5 of a GP batch lie in the trust region: a box of side <= 0.2 times the
+        // largest lengthscale ratio around the incumbent; with 3 inputs and the GP's priors the
+        // ratio stays below 3, so every coordinate stays within 0.3 of the incumbent.
+        if (round > 0 && i >= 1 && i <= 5) {
+          for (int k = 0; k < kDim; ++k) {
+            EXPECT_LE(std::fabs(p[static_cast<std::size_t>(k)] - incumbent[static_cast<std::size_t>(k)]), 0.3 + 1e-12)
+                << "round " << round << ", slot " << i << ", coordinate " << k;
+          }
+        }
+        points.push_back(p);
+      }
+      EXPECT_TRUE(all_distinct(points));
+      for (const Suggestion& s : batch) {
+        const double f = objective(s.unit);
+        if (f > best) {
+          best = f;
+          incumbent = s.unit;
+        }
+        observed.push_back(s.unit);
+        bo.tell(s.ticket, f);
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace lorahpo
