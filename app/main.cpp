@@ -1,8 +1,10 @@
 // lorahpo: hyperparameter optimization of LoRA fine-tuning across an MPI cluster.
 // Exit codes: 0 done; 1 runtime failure; 2 bad input (config, command line, a journal that does
 // not fit, or a setup so broken that its evaluations keep failing); 99 stopped by SIGTERM, SIGINT
-// or SIGUSR2 and resumable with --resume (OAR resubmits an idempotent job that exits 99).
+// or SIGUSR2 and resumable with --resume (OAR resubmits an idempotent job that exits 99); 3 the
+// campaign is complete but some worker ranks went silent and the job was ended with MPI_Abort.
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -18,6 +20,7 @@
 #include "common/stop_signal.h"
 #include "master/campaign.h"
 #include "master/config_loader.h"
+#include "master/simulation.h"
 #include "report/report_error.h"
 #include "report/report_writer.h"
 #include "report/run_reader.h"
@@ -27,6 +30,7 @@ namespace {
 
 constexpr int kExitRuntime = 1;
 constexpr int kExitUsage = 2;
+constexpr int kExitLostWorkers = 3;
 constexpr int kExitStopped = 99;
 
 void setup_logging(int rank) {
@@ -80,6 +84,43 @@ int report_command(const std::vector<std::string>& run_dirs, bool compare, std::
   } catch (const std::exception& e) {  // ReportError, or a filesystem error writing the output
     std::cerr << "error: " << e.what() << "\n";
     return kExitUsage;
+  }
+}
+
+/// `lorahpo simulate CONFIG --workers P [--out DIR]`: the campaign's real master code on P
+/// simulated workers and a virtual clock (master/simulation.h), so it needs no MPI.
+int simulate_command(const std::string& config_path, std::string out_dir,
+                     const lorahpo::SimulationOptions& options) {
+  setup_logging(0);
+  lorahpo::CampaignConfig config;
+  try {
+    config = lorahpo::load_config(config_path);
+    lorahpo::check_simulation(config, options);
+    if (out_dir.empty()) out_dir = lorahpo::default_run_directory(config) + "-sim";
+    lorahpo::create_run_directory(out_dir, config);
+  } catch (const std::exception& e) {  // ConfigError, or a run directory that exists
+    std::cerr << "error: " << e.what() << "\n";
+    return kExitUsage;
+  }
+  try {
+    const lorahpo::SimulationResult result = lorahpo::run_simulation(config, out_dir, options);
+    const double evaluations = result.mean_eval_seconds > 0.0
+                                   ? result.outcome.wall_seconds / result.mean_eval_seconds
+                                   : 0.0;
+    const int decisions = std::max(1, result.stats.decisions);
+    std::cout << fmt::format(
+        "simulated {} evaluations on {} workers in {:.1f} s: makespan {:.1f} s ({:.2f} h, {:.2f} "
+        "evaluation-times), utilization {:.3f}, master {:.3f} s per decision -> {}\n",
+        result.outcome.records.size(), options.workers, result.real_seconds,
+        result.outcome.wall_seconds, result.outcome.wall_seconds / 3600.0, evaluations,
+        result.utilization, result.stats.master_seconds / decisions, out_dir);
+    return result.outcome.end == lorahpo::CampaignEnd::kSetupBroken ? kExitUsage : 0;
+  } catch (const lorahpo::ConfigError& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return kExitUsage;
+  } catch (const std::exception& e) {
+    spdlog::critical("simulation aborted: {}", e.what());
+    return kExitRuntime;
   }
 }
 
@@ -150,8 +191,9 @@ int run_command(int* argc, char*** argv, const std::string& config_path, std::st
     spdlog::warn("{} worker rank(s) were given up as silent: ending the MPI job with MPI_Abort "
                  "so that mpirun does not wait for them",
                  outcome.lost_workers.size());
-    lorahpo::MpiEnvironment::abort(outcome.end == lorahpo::CampaignEnd::kSignal ? kExitStopped
-                                                                                : kExitRuntime);
+    lorahpo::MpiEnvironment::abort(outcome.end == lorahpo::CampaignEnd::kSignal        ? kExitStopped
+                                   : outcome.end == lorahpo::CampaignEnd::kSetupBroken ? kExitUsage
+                                                                                       : kExitLostWorkers);
   }
   switch (outcome.end) {
     case lorahpo::CampaignEnd::kBudget:
@@ -195,6 +237,29 @@ int main(int argc, char** argv) {
   auto* validate = app.add_subcommand("validate", "check a campaign file without running anything");
   validate->add_option("config", validate_path, "campaign YAML file")->required();
 
+  std::string simulate_path;
+  std::string simulate_out;
+  lorahpo::SimulationOptions simulate_options;
+  auto* simulate = app.add_subcommand(
+      "simulate",
+      "run a campaign's master on simulated workers and a virtual clock (no MPI, no waiting)");
+  simulate->add_option("config", simulate_path, "campaign YAML file (builtin objective)")
+      ->required();
+  simulate->add_option("--workers", simulate_options.workers, "number of simulated workers")
+      ->required();
+  simulate->add_option("--out", simulate_out, "run directory (default: runs/<name>-<time>-sim)");
+  simulate->add_option("--time-scale", simulate_options.training_time_scale,
+                       "lora_surrogate: simulated seconds per hour of real training (default "
+                       "3600: the real 52-68 min; the config's time_scale mimics `run`)");
+  simulate->add_option("--eval-seconds", simulate_options.eval_seconds,
+                       "every evaluation lasts this many seconds (overrides the cost models)");
+  simulate->add_option("--master-time-scale", simulate_options.master_time_scale,
+                       "factor on the master's measured compute time added to the clock "
+                       "(default 1; 0: a master that takes no time)");
+  simulate->add_option("--setup-seconds", simulate_options.setup_seconds,
+                       "seconds each worker needs after its setup before its first evaluation "
+                       "(default 0)");
+
   std::vector<std::string> report_dirs;
   bool report_compare = false;
   std::string report_out;
@@ -212,6 +277,7 @@ int main(int argc, char** argv) {
     return code == 0 ? 0 : kExitUsage;
   }
   if (*validate) return validate_command(validate_path);
+  if (*simulate) return simulate_command(simulate_path, simulate_out, simulate_options);
   if (*report) return report_command(report_dirs, report_compare, report_out);
   return run_command(&argc, &argv, config_path, out_dir, resume_dir);
 }

@@ -114,6 +114,30 @@ total=$(evaluations "$dir" | grep -c .)
 [ "$total" -eq 40 ] || fail "SIGUSR2: $total evaluations after the resume, budget 40"
 echo "SIGUSR2: stopped with 99 after $done_before evaluations, resumed to $total"
 
+# A worker rank that stops answering (SIGSTOP: a hung node, a process stuck in the kernel): rank 0
+# gives it up after workers.silent_after_seconds, its evaluation runs on another worker, the
+# campaign completes, and the job ends with exit code 3 instead of waiting for it forever.
+cat > "$work/silent.yaml" <<YAML
+campaign: {name: silent, budget: 12, seed: 1}
+optimizer: {name: lhs}
+objective: {kind: builtin, function: branin, cost: {base: 0.5}}
+workers: {heartbeat_seconds: 0.2, silent_after_seconds: 1.5}
+YAML
+"$mpirun_sh" -np 3 "$binary" run "$work/silent.yaml" --out "$work/silent" > "$work/silent.log" 2>&1 &
+pid=$!
+sleep 1.2
+for p in $(pgrep -f "run $work/silent.yaml"); do
+  rank=$(tr '\0' '\n' < "/proc/$p/environ" 2>/dev/null | sed -n 's/^OMPI_COMM_WORLD_RANK=//p')
+  [ "$rank" = 2 ] && kill -STOP "$p"
+done
+wait "$pid"; status=$?
+[ "$status" -eq 3 ] || fail "silent worker: exit code $status, expected 3"
+grep -q "rank 2 has been silent" "$work/silent.log" || fail "silent worker: not noticed"
+total=$(evaluations "$work/silent" | grep -c '^.* ok$')
+[ "$total" -eq 12 ] || fail "silent worker: $total ok evaluations, budget 12"
+pgrep -f "run $work/silent.yaml" > /dev/null && fail "silent worker: a rank was left running"
+echo "silent worker: given up, campaign complete with $total evaluations, exit 3"
+
 if [ "$failures" -ne 0 ]; then
   echo "$failures failure(s)"
   exit 1
