@@ -57,6 +57,9 @@ int validate_command(const std::string& config_path) {
   } catch (const lorahpo::ConfigError& e) {
     std::cerr << "error: " << e.what() << "\n";
     return kExitUsage;
+  } catch (const std::exception& e) {
+    std::cerr << "error: " << config_path << ": " << e.what() << "\n";
+    return kExitUsage;
   }
 }
 
@@ -273,8 +276,9 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    const int code = app.exit(e);
-    return code == 0 ? 0 : kExitUsage;
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
+    std::cerr << "error: " << e.what() << " (see lorahpo --help)\n";
+    return kExitUsage;
   }
   if (*validate) return validate_command(validate_path);
   if (*simulate) return simulate_command(simulate_path, simulate_out, simulate_options);

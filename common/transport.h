@@ -27,6 +27,12 @@ class Transport {
   virtual void send(int destination, MessageTag tag, std::string_view payload) = 0;
   /// The next message from any rank, or nullopt if none arrived within `timeout`.
   virtual std::optional<Envelope> receive(std::chrono::milliseconds timeout) = 0;
+  /// Seconds since the epoch on the campaign's clock: the wall clock, except in the simulator
+  /// (master/simulated_transport.h), whose clock is virtual.
+  virtual double now() const {
+    return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  }
 };
 
 }  // namespace lorahpo

@@ -116,7 +116,7 @@ CampaignOutcome Scheduler::run(const SetupMessage& setup) {
   const int workers = transport_.size() - 1;
   if (workers < 1) throw std::runtime_error("no worker ranks");
   outcome_.workers = workers;
-  start_unix_ = unix_now();
+  start_unix_ = transport_.now();
 
   const std::string setup_bytes = encode(setup);
   for (int w = 1; w <= workers; ++w) {
@@ -171,7 +171,7 @@ CampaignOutcome Scheduler::run(const SetupMessage& setup) {
   }
 
   shutdown();
-  outcome_.wall_seconds = unix_now() - start_unix_;
+  outcome_.wall_seconds = transport_.now() - start_unix_;
   outcome_.lost_workers.assign(lost_.begin(), lost_.end());
   return outcome_;
 }
@@ -240,7 +240,7 @@ void Scheduler::journal_unevaluated(bool replaying) {
     record.status = TrialStatus::kApproximated;
     record.params = space_.to_user(point.unit);
     record.unit = std::move(point.unit);
-    record.start_unix = record.end_unix = unix_now();
+    record.start_unix = record.end_unix = transport_.now();
     record.metrics = std::move(point.details);
     if (!replaying) journal_.append(record);
     ++outcome_.approximated;
@@ -440,7 +440,7 @@ void Scheduler::stop_on_signal(int signal) {
 
 void Scheduler::log_progress(const TrialRecord& record) const {
   const int done = finished_;
-  const double elapsed = unix_now() - start_unix_;
+  const double elapsed = transport_.now() - start_unix_;
   const int done_here = std::max(1, done - outcome_.replayed);
   const double eta = elapsed / done_here * (options_.budget - done);
   const std::string result =

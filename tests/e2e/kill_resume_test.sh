@@ -88,11 +88,11 @@ kill_campaign() {  # name ranks budget
 }
 
 # LHS hands out one fixed design whatever the order of results: deterministic on 2 workers.
-write_config lhs "{name: lhs}" 60
-kill_campaign lhs 3 60
+write_config lhs "{name: lhs}" 120
+kill_campaign lhs 3 120
 # Asynchronous BO-GP is deterministic with one worker (results come back in ask order).
-write_config bo "{name: bo_gp, n_init: 6}" 40
-kill_campaign bo 2 40
+write_config bo "{name: bo_gp, n_init: 6}" 60
+kill_campaign bo 2 60
 
 # SIGUSR2 to mpirun (OAR's checkpoint signal, forwarded to every rank): the running evaluations
 # finish within the grace period, exit code 99, the resume command is printed; --resume ends it.

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# The scaling benchmark in one command: builds lorahpo_bench_scaling (Release) and simulates
+# lhs, bo_gp sync (batch_size = P), bo_gp async, soo and bamsoo on P = 1, 2, 4, 8, 16, 64, 256
+# simulated workers (`lorahpo simulate`'s code, in process) on lora_surrogate with the real runs'
+# 52-68 minute training times, at budget max(50, 4 P). Writes bench/results/scaling.csv (one
+# row per run), scaling.md (medians: makespan in evaluation-times and hours, speed-up, parallel
+# efficiency, utilization, master time per decision, best score) and three SVG figures
+# (scaling_efficiency.svg, scaling_utilization.svg, scaling_best_vs_time.svg).
+#
+#   bench/run_scaling.sh                        # the full benchmark, about 15 min on 2 cores
+#   bench/run_scaling.sh --workers 1,8 --seeds 3  # a quick one
+#
+# Defaults: 10 seeds for budgets up to 100 (P <= 16), 1 seed above; the GP methods (bo_gp,
+# bamsoo) are capped at budget 256 (--max-gp-budget): at P = 256 the full 1024 evaluations of
+# bo_gp take the master about 1 s of real compute per decision once n is in the hundreds, about
+# 15 min per run on this machine (see bench/README.md). Every argument goes to
+# lorahpo_bench_scaling. Environment: BUILD_DIR (default <repo>/build-bench), RESULTS_DIR
+# (default bench/results).
+set -euo pipefail
+
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+build_dir="${BUILD_DIR:-$repo/build-bench}"
+results_dir="${RESULTS_DIR:-$repo/bench/results}"
+
+echo "== build ($build_dir)" >&2
+cmake -S "$repo" -B "$build_dir" -DCMAKE_BUILD_TYPE=Release -DLORAHPO_BUILD_TESTS=OFF \
+  -DLORAHPO_BUILD_BENCH=ON >/dev/null
+cmake --build "$build_dir" -j "$(nproc)" --target lorahpo_bench_scaling
+
+start=$SECONDS
+echo "== scaling (simulated workers)" >&2
+"$build_dir/bench/lorahpo_bench_scaling" --seeds 10 --large-seeds 1 --large-budget 100 \
+  --max-gp-budget 256 --out-dir "$results_dir" "$@"
+echo "== done in $((SECONDS - start)) s: $results_dir/scaling.md" >&2
