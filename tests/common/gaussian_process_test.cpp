@@ -219,6 +219,32 @@ TEST(GaussianProcessTest, DuplicatedPointsDoNotBreakFitOrPredict) {
       << "predicted " << at_repeated << ", observed around " << smooth_2d(0.4, 0.6);
 }
 
+// What makes BO-GP's kriging believer cheap: conditioning on points observed at their own
+// posterior mean moves the mean nowhere (only the variance shrinks), so all lies can be taken
+// from the GP on the real data at once.
+TEST(GaussianProcessTest, ObservingThePosteriorMeanLeavesTheMeanUnchanged) {
+  FittedGp f = fit_smooth(15, 5);
+  ASSERT_EQ(f.status, FitStatus::kOk);
+  std::mt19937_64 rng(6);
+  const Eigen::MatrixXd lies = uniform_points(6, 2, rng);
+  const Eigen::MatrixXd probes = uniform_points(20, 2, rng);
+  Eigen::VectorXd before_mean, before_var;
+  f.gp.predict_batch(probes, &before_mean, &before_var);
+
+  Eigen::MatrixXd x(f.x.rows() + lies.rows(), 2);
+  Eigen::VectorXd y(x.rows());
+  x << f.x, lies;
+  y.head(f.y.size()) = f.y;
+  for (int i = 0; i < lies.rows(); ++i) y(f.y.size() + i) = f.gp.predict(lies.row(i).transpose()).mean;
+  ASSERT_EQ(f.gp.condition(x, y), FitStatus::kOk);
+  Eigen::VectorXd after_mean, after_var;
+  f.gp.predict_batch(probes, &after_mean, &after_var);
+  for (int i = 0; i < probes.rows(); ++i) {
+    EXPECT_NEAR(after_mean(i), before_mean(i), 1e-6 * (1.0 + std::fabs(before_mean(i))));
+    EXPECT_LE(after_var(i), before_var(i) + 1e-12);
+  }
+}
+
 TEST(GaussianProcessTest, ConstantObservationsGiveNoNaN) {
   constexpr double kConstant = 3.7;
   std::mt19937_64 rng(51);
