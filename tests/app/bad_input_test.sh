@@ -100,7 +100,7 @@ check_validate huge_file "$work/huge.yaml" 0 "" "too large"
 mkdir -p "$work/a dir with spaces"
 cp "$fixtures/reversed_bounds.yaml" "$work/a dir with spaces/reversed bounds.yaml"
 check_validate path_with_spaces "$work/a dir with spaces/reversed bounds.yaml" 6 search_space.rank.low
-(cd "$fixtures" && check_validate relative_path unknown_top_key.yaml 7 optimiser)
+pushd "$fixtures" > /dev/null && check_validate relative_path unknown_top_key.yaml 7 optimiser; popd > /dev/null
 if [ "$(id -u)" != 0 ]; then  # root reads any file
   cp "$fixtures/../command_campaign.yaml" "$work/unreadable.yaml"
   chmod 000 "$work/unreadable.yaml"
