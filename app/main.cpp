@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,7 @@
 #include "common/stop_signal.h"
 #include "master/campaign.h"
 #include "master/config_loader.h"
+#include "master/run_lock.h"
 #include "master/simulation.h"
 #include "report/report_error.h"
 #include "report/report_writer.h"
@@ -155,11 +157,13 @@ int run_command(int* argc, char*** argv, const std::string& config_path, std::st
   };
   lorahpo::CampaignConfig config;
   const bool resume = !resume_dir.empty();
+  std::optional<lorahpo::RunLock> lock;  // held until the campaign's last line is written
   try {
     config = lorahpo::load_config(config_path);
     if (resume) {
       out_dir = resume_dir;
       lorahpo::check_resumable(out_dir);
+      lock.emplace(out_dir);
     } else {
       if (out_dir.empty()) out_dir = lorahpo::default_run_directory(config);
       if (std::filesystem::exists(std::filesystem::path(out_dir) / "journal.jsonl")) {
@@ -168,6 +172,7 @@ int run_command(int* argc, char*** argv, const std::string& config_path, std::st
                                        out_dir + " (lorahpo never overwrites a campaign)");
       }
       lorahpo::create_run_directory(out_dir, config);
+      lock.emplace(out_dir);
     }
   } catch (const std::exception& e) {
     spdlog::error("{}", e.what());

@@ -114,6 +114,20 @@ total=$(evaluations "$dir" | grep -c .)
 [ "$total" -eq 40 ] || fail "SIGUSR2: $total evaluations after the resume, budget 40"
 echo "SIGUSR2: stopped with 99 after $done_before evaluations, resumed to $total"
 
+# A second master on a running campaign (a resubmitted job while the old one still runs) is
+# refused, naming the holder; the running one is not disturbed.
+write_config locked "{name: lhs}" 40
+"$mpirun_sh" -np 3 "$binary" run "$work/locked.yaml" --out "$work/locked" > "$work/locked.log" 2>&1 &
+pid=$!
+sleep 1.5
+"$mpirun_sh" -np 3 "$binary" run "$work/locked.yaml" --resume "$work/locked" > "$work/locked2.log" 2>&1
+status=$?
+[ "$status" -eq 2 ] || fail "second master: exit code $status, expected 2"
+grep -q "another lorahpo is running this campaign (host" "$work/locked2.log" || fail "second master: no clear message"
+wait "$pid" || fail "second master: the first campaign did not finish cleanly"
+[ "$(evaluations "$work/locked" | grep -c .)" -eq 40 ] || fail "second master: the first campaign lost evaluations"
+echo "second master: refused with exit 2 while the first completed"
+
 # A worker rank that stops answering (SIGSTOP: a hung node, a process stuck in the kernel): rank 0
 # gives it up after workers.silent_after_seconds, its evaluation runs on another worker, the
 # campaign completes, and the job ends with exit code 3 instead of waiting for it forever.
