@@ -150,6 +150,10 @@ struct OptimizerConfig {
   /// "kriging_believer" (the GP mean at the point), or "auto": best for sync batches, kriging
   /// believer for async (what bench/ measured best on five test functions, 20 seeds each).
   std::string liar = "auto";
+  /// bo_gp: at most this many points (results and pending lies) condition the GP; 0: no bound.
+  /// Beyond it: the newest pending points (at most half), then the best and the newest results.
+  /// Only binds past ~1000 points: hundreds of workers, or budgets in the thousands.
+  int max_gp_points = 1024;
   /// soo, bamsoo: children per expansion (K).
   int k = 3;
   /// soo, bamsoo: h_max(n) = floor(n^depth_exponent), the deepest level a sweep visits.

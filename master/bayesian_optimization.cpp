@@ -82,13 +82,54 @@ void BayesianOptimization::training_data(Eigen::Index extra_rows, Eigen::MatrixX
   for (const auto& o : observations_) {
     if (o.value) worst = std::min(worst, *o.value);
   }
-  const auto n = static_cast<Eigen::Index>(observations_.size());
+  const auto n = static_cast<Eigen::Index>(model_observations_.size());
   x->resize(n + extra_rows, features_.feature_dim());
   y->resize(n + extra_rows);
   for (Eigen::Index i = 0; i < n; ++i) {
-    const Observation& o = observations_[static_cast<std::size_t>(i)];
+    const Observation& o = observations_[model_observations_[static_cast<std::size_t>(i)]];
     x->row(i) = features_.features(o.unit).transpose();
     (*y)(i) = o.value.value_or(worst);
+  }
+}
+
+void BayesianOptimization::select_model_data() {
+  model_pending_.clear();
+  model_observations_.clear();
+  const std::size_t cap = options_.max_gp_points > 0 ? static_cast<std::size_t>(options_.max_gp_points)
+                                                      : std::numeric_limits<std::size_t>::max();
+  // Pending points: the newest (highest tickets) first, at most half of the bound.
+  const std::size_t pending_room = std::min(pending_.size(), std::max<std::size_t>(cap / 2, 1));
+  for (auto it = pending_.rbegin(); it != pending_.rend() && model_pending_.size() < pending_room; ++it) {
+    model_pending_.push_back(it->second);
+  }
+  std::reverse(model_pending_.begin(), model_pending_.end());
+  const std::size_t room = cap - std::min(cap, model_pending_.size());
+  if (observations_.size() <= room) {
+    for (std::size_t i = 0; i < observations_.size(); ++i) model_observations_.push_back(i);
+    return;
+  }
+  // Bounded: the best half (where the optimum is being refined) and the newest half (where the
+  // search is now); deterministic, so a resumed campaign replays the same choices.
+  std::vector<std::size_t> by_value;
+  for (std::size_t i = 0; i < observations_.size(); ++i) {
+    if (observations_[i].value) by_value.push_back(i);
+  }
+  const std::size_t best_count = std::min(by_value.size(), room / 2);
+  std::partial_sort(by_value.begin(), by_value.begin() + static_cast<std::ptrdiff_t>(best_count),
+                    by_value.end(), [&](std::size_t a, std::size_t b) {
+                      return *observations_[a].value > *observations_[b].value;
+                    });
+  std::vector<bool> chosen(observations_.size(), false);
+  for (std::size_t k = 0; k < best_count; ++k) chosen[by_value[k]] = true;
+  std::size_t count = best_count;
+  for (std::size_t i = observations_.size(); i-- > 0 && count < room;) {
+    if (!chosen[i]) {
+      chosen[i] = true;
+      ++count;
+    }
+  }
+  for (std::size_t i = 0; i < observations_.size(); ++i) {
+    if (chosen[i]) model_observations_.push_back(i);
   }
 }
 
@@ -176,6 +217,7 @@ std::vector<double> BayesianOptimization::propose(Proposal kind) {
     if (o.value) values.push_back(*o.value);
   }
   if (values.size() < 2) return random_point();
+  select_model_data();
   refit_if_needed();
 
   const double best = *std::max_element(values.begin(), values.end());
@@ -184,13 +226,14 @@ std::vector<double> BayesianOptimization::propose(Proposal kind) {
   for (double v : values) mean += v;
   mean /= static_cast<double>(values.size());
 
-  const bool sample_fantasies = options_.synchronous && options_.sync_batch.fantasies > 0 && !pending_.empty();
+  const bool sample_fantasies =
+      options_.synchronous && options_.sync_batch.fantasies > 0 && !model_pending_.empty();
   // Fantasize the pending points at the lie, hyperparameters fixed (constant liar).
-  if (!pending_.empty() && !sample_fantasies) {
-    const auto n = static_cast<Eigen::Index>(observations_.size());
+  if (!model_pending_.empty() && !sample_fantasies) {
+    const auto n = static_cast<Eigen::Index>(model_observations_.size());
     Eigen::MatrixXd x;
     Eigen::VectorXd y;
-    training_data(static_cast<Eigen::Index>(pending_.size()), &x, &y);
+    training_data(static_cast<Eigen::Index>(model_pending_.size()), &x, &y);
     // Kriging believer: each pending point at the prediction of the GP conditioned on the data
     // and the points before it. An observation equal to the posterior mean leaves the posterior
     // mean unchanged (the update is proportional to y_k - mu(x_k) = 0), so every lie is the
@@ -198,7 +241,7 @@ std::vector<double> BayesianOptimization::propose(Proposal kind) {
     // pending point, which made an ask cost O(P^4) with P workers (bench/scaling, P = 1024).
     if (options_.liar == Liar::kKrigingBeliever) gp_.condition(x.topRows(n), y.head(n));
     Eigen::Index row = n;
-    for (const auto& [ticket, unit] : pending_) {
+    for (const auto& unit : model_pending_) {
       const Eigen::VectorXd f = features_.features(unit);
       x.row(row) = f.transpose();
       switch (options_.liar) {
@@ -210,7 +253,7 @@ std::vector<double> BayesianOptimization::propose(Proposal kind) {
       ++row;
     }
     gp_.condition(x, y);
-  } else if (gp_.size() != static_cast<int>(observations_.size())) {
+  } else if (gp_.size() != static_cast<int>(model_observations_.size())) {
     // The last ask left fantasies in the GP: condition on the real data again.
     Eigen::MatrixXd x;
     Eigen::VectorXd y;
@@ -235,16 +278,16 @@ std::vector<double> BayesianOptimization::propose(Proposal kind) {
   std::vector<GaussianProcess> fantasy_gps;
   std::vector<double> fantasy_bests;
   if (sample_fantasies) {
-    const auto n = static_cast<Eigen::Index>(observations_.size());
+    const auto n = static_cast<Eigen::Index>(model_observations_.size());
     Eigen::MatrixXd x;
     Eigen::VectorXd y;
-    training_data(static_cast<Eigen::Index>(pending_.size()), &x, &y);
+    training_data(static_cast<Eigen::Index>(model_pending_.size()), &x, &y);
     std::normal_distribution<double> normal(0.0, 1.0);
     for (int s = 0; s < options_.sync_batch.fantasies; ++s) {
       GaussianProcess g = gp_;
       double b = best;
       Eigen::Index row = n;
-      for (const auto& [ticket, unit] : pending_) {
+      for (const auto& unit : model_pending_) {
         const Eigen::VectorXd f = features_.features(unit);
         const Prediction p = g.predict(f);
         x.row(row) = f.transpose();

@@ -59,6 +59,12 @@ struct BayesianOptimizationOptions {
   GpFitOptions fit;
   AcquisitionSearchOptions search;
   SyncBatchOptions sync_batch;
+  /// At most this many points condition the GP (observations and pending points together;
+  /// 0: no bound). Beyond it the GP sees the newest pending points (at most half of the bound),
+  /// then the best observations and the newest ones in equal parts. Each ask costs O(m^3) in
+  /// the GP's m points: with P = 1024 workers every observation plus ~1000 pending points would
+  /// make an ask take seconds to minutes (bench/results/scaling.md).
+  int max_gp_points = 1024;
 };
 
 /// BO with a GP (Jones et al. 1998; Snoek et al. 2012), parallel by constant liar:
@@ -98,9 +104,15 @@ class BayesianOptimization final : public Optimizer {
   std::vector<double> random_point();
   bool is_duplicate(const std::vector<double>& unit) const;
   void refit_if_needed();
-  /// The observations as GP inputs and outputs (failed ones at the worst value observed), with
-  /// `extra_rows` more rows left for fantasies.
+  /// The observations the GP is conditioned on (all of them unless max_gp_points binds), as
+  /// GP inputs and outputs (failed ones at the worst value observed), with `extra_rows` more
+  /// rows left for fantasies.
   void training_data(Eigen::Index extra_rows, Eigen::MatrixXd* x, Eigen::VectorXd* y) const;
+  /// Chooses the observations and pending points the GP sees (max_gp_points).
+  void select_model_data();
+
+  std::vector<std::size_t> model_observations_;  ///< indices into observations_
+  std::vector<std::vector<double>> model_pending_;
 
   SearchSpace space_;
   BayesianOptimizationOptions options_;

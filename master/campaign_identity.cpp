@@ -92,6 +92,8 @@ Json optimizer_json(const OptimizerConfig& o, int batch_size) {
     out["batch_size"] = batch_size;
     out["acquisition"] = o.acquisition;
     out["liar"] = o.liar;
+    // Only when changed: journals written before the option existed keep their identity.
+    if (o.max_gp_points != OptimizerConfig{}.max_gp_points) out["max_gp_points"] = o.max_gp_points;
   } else if (o.name == "soo" || o.name == "bamsoo") {
     out["k"] = o.k;
     out["depth_exponent"] = o.depth_exponent;

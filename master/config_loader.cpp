@@ -859,7 +859,9 @@ CampaignConfig parse_checked_config(const std::string& text, const std::string& 
     }
     // Each optimizer takes its own options; another optimizer's option is a mistake.
     std::set<std::string> allowed = {"name"};
-    if (o.name == "bo_gp") allowed = {"name", "n_init", "mode", "batch_size", "acquisition", "liar"};
+    if (o.name == "bo_gp") {
+      allowed = {"name", "n_init", "mode", "batch_size", "acquisition", "liar", "max_gp_points"};
+    }
     if (o.name == "soo") allowed = {"name", "k", "depth_exponent"};
     if (o.name == "bamsoo") allowed = {"name", "k", "depth_exponent", "eta"};
     r.expect_map(optimizer, "optimizer", allowed);
@@ -882,6 +884,13 @@ CampaignConfig parse_checked_config(const std::string& text, const std::string& 
       const long long v = r.integer(n, "optimizer.batch_size");
       if (v < 0 || v > 100000) r.fail(n, "optimizer.batch_size", "must be in [0, 100000] (0: one per worker)");
       o.batch_size = static_cast<int>(v);
+    }
+    if (const YAML::Node n = optimizer["max_gp_points"]; n.IsDefined()) {
+      const long long v = r.integer(n, "optimizer.max_gp_points");
+      if (v != 0 && (v < 16 || v > 100000)) {
+        r.fail(n, "optimizer.max_gp_points", "must be 0 (no bound) or in [16, 100000]");
+      }
+      o.max_gp_points = static_cast<int>(v);
     }
     if (const YAML::Node n = optimizer["k"]; n.IsDefined()) {
       const long long v = r.integer(n, "optimizer.k");

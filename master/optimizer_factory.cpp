@@ -27,6 +27,7 @@ std::unique_ptr<Optimizer> make_optimizer(const CampaignConfig& config, std::mt1
     options.n_init = std::min(o.n_init, config.campaign.budget);
     options.synchronous = o.mode == "sync";
     options.batch_size = o.batch_size;
+    options.max_gp_points = o.max_gp_points;
     options.acquisition = o.acquisition == "ucb" ? AcquisitionKind::kUcb : AcquisitionKind::kLogEi;
     const std::string liar = o.liar != "auto" ? o.liar : options.synchronous ? "best" : "kriging_believer";
     options.liar = liar == "best"   ? Liar::kBest

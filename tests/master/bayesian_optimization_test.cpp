@@ -163,6 +163,39 @@ TEST(BayesianOptimizationTest, SequentialBoFindsTheBraninMinimumWithin40Evaluati
   EXPECT_TRUE(all_distinct(seen));
 }
 
+/// max_gp_points bounds the GP's data (observations plus pending lies), and BO still works with
+/// many workers: 24 points running at once and 60 results with a bound of 48 (24 lies, the 12
+/// best and the 12 newest results), Branin still found.
+TEST(BayesianOptimizationTest, BoundedGpDataKeepsTheGpSmallAndStillFindsBranin) {
+  BuiltinObjective objective;
+  objective.function = "branin";
+  const BuiltinDescription description = describe_builtin(objective);
+  const auto branin = make_test_function("branin");
+  BayesianOptimizationOptions options = options_with(10);
+  options.max_gp_points = 48;
+  BayesianOptimization bo(description.space, options, std::mt19937_64(7));
+  std::vector<Suggestion> running = bo.ask(24);
+  std::vector<Point> seen;
+  double best = std::numeric_limits<double>::infinity();
+  for (int i = 0; i < 60; ++i) {
+    // Asynchronous: the oldest point finishes, one new point goes out.
+    const Suggestion done = running.front();
+    running.erase(running.begin());
+    const auto user = description.space.to_user(done.unit);
+    const double f = branin->evaluate({numeric(user[0]), numeric(user[1])});
+    best = std::min(best, f);
+    seen.push_back(done.unit);
+    bo.tell(done.ticket, -f);
+    const auto next = bo.ask(1);
+    ASSERT_EQ(next.size(), 1u) << "ask " << i;
+    running.push_back(next.front());
+    EXPECT_LE(bo.gp().size(), 48) << "ask " << i;
+  }
+  for (const auto& s : running) seen.push_back(s.unit);
+  EXPECT_TRUE(all_distinct(seen));
+  EXPECT_LT(best - branin->optimum().value, 0.5) << "best f " << best;
+}
+
 /// A categorical with one label far better than the others: after the initial design BO
 /// proposes mostly that label. Measured with this seed: 15 of the 16 model-based proposals.
 TEST(BayesianOptimizationTest, CategoricalParameterFindsTheBestLabel) {
