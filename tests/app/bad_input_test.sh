@@ -108,9 +108,9 @@ if [ "$(id -u)" != 0 ]; then  # root reads any file
 fi
 
 # --- run under mpirun: exit 2 before anything is created --------------------------------------
-snapshot() {  # every path under $1 with its size, time and checksum
-  find "$1" -printf '%P %y %s %T@\n' | sort
-  find "$1" -type f -exec md5sum {} + | sort
+snapshot() {  # every path under $1 with its size, time and checksum (the master's .lock aside)
+  find "$1" -mindepth 1 ! -name .lock -printf '%P %y %s %T@\n' | sort
+  find "$1" -type f ! -name .lock -exec md5sum {} + | sort
 }
 
 # check_run NAME FILE OUT [EXISTING [NAMED]]: with EXISTING, OUT already exists (a run directory,
