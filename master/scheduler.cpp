@@ -222,13 +222,12 @@ void Scheduler::ask_optimizer() {
 }
 
 void Scheduler::send(std::int64_t trial_id, int worker) {
-  Trial& trial = trials_.at(trial_id);
+  const Trial& trial = trials_.at(trial_id);
   EvaluateMessage request;
   request.trial_id = trial_id;
   request.params = trial.params;
   request.trial_dir = fmt::format("{}/{}", options_.trials_dir, trial_id);
   transport_.send(worker, MessageTag::kEvaluate, encode(request));
-  trial.worker = worker;
   busy_[worker] = trial_id;
   last_heard_[worker] = Clock::now();
 }
@@ -265,8 +264,7 @@ void Scheduler::on_result(int worker, const ResultMessage& result) {
   }
   busy_.erase(busy);
   idle_.insert(worker);
-  Trial& trial = trials_.at(result.trial_id);
-  trial.worker = 0;
+  const Trial& trial = trials_.at(result.trial_id);
 
   TrialRecord record;
   record.id = result.trial_id;
@@ -373,8 +371,7 @@ void Scheduler::check_silent_workers() {
     const std::int64_t trial_id = busy_.at(worker);
     busy_.erase(worker);
     lost_.insert(worker);
-    Trial& trial = trials_.at(trial_id);
-    trial.worker = 0;
+    const Trial& trial = trials_.at(trial_id);
     spdlog::error("rank {} has been silent for more than {} s (workers.silent_after_seconds): it "
                   "is given up and evaluation #{} goes to another worker",
                   worker, options_.workers.silent_after_seconds, trial_id);

@@ -79,7 +79,6 @@ class Scheduler {
     std::vector<double> unit;
     std::vector<ParamValue> params;
     int attempt = 1;
-    int worker = 0;  ///< 0: waiting for a worker
     nlohmann::json annotation;
   };
 

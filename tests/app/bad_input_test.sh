@@ -16,24 +16,13 @@ fixtures="$repo/tests/fixtures/bad_inputs"
 mpirun_sh="$repo/scripts/mpirun.sh"
 work="$(mktemp -d)"
 trap 'chmod -R u+rwx "$work" 2>/dev/null; rm -rf "$work"' EXIT
-passed=0
-failed=0
+# shellcheck source=tests/app/report_case.sh
+source "$repo/tests/app/report_case.sh"
 crash_pattern='Abort|terminate|Sanitizer|runtime error|Segmentation|core dumped'
 # mpirun's own notice of a non-zero exit says "terminated": under mpirun only the C++ runtime's
 # "terminate called" counts.
 mpi_crash_pattern='Abort|terminate called|Sanitizer|runtime error|Segmentation|core dumped'
 
-report() {  # report NAME PROBLEM... (no problem: PASS)
-  local name="$1"; shift
-  if [ $# -eq 0 ]; then
-    echo "PASS $name"
-    passed=$((passed + 1))
-  else
-    local IFS=';'
-    echo "FAIL $name: $*"
-    failed=$((failed + 1))
-  fi
-}
 
 # check_validate NAME FILE LINE [KEY [TEXT]]: LINE 0 means the error names no line; TEXT, if
 # given, must be in the message.

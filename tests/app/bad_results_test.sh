@@ -15,22 +15,11 @@ fixtures="$repo/tests/fixtures/bad_inputs/results"
 mpirun_sh="$repo/scripts/mpirun.sh"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
-passed=0
-failed=0
+# shellcheck source=tests/app/report_case.sh
+source "$repo/tests/app/report_case.sh"
 stop_after=2
 crash_pattern='Abort|terminate called|Sanitizer|runtime error|Segmentation|core dumped'
 
-report() {  # report NAME PROBLEM... (no problem: PASS)
-  local name="$1"; shift
-  if [ $# -eq 0 ]; then
-    echo "PASS $name"
-    passed=$((passed + 1))
-  else
-    local IFS=';'
-    echo "FAIL $name: $*"
-    failed=$((failed + 1))
-  fi
-}
 
 for file in "$fixtures"/*.yaml; do
   name="$(basename "$file" .yaml)"

@@ -13,6 +13,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tests/support/journal_lines.h"
+
 namespace lorahpo::e2e {
 
 namespace fs = std::filesystem;
@@ -56,13 +58,7 @@ inline fs::path fresh_dir(const std::string& name) {
 
 /// The evaluation lines of a run's journal, in order (campaign events left out).
 inline std::vector<nlohmann::json> read_journal(const fs::path& run_dir) {
-  std::vector<nlohmann::json> lines;
-  std::ifstream file(run_dir / "journal.jsonl");
-  for (std::string line; std::getline(file, line);) {
-    auto value = nlohmann::json::parse(line);
-    if (!value.contains("event")) lines.push_back(std::move(value));
-  }
-  return lines;
+  return testing_support::journal_evaluations(run_dir);
 }
 
 inline std::string read_file(const fs::path& path) {

@@ -17,6 +17,7 @@
 
 #include "common/local_transport.h"
 #include "common/stop_signal.h"
+#include "tests/support/journal_lines.h"
 #include "master/latin_hypercube.h"
 #include "worker/builtin_objective.h"
 #include "worker/worker_loop.h"
@@ -128,13 +129,7 @@ struct Fixture {
   }
   /// The evaluation lines of the journal (events left out).
   std::vector<nlohmann::json> journal_lines() const {
-    std::vector<nlohmann::json> lines;
-    std::ifstream file(dir / "journal.jsonl");
-    for (std::string line; std::getline(file, line);) {
-      auto value = nlohmann::json::parse(line);
-      if (!value.contains("event")) lines.push_back(std::move(value));
-    }
-    return lines;
+    return testing_support::journal_evaluations(dir);
   }
   static inline int counter = 0;
   LocalNetwork network;
@@ -143,12 +138,21 @@ struct Fixture {
   std::vector<std::thread> threads;
 };
 
+SchedulerOptions options_for(const Fixture& f, int budget,
+                             Direction direction = Direction::kMaximize) {
+  SchedulerOptions options;
+  options.budget = budget;
+  options.direction = direction;
+  options.trials_dir = (f.dir / "trials").string();
+  return options;
+}
+
 TEST(Scheduler, RunsToBudgetJournalingEveryResultOnce) {
   Fixture f(4);
   auto master = f.network.endpoint(0);
   ScriptedOptimizer optimizer(2, 100, false);
   Journal journal(f.dir.string(), f.setup.space);
-  SchedulerOptions options{23, Direction::kMinimize, (f.dir / "trials").string()};
+  SchedulerOptions options = options_for(f, 23, Direction::kMinimize);
   Scheduler scheduler(*master, optimizer, f.setup.space, journal, options);
   const CampaignOutcome outcome = scheduler.run(f.setup);
 
@@ -176,7 +180,7 @@ TEST(Scheduler, WaitsForASynchronousOptimizersBatch) {
   ScriptedOptimizer optimizer(2, 2, true);  // batches of 2 on 3 workers: one always idle
   Journal journal(f.dir.string(), f.setup.space);
   Scheduler scheduler(*master, optimizer, f.setup.space, journal,
-                      SchedulerOptions{10, Direction::kMinimize, (f.dir / "trials").string()});
+                      options_for(f, 10, Direction::kMinimize));
   const CampaignOutcome outcome = scheduler.run(f.setup);
   EXPECT_EQ(outcome.records.size(), 10u);
   EXPECT_EQ(f.journal_lines().size(), 10u);
@@ -188,7 +192,7 @@ TEST(Scheduler, StallingOptimizerIsAnErrorNotAHang) {
   NothingOptimizer optimizer;
   Journal journal(f.dir.string(), f.setup.space);
   Scheduler scheduler(*master, optimizer, f.setup.space, journal,
-                      SchedulerOptions{5, Direction::kMinimize, (f.dir / "trials").string()});
+                      options_for(f, 5, Direction::kMinimize));
   EXPECT_THROW(scheduler.run(f.setup), std::runtime_error);
   for (int w = 1; w <= 2; ++w) master->send(w, MessageTag::kShutdown, "");
 }
@@ -199,7 +203,7 @@ TEST(Scheduler, LatinHypercubeCampaignOnBraninFindsAGoodPoint) {
   LatinHypercubeSearch optimizer(2, 60, std::mt19937_64(5));
   Journal journal(f.dir.string(), f.setup.space);
   Scheduler scheduler(*master, optimizer, f.setup.space, journal,
-                      SchedulerOptions{60, Direction::kMinimize, (f.dir / "trials").string()});
+                      options_for(f, 60, Direction::kMinimize));
   const CampaignOutcome outcome = scheduler.run(f.setup);
   ASSERT_TRUE(outcome.best);
   // Branin's minimum is 0.398; 60 stratified points land within a few units of it.
@@ -207,13 +211,6 @@ TEST(Scheduler, LatinHypercubeCampaignOnBraninFindsAGoodPoint) {
   EXPECT_GE(*outcome.best->score, 0.397887);
 }
 
-SchedulerOptions options_for(const Fixture& f, int budget) {
-  SchedulerOptions options;
-  options.budget = budget;
-  options.direction = Direction::kMaximize;
-  options.trials_dir = (f.dir / "trials").string();
-  return options;
-}
 
 TEST(Scheduler, RetriesInfrastructureErrorsThenRecordsTheLastOne) {
   // Trial 0 always hits an infrastructure error, trial 1 once; the others succeed.

@@ -16,6 +16,7 @@
 #include "common/config_error.h"
 #include "master/campaign.h"
 #include "master/config_loader.h"
+#include "tests/support/journal_lines.h"
 #include "master/trial_record.h"
 
 namespace lorahpo {
@@ -35,16 +36,6 @@ fs::path fresh_run_dir(const CampaignConfig& config) {
   fs::remove_all(dir);
   create_run_directory(dir.string(), config);
   return dir;
-}
-
-std::vector<nlohmann::json> trial_lines(const fs::path& dir) {
-  std::vector<nlohmann::json> lines;
-  std::ifstream file(dir / "journal.jsonl");
-  for (std::string line; std::getline(file, line);) {
-    auto value = nlohmann::json::parse(line);
-    if (!value.contains("event")) lines.push_back(std::move(value));
-  }
-  return lines;
 }
 
 nlohmann::json read_json(const fs::path& path) {
@@ -85,7 +76,7 @@ TEST_P(LhsMakespan, IsTheNumberOfRoundsTimesTheCost) {
   EXPECT_EQ(result.stats.evaluations, 12);
   EXPECT_DOUBLE_EQ(result.stats.master_seconds, 0.0);
 
-  const auto lines = trial_lines(dir);
+  const auto lines = testing_support::journal_evaluations(dir);
   ASSERT_EQ(lines.size(), 12u);
   for (const auto& line : lines) {
     EXPECT_EQ(line["status"], "ok");
@@ -141,7 +132,7 @@ TEST(Simulation, BayesianOptimizationOnTheLoraSurrogateJournalsTheBudgetWithReal
   options.workers = 4;
   options.epoch_unix = kEpoch;
   const SimulationResult result = run_simulation(config, dir.string(), options);
-  const auto lines = trial_lines(dir);
+  const auto lines = testing_support::journal_evaluations(dir);
   ASSERT_EQ(lines.size(), 16u);
   double latest_end = 0.0;
   for (const auto& line : lines) {
