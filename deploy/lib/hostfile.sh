@@ -28,22 +28,3 @@ lorahpo_ranks() {
   nodes=$(grep -c . "$1")
   echo $((nodes + 1))
 }
-
-# lorahpo_run_args CONFIG RUN_DIR: `run CONFIG --out RUN_DIR`, plus --resume when RUN_DIR already
-# holds a journal: a resubmitted job continues the campaign instead of starting it again.
-lorahpo_run_args() {
-  local config="$1" run_dir="$2"
-  if [ -s "$run_dir/journal.jsonl" ]; then
-    echo "run $config --resume $run_dir"
-  else
-    echo "run $config --out $run_dir"
-  fi
-}
-
-# lorahpo_forward_signal SIGNAL PID: relays a scheduler's warning signal to mpirun, which relays
-# it to every rank; lorahpo then stops dispatching, lets running trials end (or kills them),
-# flushes its journal and exits 99.
-lorahpo_forward_signal() {
-  echo "lorahpo job: got $1, asking the campaign to stop cleanly" >&2
-  kill "-$1" "$2" 2>/dev/null || true
-}

@@ -1,0 +1,71 @@
+# Shared by the OAR and Slurm job scripts (sourced, not run): run mpirun (or srun) in the
+# background, relay the scheduler's checkpoint signal to it, and return its exit status.
+#
+# The scheduler signals the job script only: OAR's oarexec sends the checkpoint signal to the
+# user command's pid and to nothing else (OAR 2.5.10 modules/runner/oarexec: `oardodo kill -s
+# $checkpoint_signal $user_cmd_pid`), and sends it again on every Sarko pass inside the checkpoint
+# window (modules/sarko.pl: `$current >= $start + $walltime - $checkpoint` -> signal_oarexec);
+# Slurm's `--signal=B:SIG@T` signals the batch shell only (sbatch(1), --signal, "B:").
+
+# lorahpo_forward_signal SIGNAL PID: relays a scheduler's warning signal to mpirun, which relays
+# it to every rank; lorahpo then stops dispatching, lets running trials end (or kills them),
+# flushes its journal and exits 99.
+lorahpo_forward_signal() {
+  echo "lorahpo job: got $1, asking the campaign to stop cleanly" >&2
+  kill "-$1" "$2" 2>/dev/null || true
+}
+
+# lorahpo_trap_signals SIGNAL: from now on SIGNAL (and SIGTERM) sent to the job script set
+# `lorahpo_stop_requested` and are relayed as SIGNAL to the running child, if any. Installed once,
+# first thing in the script, and never removed: a checkpoint signal repeated after mpirun has
+# ended must not kill the script with the signal's default action (its status would then be
+# 128 + SIGNAL, never 99). SIGTERM: mpirun answers it by killing every rank at once, whereas the
+# campaign's clean stop (grace period, exit 99) is what the checkpoint signal asks for; a SIGTERM
+# sent to the script (kill by hand, scancel without --full) is relayed as the checkpoint signal.
+# (OAR's oardel never signals the script: oarexec kills the whole tree with -9.)
+lorahpo_stop_requested=0
+lorahpo_child_pid=""
+lorahpo_trap_signals() {
+  # shellcheck disable=SC2064  # the signal name is fixed now, on purpose.
+  trap "lorahpo_on_signal $1" "$1" TERM
+}
+lorahpo_on_signal() {
+  lorahpo_stop_requested=1
+  if [ -n "$lorahpo_child_pid" ]; then
+    lorahpo_forward_signal "$1" "$lorahpo_child_pid"
+  else
+    echo "lorahpo job: got $1 between steps" >&2
+  fi
+}
+
+# lorahpo_run_child COMMAND...: runs COMMAND in the background, waits until it has really exited,
+# and sets `lorahpo_child_status` to its exit status (signals: lorahpo_trap_signals).
+#
+# Why not a plain `wait`: a trapped signal interrupts `wait`, which then returns 128 + the signal
+# number (bash(1), wait builtin) although the child still runs, so the wait must be repeated. The
+# scheduler repeats the checkpoint signal (see above), and one may land while mpirun is exiting:
+# `wait` returns 140 (128 + SIGUSR2) and mpirun is already gone, so a loop that stops as soon as
+# the child is gone would report 140 instead of mpirun's 99, and OAR resubmits only on 99
+# (modules/node_change_state.pl: exit_code >> 8 == 99). The child's real status is still known to
+# the shell (POSIX wait: the status of a terminated background child is kept until it is waited
+# for), so once the child has gone, an interrupted wait is followed by one more `wait PID`.
+lorahpo_run_child() {
+  local rc again
+  "$@" &
+  lorahpo_child_pid=$!
+  while true; do
+    wait "$lorahpo_child_pid" && rc=0 || rc=$?
+    if kill -0 "$lorahpo_child_pid" 2>/dev/null; then
+      continue  # a trapped signal interrupted the wait; the child runs on (or is a zombie)
+    fi
+    if [ "$rc" -gt 128 ]; then
+      # Either the child died of a signal, or a trapped signal interrupted the wait as the child
+      # exited: ask the shell for the recorded status (127: already reported, keep rc).
+      wait "$lorahpo_child_pid" 2>/dev/null && again=0 || again=$?
+      [ "$again" != 127 ] && rc=$again
+    fi
+    break
+  done
+  lorahpo_child_pid=""
+  lorahpo_child_status=$rc
+}
