@@ -1,120 +1,232 @@
 #!/usr/bin/env bash
-# Tests the logic of deploy/oar/lorahpo.oar without OAR: a fake $OAR_NODEFILE (one line per
-# core, as OAR writes it) and a fake mpirun that records its arguments and behaves like a
-# campaign (finishes, or waits for SIGUSR2 and exits 99 as lorahpo does on OAR's checkpoint
-# signal). Prints one line per check and "N passed, N failed".
+# deploy/oar/lorahpo.oar as OAR runs it, with the real lorahpo: usage oar_job_test.sh LORAHPO.
+# tests/fixtures/oarexec starts the job the way OAR's oarexec does (bare environment, -O/-E opened
+# first, checkpoint signal to the main process only, kill -9 of the whole tree for oardel,
+# resubmission only on exit 99 of an idempotent job). The only stand-in inside the job is an
+# `mpirun` adapter, put first in PATH by the user's ~/.bashrc (which OAR's batch jobs source via
+# BASH_ENV): this machine is the only node, so it drops the hostfile and oarsh and runs the same
+# command line locally with the real Open MPI. Prints one line per check and "N passed, N failed".
 set -uo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+binary="${1:-$repo/build/lorahpo}"
+[ -x "$binary" ] || { echo "usage: $0 LORAHPO_BINARY (no executable at $binary)"; exit 2; }
+binary="$(cd "$(dirname "$binary")" && pwd)/$(basename "$binary")"
+real_mpirun="$(command -v mpirun)" || { echo "no mpirun in PATH"; exit 2; }
 work="$(mktemp -d)"
-trap 'rm -rf "$work" "$repo/runs/hostfile.test$$" "$repo/runs/hostfile.real$$"' EXIT
+fakes=()
+cleanup() {
+  local pid
+  for pid in "${fakes[@]}"; do
+    kill -0 "$pid" 2>/dev/null && kill -TERM "$pid" 2>/dev/null  # the fake kills its job's tree
+  done
+  wait 2>/dev/null
+  rm -rf "$work"
+}
+trap cleanup EXIT
 passed=0
 failed=0
 check() {  # check NAME CONDITION...
   local name="$1"; shift
   if "$@"; then echo "ok: $name"; passed=$((passed + 1)); else echo "FAILED: $name"; failed=$((failed + 1)); fi
 }
-
-for host in chuc-1 chuc-2 chuc-3; do for _ in $(seq 32); do echo "$host.lille.grid5000.fr"; done; done > "$work/nodefile"
-cat > "$work/mpirun" <<'FAKE'
-#!/usr/bin/env bash
-echo "$@" > "$FAKE_DIR/args"
-hostfile=""
-while [ $# -gt 0 ]; do [ "$1" = --hostfile ] && hostfile="$2"; shift; done
-cp "$hostfile" "$FAKE_DIR/hostfile"
-echo $$ > "$FAKE_DIR/pid"
-if [ "${FAKE_MODE:-finish}" = wait_signal ]; then
-  trap 'echo got USR2 > "$FAKE_DIR/signal"; exit 99' USR2
-  for _ in $(seq 600); do sleep 0.1; done
-  exit 1
-fi
-exit 0
-FAKE
-chmod +x "$work/mpirun"
-
-job() {  # runs the job script as OAR would
-  (cd "$repo" && FAKE_DIR="$work" OAR_NODEFILE="$work/nodefile" OAR_JOB_ID="test$$" \
-     LORAHPO_MPIRUN="$work/mpirun" LORAHPO_INSTALL_ON_NODES=0 LORAHPO_VENV="$work/novenv" \
-     LORAHPO_CONFIG=configs/llama32_3b/bo_gp.yaml LORAHPO_RUN_DIR="$work/run" \
-     bash deploy/oar/lorahpo.oar) 2> "$work/stderr"
+wait_until() {  # wait_until SECONDS CONDITION...: polls the condition until it holds or time is up
+  local deadline=$((SECONDS + $1)); shift
+  until "$@"; do
+    [ "$SECONDS" -ge "$deadline" ] && return 1
+    sleep 0.1
+  done
+}
+ok_count() { grep -c '"status":"ok"' "$1" 2>/dev/null || echo 0; }
+at_least_ok() { [ "$(ok_count "$1")" -ge "$2" ]; }
+dead() { ! kill -0 "$1" 2>/dev/null; }
+# Evaluation lines (no "event" key): each id at most once, and COUNT ids in all.
+ids_once() {  # ids_once JOURNAL COUNT
+  local ids
+  ids=$(grep -v '"event"' "$1" | grep -o '"id":[0-9]*' | sort | uniq -c)
+  [ "$(echo "$ids" | grep -c .)" = "$2" ] && [ "$(echo "$ids" | awk '$1 > 1' | grep -c .)" = 0 ]
 }
 
-# 1. nodefile -> hostfile; master beside worker 1 on the first node.
-job
-status=$?
-check "a finished campaign exits 0" test "$status" = 0
-printf 'chuc-1.lille.grid5000.fr slots=2\nchuc-2.lille.grid5000.fr slots=1\nchuc-3.lille.grid5000.fr slots=1\n' > "$work/expected"
-check "hostfile: one line per node, 2 slots on the first" diff -u "$work/expected" "$work/hostfile"
-args="$(cat "$work/args")"
-check "4 ranks: the master and one worker per node" grep -q -- "-np 4 " <<< "$args"
-check "ranks fill slots in order: 0 and 1 on the first node" grep -q -- "--map-by slot" <<< "$args"
-check "no binding of training processes to one core" grep -q -- "--bind-to none" <<< "$args"
-check "oarsh starts the remote ranks" grep -q -- "--mca plm_rsh_agent oarsh" <<< "$args"
-check "a new campaign: run CONFIG --out RUN_DIR" grep -q -- "run configs/llama32_3b/bo_gp.yaml --out $work/run" <<< "$args"
-
-# 2. OAR's checkpoint signal reaches the campaign and the job exits 99 (resubmission).
-(FAKE_MODE=wait_signal job; echo $? > "$work/status") &
-for _ in $(seq 100); do [ -s "$work/pid" ] && [ "$(cat "$work/pid")" != "" ] && [ -f "$work/args" ] && break; sleep 0.1; done
-rm -f "$work/pid"
-for _ in $(seq 100); do [ -s "$work/pid" ] && break; sleep 0.1; done
-script_pid=$(pgrep -f "bash deploy/oar/lorahpo.oar" | head -n 1)
-kill -USR2 "$script_pid"
-wait
-check "SIGUSR2 forwarded to mpirun" test -s "$work/signal"
-check "checkpointed job exits 99 so OAR resubmits it" test "$(cat "$work/status")" = 99
-
-# 3. The resubmitted job resumes the campaign from its journal.
-mkdir -p "$work/run" && echo '{"id":0}' > "$work/run/journal.jsonl"
-job
-check "a resubmitted job passes --resume RUN_DIR" grep -q -- "run configs/llama32_3b/bo_gp.yaml --resume $work/run" "$work/args"
-
-# 4. The whole loop with the real lorahpo and Open MPI (oarsh and the hostfile left out, as this
-#    machine is the only node): OAR's checkpoint signal stops the campaign cleanly, the job exits
-#    99, and the resubmitted job resumes it to its budget without running an evaluation twice.
-binary="${1:-$repo/build/lorahpo}"
-if [ -x "$binary" ]; then
-  cat > "$work/mpirun-local" <<LOCAL
+# --- A checkout as the user has it on the frontend: deploy/, configs/, build/lorahpo.
+ck="$work/checkout"
+mkdir -p "$ck/build" "$ck/configs/test" "$work/home" "$work/bin"
+cp -r "$repo/deploy" "$ck/deploy"
+# build/lorahpo: the real binary. `lorahpo preflight` (branch preflight) is used as its contract
+# says when the binary has it; a binary without it gets the same contract from this wrapper
+# (exit 0 and a table, or exit 2 and one line per failing host and check), so the job's logic is
+# tested either way.
+cat > "$ck/build/lorahpo" <<WRAP
 #!/usr/bin/env bash
-args=()
-while [ \$# -gt 0 ]; do
-  case "\$1" in
-    --hostfile) shift 2 ;;
-    --mca) [ "\$2" = plm_rsh_agent ] && shift 3 || { args+=("\$1"); shift; } ;;
-    *) args+=("\$1"); shift ;;
-  esac
-done
-exec "$repo/scripts/mpirun.sh" "\${args[@]}"
-LOCAL
-  chmod +x "$work/mpirun-local"
-  cat > "$work/campaign.yaml" <<'YAML'
-campaign: {name: oar_resume, budget: 30, seed: 3}
+if [ "\${1:-}" = preflight ] && ! "$binary" --help 2>&1 | grep -q preflight; then
+  config="\$2"; dir="\$(dirname "\$config")"
+  ckpt="\$(sed -n 's/^ *checkpoint_dir: *"\\(.*\\)".*/\\1/p' "\$config" | sed "s|{config_dir}|\$dir|")"
+  if [ -n "\$ckpt" ] && [ ! -d "\$ckpt" ]; then
+    [ "\${OMPI_COMM_WORLD_RANK:-0}" = 0 ] && echo "preflight: \$(hostname): checkpoint: no \$ckpt" >&2
+    exit 2
+  fi
+  [ "\${OMPI_COMM_WORLD_RANK:-0}" = 0 ] && echo "preflight: \$(hostname): ok"
+  exit 0
+fi
+exec "$binary" "\$@"
+WRAP
+chmod +x "$ck/build/lorahpo"
+for name in oar_resume oar_kill; do
+  cat > "$ck/configs/test/$name.yaml" <<YAML
+campaign: {name: $name, budget: 30, seed: 3}
 optimizer: {name: bo_gp, n_init: 6}
 objective: {kind: builtin, function: branin, cost: {base: 0.3}}
 workers: {stop_grace_seconds: 5}
 YAML
-  printf 'node-1\nnode-2\nnode-3\n' > "$work/nodefile3"
-  real_job() {
-    (cd "$repo" && OAR_NODEFILE="$work/nodefile3" OAR_JOB_ID="real$$" LORAHPO_MPIRUN="$work/mpirun-local" \
-       LORAHPO_INSTALL_ON_NODES=0 LORAHPO_VENV="$work/novenv" LORAHPO_BINARY="$binary" \
-       LORAHPO_CONFIG="$work/campaign.yaml" LORAHPO_RUN_DIR="$work/real-run" \
-       bash deploy/oar/lorahpo.oar) >> "$work/real.log" 2>&1
-  }
-  real_job &
-  job_pid=$!
-  sleep 2
-  kill -USR2 "$(pgrep -f "bash deploy/oar/lorahpo.oar" | head -n 1)"
-  wait "$job_pid"
-  check "real campaign: the checkpoint signal ends the job with 99" test "$?" = 99
-  done_first=$(grep -c '"status":"ok"' "$work/real-run/journal.jsonl")
-  check "real campaign: some evaluations done before the stop" test "$done_first" -gt 0 -a "$done_first" -lt 30
-  real_job
-  check "real campaign: the resubmitted job finishes with 0" test "$?" = 0
-  check "real campaign: resumed with --resume" grep -q "resumed from the journal" "$work/real.log"
-  ids=$(grep -v '"event"' "$work/real-run/journal.jsonl" | grep -o '"id":[0-9]*' | sort | uniq -c)
-  check "real campaign: 30 evaluations, none twice" test "$(echo "$ids" | grep -c .)" = 30 -a "$(echo "$ids" | awk '$1 > 1' | grep -c .)" = 0
-  rm -f "$repo/runs/hostfile.real$$"
-else
-  echo "skipped: no lorahpo binary at $binary (the real campaign checks)"
+done
+# A LitGPT campaign whose base checkpoint is missing: the preflight must stop it.
+sed 's|checkpoint_dir: .*|checkpoint_dir: "{config_dir}/no-such-model"|' \
+  "$repo/configs/llama32_3b/first_try.yaml" > "$ck/configs/test/preflight_fail.yaml"
+
+# --- The user's ~/.bashrc (sourced by the batch job through OAR's BASH_ENV): the mpirun adapter
+# first in PATH; Open MPI's permission to run as root and the sanitizer options of this test's
+# own environment (CTest's), which env -i would otherwise drop.
+{
+  echo "export PATH=\"$work/bin:\$PATH\""
+  if [ "$(id -u)" = 0 ]; then echo "export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1"; fi
+  for v in ASAN_OPTIONS LSAN_OPTIONS UBSAN_OPTIONS; do
+    [ -n "${!v:-}" ] && printf 'export %s=%q\n' "$v" "${!v}"
+  done
+} > "$work/home/.bashrc"
+# The adapter records each call (arguments, hostfile, environment, pid), then either runs the
+# command line locally with the real mpirun (mode "real"), or, in mode "race", stands in for a
+# campaign: the preflight passes, and the campaign waits for the checkpoint signal and exits 99,
+# with one more checkpoint signal landing on the job script as it exits -- what OAR's Sarko does
+# when it repeats the signal on its next pass (sarko.pl, checkpoint window).
+cat > "$work/bin/mpirun" <<ADAPT
+#!/usr/bin/env bash
+echo "\$*" >> "$work/mpirun.calls"
+echo \$\$ > "$work/mpirun.pid"
+env > "$work/mpirun.env"
+args=()
+while [ \$# -gt 0 ]; do
+  case "\$1" in
+    --hostfile) cp "\$2" "$work/hostfile.seen"; shift 2 ;;
+    --mca) if [ "\$2" = plm_rsh_agent ]; then shift 3; else args+=("\$1" "\$2" "\$3"); shift 3; fi ;;
+    *) args+=("\$1"); shift ;;
+  esac
+done
+if [ "\$(cat "$work/mpirun.mode" 2>/dev/null)" = race ]; then
+  case " \${args[*]} " in *" preflight "*) exit 0 ;; esac
+  trap 'kill -USR2 \$PPID; exit 99' USR2
+  touch "$work/race.started"
+  for _ in \$(seq 400); do sleep 0.05; done
+  exit 1
 fi
+exec "$real_mpirun" --oversubscribe "\${args[@]}"
+ADAPT
+chmod +x "$work/bin/mpirun"
+for host in chuc-1 chuc-2 chuc-3; do for _ in $(seq 32); do echo "$host.lille.grid5000.fr"; done; done > "$work/nodefile"
+
+submit() {  # submit STATE [oarexec options] -- "COMMAND": as oarsub from the checkout's root
+  local state="$1"; shift
+  # Variables a user might set on the frontend: OAR never passes them to the job.
+  LORAHPO_CONFIG=configs/llama32_3b/bo_gp.yaml LORAHPO_RUN_DIR=/nonexistent \
+    "$repo/tests/fixtures/oarexec" --state "$work/$state" --nodefile "$work/nodefile" \
+    --workdir "$ck" --user-home "$work/home" --name lorahpo \
+    --stdout 'runs/oar.%jobid%.out' --stderr 'runs/oar.%jobid%.err' "$@" \
+    > "$work/$state.oarexec.log" 2>&1 &
+  fake_pid=$!
+  fakes+=("$fake_pid")
+}
+finish() {  # finish SECONDS: waits for the fake oarexec; sets fake_rc (124 after the deadline)
+  if wait_until "$1" dead "$fake_pid"; then
+    wait "$fake_pid"; fake_rc=$?
+  else
+    kill -TERM "$fake_pid" 2>/dev/null; wait "$fake_pid"; fake_rc=124
+  fi
+}
+idempotent=(--idempotent --signal 12 --checkpoint 900 --walltime 36000 --resubmit-min-seconds 0)
+
+# 1. -O/-E: oarexec opens them before the script starts; without runs/ the job never runs.
+submit no_runs "${idempotent[@]}" -- "./deploy/oar/lorahpo.oar configs/test/oar_resume.yaml"
+finish 30
+check "no runs/: oarexec ends the job with 20 (cannot create STDOUT and STDERR files)" test "$fake_rc" = 20
+check "no runs/: the job script never ran" test ! -e "$work/mpirun.calls"
+mkdir -p "$ck/runs"   # what deploy/g5k_setup.sh does
+
+# 2. oardel -c: checkpoint signal -> exit 99 -> resubmitted with the same argument -> resumed.
+run_dir="$ck/runs/test_oar_resume"
+submit resume "${idempotent[@]}" -- "./deploy/oar/lorahpo.oar configs/test/oar_resume.yaml"
+wait_until 90 at_least_ok "$run_dir/journal.jsonl" 6
+kill -USR2 "$fake_pid"   # oardel -c: Sarko/oardel -> signal_oarexec SIGUSR2
+finish 120
+log="$work/resume/jobs.log"
+check "checkpoint: the signal went to the job's main process" grep -q "^checkpoint 1000 signal 12 pid $(cat "$work/resume/job.1000.user_pid")\$" "$log"
+check "checkpoint: the first job exited 99" grep -q "^end 1000 exit 99 " "$log"
+check "checkpoint: OAR resubmitted it (idempotent, 99)" grep -q "^resubmit 1000 -> 1001\$" "$log"
+check "resubmitted: same command and argument" cmp -s "$work/resume/job.1000.command" "$work/resume/job.1001.command"
+check "resubmitted job: finished with 0, not resubmitted again" grep -q "^end 1001 exit 0 " "$log"
+check "oarexec: exit 0" test "$fake_rc" = 0
+check "the run directory comes from the config's name" test -s "$run_dir/journal.jsonl"
+check "the resubmitted job passed --resume" grep -q -- "lorahpo run $ck/configs/test/oar_resume.yaml --resume $run_dir\$" "$work/mpirun.calls"
+check "resumed to the budget, no evaluation twice" ids_once "$run_dir/journal.jsonl" 30
+check "the job's environment: OAR's, not the submitter's" \
+  bash -c "grep -q '^OAR_JOB_ID=1001\$' '$work/mpirun.env' && ! grep -q '^LORAHPO_' '$work/mpirun.env'"
+check "ranks get the offline Hugging Face switches" grep -q '^HF_HUB_OFFLINE=1$' "$work/mpirun.env"
+printf 'chuc-1.lille.grid5000.fr slots=2\nchuc-2.lille.grid5000.fr slots=1\nchuc-3.lille.grid5000.fr slots=1\n' > "$work/expected"
+check "hostfile: one line per node, 2 slots on the first" diff -u "$work/expected" "$work/hostfile.seen"
+first_call="$(head -n 1 "$work/mpirun.calls")"
+check "the preflight runs first, on the same mpirun line" grep -q "lorahpo preflight $ck/configs/test/oar_resume.yaml\$" <<< "$first_call"
+for want in "-np 4 " "--map-by slot" "--bind-to none" "--mca plm_rsh_agent oarsh" "--mca pml ob1" \
+            "--mca btl tcp,vader,self" "-x HF_HUB_OFFLINE -x HF_DATASETS_OFFLINE"; do
+  check "mpirun line has $want" grep -q -- "$want" <<< "$first_call"
+done
+check "stderr: oarexec's checkpoint line" grep -q "Job 1000 CHECKPOINTED with signal 12" "$ck/runs/oar.1000.err"
+
+# 3. Plain oardel: oarexec kills the whole tree with -9; no resubmission; resumable by hand.
+rm -f "$work/mpirun.calls"
+run_dir="$ck/runs/test_oar_kill"
+submit kill "${idempotent[@]}" --job-id 2000 -- "./deploy/oar/lorahpo.oar configs/test/oar_kill.yaml"
+wait_until 90 at_least_ok "$run_dir/journal.jsonl" 4
+mpirun_pid="$(cat "$work/mpirun.pid")"
+kill -TERM "$fake_pid"   # oardel: Leon -> signal_oarexec TERM -> kill_children
+finish 60
+log="$work/kill/jobs.log"
+check "oardel: oarexec ends with 3 (killed by Leon)" test "$fake_rc" = 3
+check "oardel: not resubmitted" bash -c "! grep -q '^resubmit' '$log'"
+check "oardel: mpirun is gone (killed with the tree)" dead "$mpirun_pid"
+ok_before="$(grep '"status":"ok"' "$run_dir/journal.jsonl" | grep -o '"id":[0-9]*' | sort)"
+# Resume by hand: submit the same command again (README); the journal makes it --resume.
+submit kill_resume "${idempotent[@]}" --job-id 2001 -- "./deploy/oar/lorahpo.oar configs/test/oar_kill.yaml"
+finish 120
+check "by hand: the new job finishes with 0" grep -q "^end 2001 exit 0 " "$work/kill_resume/jobs.log"
+check "by hand: it passed --resume" grep -q -- "--resume $run_dir\$" "$work/mpirun.calls"
+ok_after="$(grep '"status":"ok"' "$run_dir/journal.jsonl" | grep -o '"id":[0-9]*' | sort)"
+check "by hand: nothing lost (every evaluation done before the kill is still there)" \
+  test -z "$(comm -23 <(echo "$ok_before") <(echo "$ok_after"))"
+check "by hand: to the budget, no evaluation twice" ids_once "$run_dir/journal.jsonl" 30
+
+# 4. The wait-loop race: Sarko repeats the checkpoint signal (every 0.1 s here from 1 s after the
+#    start), and one more lands on the script as mpirun exits 99: the job must still exit 99.
+echo race > "$work/mpirun.mode"
+race_ok=0
+for i in 1 2 3 4 5; do
+  rm -f "$work/race.started"
+  submit "race$i" --signal 12 --walltime 60 --checkpoint 59 --sarko-period 0.1 --job-id $((3000 + i)) \
+    -- "./deploy/oar/lorahpo.oar configs/test/oar_resume.yaml"
+  finish 30
+  if grep -q "^end $((3000 + i)) exit 99 " "$work/race$i/jobs.log" && [ -e "$work/race.started" ]; then
+    race_ok=$((race_ok + 1))
+  else
+    tail -n 3 "$work/race$i/jobs.log"
+  fi
+done
+check "race: 5 of 5 jobs exit 99 with repeated checkpoint signals" test "$race_ok" = 5
+rm -f "$work/mpirun.mode"
+
+# 5. A failed preflight: exit 2, no campaign, no resubmission.
+rm -f "$work/mpirun.calls"
+submit preflight "${idempotent[@]}" --job-id 4000 -- "./deploy/oar/lorahpo.oar configs/test/preflight_fail.yaml"
+finish 60
+check "preflight failure: the job exits 2" grep -q "^end 4000 exit 2 " "$work/preflight/jobs.log"
+check "preflight failure: not resubmitted" bash -c "! grep -q '^resubmit' '$work/preflight/jobs.log'"
+check "preflight failure: only the preflight ran" test "$(grep -c . "$work/mpirun.calls")" = 1
+check "preflight failure: no campaign journal" test ! -e "$ck/runs/test_preflight_fail/journal.jsonl"
+check "preflight failure: the job's stderr says why" grep -q "preflight failed" "$ck/runs/oar.4000.err"
 
 echo "$passed passed, $failed failed"
 test "$failed" = 0
