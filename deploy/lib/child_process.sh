@@ -25,7 +25,9 @@ lorahpo_forward_signal() {
 # (OAR's oardel never signals the script: oarexec kills the whole tree with -9.)
 lorahpo_stop_requested=0
 lorahpo_child_pid=""
+lorahpo_signal=USR2
 lorahpo_trap_signals() {
+  lorahpo_signal="$1"
   # shellcheck disable=SC2064  # the signal name is fixed now, on purpose.
   trap "lorahpo_on_signal $1" "$1" TERM
 }
@@ -41,31 +43,36 @@ lorahpo_on_signal() {
 # lorahpo_run_child COMMAND...: runs COMMAND in the background, waits until it has really exited,
 # and sets `lorahpo_child_status` to its exit status (signals: lorahpo_trap_signals).
 #
-# Why not a plain `wait`: a trapped signal interrupts `wait`, which then returns 128 + the signal
-# number (bash(1), wait builtin) although the child still runs, so the wait must be repeated. The
-# scheduler repeats the checkpoint signal (see above), and one may land while mpirun is exiting:
-# `wait` returns 140 (128 + SIGUSR2) and mpirun is already gone, so a loop that stops as soon as
-# the child is gone would report 140 instead of mpirun's 99, and OAR resubmits only on 99
-# (modules/node_change_state.pl: exit_code >> 8 == 99). The child's real status is still known to
-# the shell (POSIX wait: the status of a terminated background child is kept until it is waited
-# for), so once the child has gone, an interrupted wait is followed by one more `wait PID`.
+# Why not `COMMAND & wait $!`: a trapped signal interrupts `wait`, which then returns 128 + the
+# signal number (bash(1), wait builtin) although the child may still run, so the wait must be
+# repeated; and the scheduler repeats the checkpoint signal (see above), so one may land while
+# mpirun is exiting. The shell then has no reliable status to give: the wait returns 140
+# (128 + SIGUSR2), and waiting again for the reaped child returned -1 with bash 5.2
+# (tests/deploy/oar_job_test.sh, "race"), never mpirun's 99 -- and OAR resubmits only on 99
+# (modules/node_change_state.pl: exit_code >> 8 == 99). So a waiter subshell, which no signal is
+# ever sent to, runs COMMAND, waits for it once and writes its status to a file; the script only
+# waits for the waiter (repeating while signals interrupt it) and reads that file. Signals are
+# relayed to COMMAND itself (its pid, written by the waiter).
 lorahpo_run_child() {
-  local rc again
-  "$@" &
-  lorahpo_child_pid=$!
-  while true; do
-    wait "$lorahpo_child_pid" && rc=0 || rc=$?
-    if kill -0 "$lorahpo_child_pid" 2>/dev/null; then
-      continue  # a trapped signal interrupted the wait; the child runs on (or is a zombie)
-    fi
-    if [ "$rc" -gt 128 ]; then
-      # Either the child died of a signal, or a trapped signal interrupted the wait as the child
-      # exited: ask the shell for the recorded status (127: already reported, keep rc).
-      wait "$lorahpo_child_pid" 2>/dev/null && again=0 || again=$?
-      [ "$again" != 127 ] && rc=$again
-    fi
-    break
+  local dir waiter rc
+  dir="$(mktemp -d "${TMPDIR:-/tmp}/lorahpo-job.XXXXXX")"
+  (
+    "$@" &
+    echo $! > "$dir/pid.tmp" && mv "$dir/pid.tmp" "$dir/pid"
+    wait $! && rc=0 || rc=$?  # (errexit is on in the job scripts)
+    echo "$rc" > "$dir/status"
+  ) &
+  waiter=$!
+  while [ ! -s "$dir/pid" ] && kill -0 "$waiter" 2>/dev/null; do sleep 0.01; done
+  lorahpo_child_pid="$(cat "$dir/pid" 2>/dev/null || true)"
+  # A signal that came before the pid was known: relay it now.
+  if [ "$lorahpo_stop_requested" = 1 ] && [ -n "$lorahpo_child_pid" ]; then
+    lorahpo_forward_signal "$lorahpo_signal" "$lorahpo_child_pid"
+  fi
+  while kill -0 "$waiter" 2>/dev/null; do
+    wait "$waiter" 2>/dev/null || true
   done
   lorahpo_child_pid=""
-  lorahpo_child_status=$rc
+  lorahpo_child_status="$(cat "$dir/status" 2>/dev/null || echo 1)"
+  rm -rf "$dir"
 }

@@ -23,6 +23,7 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
+[ -n "${KEEP_WORK:-}" ] && trap 'echo "kept $work"' EXIT
 passed=0
 failed=0
 check() {  # check NAME CONDITION...
@@ -36,9 +37,10 @@ wait_until() {  # wait_until SECONDS CONDITION...: polls the condition until it 
     sleep 0.1
   done
 }
-ok_count() { grep -c '"status":"ok"' "$1" 2>/dev/null || echo 0; }
+ok_count() { local n; n=$(grep -c '"status":"ok"' "$1" 2>/dev/null); echo "${n:-0}"; }
 at_least_ok() { [ "$(ok_count "$1")" -ge "$2" ]; }
-dead() { ! kill -0 "$1" 2>/dev/null; }
+# Gone, or a zombie nobody reaps (a container's init may not): either way it no longer runs.
+dead() { ! kill -0 "$1" 2>/dev/null || [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" = Z ]; }
 # Evaluation lines (no "event" key): each id at most once, and COUNT ids in all.
 ids_once() {  # ids_once JOURNAL COUNT
   local ids
@@ -94,8 +96,8 @@ sed 's|checkpoint_dir: .*|checkpoint_dir: "{config_dir}/no-such-model"|' \
 # The adapter records each call (arguments, hostfile, environment, pid), then either runs the
 # command line locally with the real mpirun (mode "real"), or, in mode "race", stands in for a
 # campaign: the preflight passes, and the campaign waits for the checkpoint signal and exits 99,
-# with one more checkpoint signal landing on the job script as it exits -- what OAR's Sarko does
-# when it repeats the signal on its next pass (sarko.pl, checkpoint window).
+# with one more checkpoint signal landing on the job script (oarexec's USER_CMD_PID) as it exits
+# -- what OAR's Sarko does when it repeats the signal on its next pass (sarko.pl).
 cat > "$work/bin/mpirun" <<ADAPT
 #!/usr/bin/env bash
 echo "\$*" >> "$work/mpirun.calls"
@@ -111,7 +113,8 @@ while [ \$# -gt 0 ]; do
 done
 if [ "\$(cat "$work/mpirun.mode" 2>/dev/null)" = race ]; then
   case " \${args[*]} " in *" preflight "*) exit 0 ;; esac
-  trap 'kill -USR2 \$PPID; exit 99' USR2
+  job_script=\$(cat "$work"/*/job.\$OAR_JOB_ID.user_pid)
+  trap 'kill -USR2 \$job_script; exit 99' USR2
   touch "$work/race.started"
   for _ in \$(seq 400); do sleep 0.05; done
   exit 1
