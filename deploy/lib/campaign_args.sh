@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared by the OAR and Slurm job scripts (sourced, not run): what a job script derives from its
 # own location and its arguments. Nothing comes from the submitter's environment: OAR starts the
 # job with an environment it builds itself (OAR 2.5.10 OAR/Tools.pm

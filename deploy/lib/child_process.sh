@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared by the OAR and Slurm job scripts (sourced, not run): run mpirun (or srun) in the
 # background, relay the scheduler's checkpoint signal to it, and return its exit status.
 #
@@ -73,6 +74,7 @@ lorahpo_run_child() {
     wait "$waiter" 2>/dev/null || true
   done
   lorahpo_child_pid=""
+  # shellcheck disable=SC2034  # read by the job scripts
   lorahpo_child_status="$(cat "$dir/status" 2>/dev/null || echo 1)"
   rm -rf "$dir"
 }

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared by the OAR and Slurm job scripts (sourced, not run).
 
 # lorahpo_hostfile NODELIST_FILE OUT: one line per node with its MPI slots. The scheduler's list

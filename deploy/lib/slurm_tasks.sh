@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared by the Slurm job script (sourced, not run): where the srun tasks go.
 
 # lorahpo_expand_tasks_per_node TASKS_PER_NODE: Slurm's compressed count list

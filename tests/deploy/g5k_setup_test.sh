@@ -19,7 +19,7 @@ check() {  # check NAME CONDITION...
 }
 
 make_checkout() {
-  rm -rf "$work/ck" "$work/bin" "$work/home" "$work/calls"
+  rm -rf "${work:?}/ck" "${work:?}/bin" "${work:?}/home" "${work:?}/calls"
   ck="$work/ck"
   mkdir -p "$ck/scripts" "$ck/configs/llama32_3b" "$work/bin" "$work/home"
   cp -r "$repo/deploy" "$ck/deploy"

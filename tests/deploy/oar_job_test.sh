@@ -23,6 +23,7 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
+# KEEP_WORK=1 keeps the work folder (and the fakes' logs) to look at a failure.
 [ -n "${KEEP_WORK:-}" ] && trap 'echo "kept $work"' EXIT
 passed=0
 failed=0
