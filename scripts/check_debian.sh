@@ -67,6 +67,7 @@ else
   if [ -n "$(ls -A "$root")" ]; then echo "check_debian.sh: $root is not empty" >&2; exit 2; fi
 fi
 root="$(cd "$root" && pwd -P)"
+chmod 755 "$root"  # mktemp's 0700 would keep apt's sandbox user _apt out of the root
 
 mounted=()
 cleanup() {
