@@ -18,6 +18,7 @@
 
 #include "common/config_error.h"
 #include "common/mpi_transport.h"
+#include "common/signal_name.h"
 #include "common/stop_signal.h"
 #include "master/campaign.h"
 #include "master/config_loader.h"

@@ -251,7 +251,12 @@ void write_csv(const std::vector<Run>& runs, const fs::path& path) {
 }
 
 std::string number_or_dash(double value, const char* format) {
-  return std::isfinite(value) ? fmt::format(fmt::runtime(format), value) : "-";
+  if (!std::isfinite(value)) return "-";
+#if FMT_VERSION >= 80000
+  return fmt::format(fmt::runtime(format), value);
+#else
+  return fmt::format(format, value);  // fmt 7 (Debian 11): no compile-time checks, no fmt::runtime
+#endif
 }
 
 std::string markdown(const std::vector<Cell>& cells, const Options& options) {

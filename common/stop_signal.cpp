@@ -1,7 +1,6 @@
 #include "common/stop_signal.h"
 
 #include <signal.h>
-#include <string.h>
 
 #include <initializer_list>
 
@@ -25,18 +24,5 @@ void install_stop_signal_handlers() {
 int stop_signal() { return last_signal; }
 
 void clear_stop_signal() { last_signal = 0; }
-
-const char* signal_name(int signal) {
-  switch (signal) {
-    case SIGTERM: return "SIGTERM";
-    case SIGINT: return "SIGINT";
-    case SIGUSR2: return "SIGUSR2";
-    case SIGKILL: return "SIGKILL";
-    default: {
-      const char* abbrev = sigabbrev_np(signal);
-      return abbrev ? abbrev : "signal";
-    }
-  }
-}
 
 }  // namespace lorahpo

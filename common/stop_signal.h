@@ -14,7 +14,4 @@ int stop_signal();
 /// Forgets a received signal (tests).
 void clear_stop_signal();
 
-/// "SIGTERM", "SIGUSR2", ...
-const char* signal_name(int signal);
-
 }  // namespace lorahpo

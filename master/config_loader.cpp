@@ -30,6 +30,19 @@
 namespace lorahpo {
 namespace {
 
+/// " (the limit is N levels)" from yaml-cpp 0.7 and 0.8 (Debian 12, 13), whose DeepRecursion has
+/// depth(); Debian 11's 0.6.3 carries the same guard backported, but its AtDepth() is not exported
+/// from the shared library, so nothing is added there. The overload taking `int` wins when
+/// depth() exists.
+template <typename Recursion>
+auto recursion_limit_text(const Recursion& e, int) -> decltype(e.depth(), std::string()) {
+  return fmt::format(" (the limit is {} levels)", e.depth());
+}
+template <typename Recursion>
+std::string recursion_limit_text(const Recursion&, long) {
+  return "";
+}
+
 /// Walks a YAML document keeping the file name for messages; every check throws ConfigError
 /// with the line of the offending node (or of its parent mapping when a key is missing).
 class Reader {
@@ -685,7 +698,7 @@ CampaignConfig parse_checked_config(const std::string& text, const std::string& 
     documents = YAML::LoadAll(text);
   } catch (const YAML::DeepRecursion& e) {  // a nesting bomb: yaml-cpp stops at 2000 levels
     throw ConfigError(file_name, e.mark.line >= 0 ? e.mark.line + 1 : 0, "",
-                      fmt::format("YAML syntax error: nested too deeply (the limit is {} levels)", e.depth()));
+                      "YAML syntax error: nested too deeply" + recursion_limit_text(e, 0));
   } catch (const YAML::Exception& e) {  // ParserException
     // Something left open (a quote, a bracket) is found at the end of the input, which yaml-cpp
     // reports one line past the last one: name the last line instead.

@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/config_error.h"
+#include "common/signal_name.h"
 #include "common/stop_signal.h"
 
 namespace lorahpo {

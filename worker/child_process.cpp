@@ -2,7 +2,9 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -40,9 +42,24 @@ bool wait_until(pid_t pid, int* status, Clock::time_point deadline, bool watch =
   }
 }
 
-/// In the child after fork(): only async-signal-safe calls until exec.
+/// Closes the descriptors first..last (inclusive) below open_max, in the child after fork().
+/// close_range(2) by syscall(): glibc wraps it only since 2.34 and Debian 11 has 2.31; the
+/// kernel has it since Linux 5.9 (Debian 11 runs 5.10). On an older kernel (ENOSYS) each
+/// descriptor is closed in turn.
+void close_descriptors(unsigned first, unsigned last, long open_max) {
+  if (first > last) return;
+#ifdef SYS_close_range
+  if (syscall(SYS_close_range, first, last, 0U) == 0) return;
+#endif
+  for (long fd = first; fd <= static_cast<long>(last) && fd < open_max; ++fd) {
+    close(static_cast<int>(fd));
+  }
+}
+
+/// In the child after fork(): only async-signal-safe calls until exec. open_max: the soft
+/// RLIMIT_NOFILE, read before fork().
 [[noreturn]] void exec_child(const ChildSpec& spec, char* const* argv, char* const* envp,
-                             int error_pipe) {
+                             int error_pipe, long open_max) {
   setpgid(0, 0);
   // Default signal dispositions: the worker may ignore or catch some.
   signal(SIGTERM, SIG_DFL);
@@ -73,8 +90,8 @@ bool wait_until(pid_t pid, int* status, Clock::time_point deadline, bool watch =
   }
   // Nothing of the worker (MPI's sockets, the journal) leaks into the training process: every
   // descriptor above stderr is closed except the pipe that reports a failed exec (close-on-exec).
-  if (error_pipe > 3) close_range(3, static_cast<unsigned>(error_pipe) - 1, 0);
-  close_range(static_cast<unsigned>(error_pipe) + 1, ~0U, 0);
+  if (error_pipe > 3) close_descriptors(3, static_cast<unsigned>(error_pipe) - 1, open_max);
+  close_descriptors(static_cast<unsigned>(error_pipe) + 1, ~0U, open_max);
   execvpe(argv[0], argv, envp);
   fail("cannot execute");
   _exit(127);
@@ -103,6 +120,10 @@ ChildExit run_child(const ChildSpec& spec) {
     result.error = std::string("pipe: ") + strerror(errno);
     return result;
   }
+  rlimit files{};
+  const long open_max = getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur != RLIM_INFINITY
+                            ? static_cast<long>(files.rlim_cur)
+                            : 1L << 20;
   const auto start = Clock::now();
   const pid_t pid = fork();
   if (pid < 0) {
@@ -114,7 +135,7 @@ ChildExit run_child(const ChildSpec& spec) {
   }
   if (pid == 0) {
     close(pipe_fds[0]);
-    exec_child(spec, argv.data(), envp.data(), pipe_fds[1]);
+    exec_child(spec, argv.data(), envp.data(), pipe_fds[1], open_max);
   }
   setpgid(pid, pid);  // also from the parent: no race with a kill before the child ran setpgid
   close(pipe_fds[1]);

@@ -1,13 +1,11 @@
 #include "worker/command_evaluator.h"
 
-#include <signal.h>
-#include <string.h>
-
 #include <filesystem>
 
 #include <fmt/format.h>
 
 #include "common/placeholder_template.h"
+#include "common/signal_name.h"
 #include "worker/child_process.h"
 #include "worker/score_reader.h"
 
@@ -81,9 +79,7 @@ EvaluationOutcome CommandEvaluator::evaluate(const EvaluateMessage& request) {
       return EvaluationOutcome::error("cancelled by rank 0 (process group killed)");
     case ChildExit::Kind::kSignaled:
       return EvaluationOutcome::error(
-          fmt::format("killed by signal {} ({})", exit.signal, sigabbrev_np(exit.signal)
-                                                                    ? sigabbrev_np(exit.signal)
-                                                                    : "?"));
+          fmt::format("killed by signal {} ({})", exit.signal, signal_name(exit.signal)));
     case ChildExit::Kind::kExited:
       break;
   }

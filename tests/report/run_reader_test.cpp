@@ -32,6 +32,19 @@ TEST(Timestamp, ParsesTheJournalsIso8601Form) {
   EXPECT_FALSE(parse_iso8601_utc("yesterday"));
 }
 
+TEST(Timestamp, GregorianLeapYearsAndDaysBeforeTheEpoch) {
+  // Day numbers from Python's datetime.date(...) - date(1970, 1, 1).
+  EXPECT_NEAR(*parse_iso8601_utc("2000-03-01T00:00:00Z"), 11017 * 86400.0, kTimeTol);  // 400-year leap
+  EXPECT_NEAR(*parse_iso8601_utc("2024-02-29T00:00:00Z"), 19782 * 86400.0, kTimeTol);
+  EXPECT_NEAR(*parse_iso8601_utc("2100-03-01T00:00:00Z"), 47541 * 86400.0, kTimeTol);  // 2100 is no leap year
+  EXPECT_NEAR(*parse_iso8601_utc("1969-12-31T23:59:59Z"), -1.0, kTimeTol);
+  EXPECT_FALSE(parse_iso8601_utc("2023-02-29T00:00:00Z"));
+  EXPECT_FALSE(parse_iso8601_utc("2100-02-29T00:00:00Z"));
+  EXPECT_FALSE(parse_iso8601_utc("2026-04-31T00:00:00Z"));
+  EXPECT_FALSE(parse_iso8601_utc("2026-00-10T00:00:00Z"));
+  EXPECT_FALSE(parse_iso8601_utc("2026-01-00T00:00:00Z"));
+}
+
 TEST(ParseJournal, ReadsTrialsAndSkipsEvents) {
   std::istringstream in(
       R"({"event":"campaign","name":"lora","optimizer":"soo","budget":7,"direction":"minimize","workers":3})"
