@@ -261,7 +261,9 @@ EvaluationOutcome LitgptEvaluator::evaluate(const EvaluateMessage& request) {
 
   ChildSpec spec;
   spec.working_dir = work.string();
-  extra_env.insert(extra_env.begin(), "CUDA_VISIBLE_DEVICES=" + objective_.cuda_visible_devices);
+  // Python block-buffers a stdout redirected to a file: without this the loss lines reach the log
+  // (and the divergence watch) 8 KiB at a time. The user's env may still override both.
+  extra_env.insert(extra_env.begin(), {"CUDA_VISIBLE_DEVICES=" + objective_.cuda_visible_devices, "PYTHONUNBUFFERED=1"});
   spec.environment = trial_environment(request, extra_env);
 
   LitgptOutcomeOptions options;
