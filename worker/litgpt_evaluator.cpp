@@ -168,16 +168,20 @@ EvaluationOutcome LitgptEvaluator::evaluate(const EvaluateMessage& request) {
   }
   std::error_code ec;
   fs::create_directories(request.trial_dir, ec);
-  const fs::path trial_dir = fs::weakly_canonical(request.trial_dir, ec);
-  work = fs::weakly_canonical(fs::absolute(work, ec), ec);
+  // Absolute, resolved and without a trailing '/', so that the two compare as strings.
+  const auto resolved = [&](const fs::path& path) {
+    std::string text = fs::weakly_canonical(fs::absolute(path, ec), ec).lexically_normal().string();
+    while (text.size() > 1 && text.back() == '/') text.pop_back();
+    return fs::path(text);
+  };
+  const fs::path trial_dir = resolved(request.trial_dir);
+  work = resolved(work);
   const bool work_is_trial_dir = work == trial_dir;
-  if (!work_is_trial_dir) {
-    // Emptying a work directory that holds the trial directory would delete this attempt.
-    const auto [w, t] = std::mismatch(work.begin(), work.end(), trial_dir.begin(), trial_dir.end());
-    if (w == work.end()) {
-      return EvaluationOutcome::error("work directory " + work.string() + " contains the trial directory " +
-                                      trial_dir.string());
-    }
+  // Emptying a work directory that holds the trial directory would delete this attempt (and more).
+  if (!work_is_trial_dir &&
+      (work == "/" || trial_dir.string().compare(0, work.string().size() + 1, work.string() + "/") == 0)) {
+    return EvaluationOutcome::error("work directory " + work.string() + " contains the trial directory " +
+                                    trial_dir.string());
   }
 
   const fs::path out_dir = work / "out";

@@ -72,7 +72,7 @@ TEST(LitgptEvaluateArgv, IsConvertAndEvaluatesArgumentsWithTheDtype) {
 /// A `litgpt` that refuses to run over a stale model, as the real one silently would use it
 /// (litgpt scripts/merge_lora.py returns early when final/lit_model.pth exists; eval/evaluate.py
 /// skips the conversion when pytorch_model.bin exists), and writes results.json with samples.
-constexpr const char* kLitgpt = R"(#!/bin/sh
+constexpr const char* kLitgpt = R"SH(#!/bin/sh
 case "$1" in
   finetune_lora)
     [ -e out/final/lit_model.pth ] && { echo "stale merged model reused" >&2; exit 1; }
@@ -88,7 +88,7 @@ case "$1" in
     ;;
   *) exit 2 ;;
 esac
-)";
+)SH";
 
 class LitgptEvaluatorTest : public testing::Test {
  protected:

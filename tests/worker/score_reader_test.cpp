@@ -267,10 +267,10 @@ std::uintmax_t write_full_results(const fs::path& path) {
     std::string s = "      {\n        \"doc_id\": " + std::to_string(doc_id) + ",\n        \"doc\": {\n";
     s += "          \"ind\": " + std::to_string(doc_id * 7) + ",\n          \"activity_label\": \"" + task + "\",\n";
     s += "          \"ctx\": \"" + sentence + " " + sentence + "\",\n          \"endings\": [\n";
-    for (int e = 0; e < 4; ++e) s += "            \"" + sentence + "\"" + (e < 3 ? ",\n" : "\n");
+    for (int e = 0; e < 4; ++e) s += "            \"" + sentence + " " + sentence + "\"" + (e < 3 ? ",\n" : "\n");
     s += "          ],\n          \"label\": \"3\"\n        },\n        \"target\": 3,\n        \"arguments\": [\n";
     for (int e = 0; e < 4; ++e) {
-      s += "          [\n            \"" + sentence + " " + sentence + "\",\n            \" " + sentence + "\"\n          ]";
+      s += "          [\n            \"" + sentence + " " + sentence + "\",\n            \" " + sentence + " " + sentence + "\"\n          ]";
       s += e < 3 ? ",\n" : "\n";
     }
     s += "        ],\n        \"resps\": [\n";
