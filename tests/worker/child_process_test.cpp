@@ -117,6 +117,8 @@ const char* kind_name(ChildExit::Kind kind) {
       return "timed out";
     case ChildExit::Kind::kSpawnFailed:
       return "spawn failed";
+    case ChildExit::Kind::kCancelled:
+      return "cancelled";
   }
   return "?";
 }
