@@ -232,6 +232,7 @@ EvaluationOutcome LitgptEvaluator::evaluate(const EvaluateMessage& request) {
       case ChildExit::Kind::kSignaled:
         return EvaluationOutcome::error(fmt::format("{}: killed by signal {}", stage, exit.signal));
       case ChildExit::Kind::kCancelled:
+      case ChildExit::Kind::kStopped:  // no stop_check yet: classify_litgpt_stage replaces this switch
         return EvaluationOutcome::error(fmt::format("{}: cancelled by rank 0 (process group killed)", stage));
       case ChildExit::Kind::kExited:
         break;
