@@ -88,6 +88,7 @@ EvaluationOutcome CommandEvaluator::evaluate(const EvaluateMessage& request) {
       return EvaluationOutcome::failed(
           fmt::format("timed out after {} s (process group killed)", objective_.timeout_seconds));
     case ChildExit::Kind::kCancelled:
+    case ChildExit::Kind::kStopped:  // (no stop_check is set for a command)
       return EvaluationOutcome::error("cancelled by rank 0 (process group killed)");
     case ChildExit::Kind::kSignaled:
       return EvaluationOutcome::error(

@@ -14,6 +14,7 @@
 #include "worker/child_process.h"
 #include "worker/command_evaluator.h"
 #include "worker/litgpt_outcome.h"
+#include "worker/training_log_watch.h"
 #include "worker/score_reader.h"
 
 namespace lorahpo {
@@ -215,7 +216,6 @@ EvaluationOutcome LitgptEvaluator::evaluate(const EvaluateMessage& request) {
                                     "dropped at evaluation)");
   }
 
-  bool stopped_early = false;
   // Every outcome, failures included, leaves the logs in the trial directory and the gigabytes
   // of merged and converted models deleted.
   const auto finish = [&](EvaluationOutcome outcome) {
@@ -226,8 +226,9 @@ EvaluationOutcome LitgptEvaluator::evaluate(const EvaluateMessage& request) {
       }
     }
     outcome.metrics["seconds"] = elapsed();
+    // With classify_litgpt_stage's stopped_early: the GPU time an early stop saved
+    // (common/gpu_time_saved.h).
     outcome.metrics["gpus"] = objective_.devices;
-    if (stopped_early) outcome.metrics["stopped_early"] = true;
     if (!work_is_trial_dir) {
       // A node-local work directory: bring what must outlive the node back to the trial directory.
       std::vector<fs::path> items = {trial_yaml, work / "finetune.out.log", work / "finetune.err.log",
@@ -279,6 +280,15 @@ EvaluationOutcome LitgptEvaluator::evaluate(const EvaluateMessage& request) {
     spec.stdout_path = (work / (name + ".out.log")).string();
     spec.stderr_path = (work / (name + ".err.log")).string();
     spec.timeout_seconds = std::max(remaining(), 1.0);
+    // The fine-tuning's logs are watched for a diverged loss: litgpt's fit() (v0.5.10-v0.5.13
+    // finetune/lora.py) has no NaN check and would train to the end of the epoch.
+    spec.stop_check = nullptr;
+    if (stage == LitgptStage::kFinetune && objective_.stop_on_divergence.enabled) {
+      DivergenceStop stop;
+      stop.enabled = true;
+      stop.consecutive = objective_.stop_on_divergence.after_iterations;
+      spec.stop_check = divergence_stop_check({spec.stdout_path, spec.stderr_path}, stop);
+    }
     LitgptStageEnd end;
     end.stage = stage;
     end.exit = run_child(spec);

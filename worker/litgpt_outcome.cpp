@@ -265,6 +265,12 @@ std::optional<EvaluationOutcome> classify_litgpt_stage(const LitgptStageEnd& end
       return error("cannot start: " + exit.error);
     case ChildExit::Kind::kCancelled:
       return error("cancelled by rank 0 (process group killed)");
+    case ChildExit::Kind::kStopped: {
+      // The training-log watch saw the loss diverge and stopped the run (training_log_watch.h).
+      EvaluationOutcome outcome = failed(exit.stop_reason + "; stopped early, process group killed");
+      outcome.metrics["stopped_early"] = true;
+      return outcome;
+    }
     default:
       break;
   }

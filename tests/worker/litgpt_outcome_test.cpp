@@ -273,6 +273,14 @@ TEST(LitgptOutcome, ExitKinds) {
                  "killed by signal 9 (SIGKILL)");
 }
 
+TEST(LitgptOutcome, StoppedEarlyByTheWatch) {
+  ChildExit stopped = of_kind(ChildExit::Kind::kStopped, 95.0);
+  stopped.stop_reason = "diverged at iteration 40 (loss train: nan)";
+  const auto outcome = finetune(stopped, healthy_stdout(30), "");
+  expect_outcome(outcome, TrialStatus::kFailed, "finetune: diverged at iteration 40 (loss train: nan); stopped early");
+  EXPECT_EQ(outcome->metrics.value("stopped_early", false), true) << outcome->metrics.dump();
+}
+
 TEST(LitgptOutcome, NonZeroExitQuotesTheException) {
   // The exception line, not a warning printed after it.
   const std::string err =
