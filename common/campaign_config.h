@@ -78,37 +78,69 @@ struct MetricSpec {
   }
 };
 
+/// Stopping a diverged fine-tuning early (YAML `objective.stop_on_divergence`): once the logged
+/// training loss has been NaN or infinite on `after_iterations` consecutive log lines, the run's
+/// process group is killed and the point recorded as failed "diverged at iteration N". LitGPT's
+/// fit() (litgpt v0.5.10-v0.5.13 finetune/lora.py) has no NaN check and would train to the end of
+/// the epoch, about an hour of a 4-GPU node.
+struct StopOnDivergence {
+  bool enabled = true;
+  int after_iterations = 3;
+
+  template <class Archive>
+  void serialize(Archive& archive) {
+    archive(enabled, after_iterations);
+  }
+};
+
 /// The real workload: LoRA fine-tuning with LitGPT, then lm_eval through `litgpt evaluate`.
 /// `data`, `train` and `eval` are LitGPT's own config sections, kept as JSON text and written
-/// into each trial's YAML as they are.
+/// into each trial's YAML as they are; `train` and `eval` are the defaults below merged key by key
+/// with the user's (master/config_loader.cpp read_litgpt).
 struct LitgptObjective {
   std::string executable = "litgpt";
   std::string checkpoint_dir;
   std::string precision = "bf16-true";
   int devices = 4;
-  int num_nodes = 1;
+  int num_nodes = 1;  ///< must be 1: one LitGPT process per trial is started, on one node
   std::int64_t seed = 1337;
-  std::vector<std::string> lora_targets = {"query", "key", "value", "projection", "mlp", "head"};
+  /// No `head`: Llama-3.2's config.json ties the output head to the embeddings
+  /// (tie_word_embeddings: true), and Hugging Face re-ties them when lm_eval loads the converted
+  /// model, so a LoRA on the head would be trained and then silently dropped at evaluation.
+  std::vector<std::string> lora_targets = {"query", "key", "value", "projection", "mlp"};
   std::string data_json = R"({"class_path": "litgpt.data.Alpaca"})";
   std::string train_json = R"({"epochs": 1, "global_batch_size": 16, "micro_batch_size": 4, "lr_warmup_steps": 100, "max_seq_length": 512, "save_interval": 1000000, "log_interval": 1})";
-  std::string eval_json = R"({"interval": 1000000, "initial_validation": false, "final_validation": true})";
+  /// max_new_tokens >= train.max_seq_length makes generate_example skip its generation (see
+  /// litgpt_skip_generation_tokens); the loader recomputes it from the merged `train`.
+  std::string eval_json = R"({"interval": 1000000, "initial_validation": false, "final_validation": true, "max_new_tokens": 512})";
   std::vector<std::string> tasks = {"hellaswag", "mmlu"};
   std::string eval_batch_size = "16";
   int num_fewshot = -1;     ///< -1: lm_eval's default
   double limit = 0.0;       ///< 0: every example
+  /// `litgpt evaluate --dtype`: the dtype lm_eval's HFLM loads the converted model in (without
+  /// it, float32: twice the memory and time of the bf16 the model was trained in).
+  std::string eval_dtype = "bfloat16";
+  /// Keep lm_eval's per-document `samples` (tens of MB per trial) in trials/<id>/results.json;
+  /// by default the copy there has everything but them.
+  bool keep_samples = false;
   MetricSpec objective{"hellaswag", "acc_norm,none"};
   MetricSpec test{"mmlu", "acc,none"};
   double timeout_seconds = 3.0 * 3600.0;  ///< training and evaluation together
   std::string work_dir = "{trial_dir}";  ///< a template; a node-local disk is best
   std::string cuda_visible_devices = "0,1,2,3";
   bool keep_artifacts = false;
+  /// Keep the LoRA weights (out/final/lit_model.pth.lora, up to ~1.5 GB at lora_r 512) in the
+  /// trial directory. Off by default: 50 trials would exceed a 25 GB home quota.
+  bool keep_lora_weights = false;
+  StopOnDivergence stop_on_divergence;
   std::map<std::string, std::string> env;
 
   template <class Archive>
   void serialize(Archive& archive) {
     archive(executable, checkpoint_dir, precision, devices, num_nodes, seed, lora_targets, data_json,
-            train_json, eval_json, tasks, eval_batch_size, num_fewshot, limit, objective, test,
-            timeout_seconds, work_dir, cuda_visible_devices, keep_artifacts, env);
+            train_json, eval_json, tasks, eval_batch_size, num_fewshot, limit, eval_dtype, keep_samples,
+            objective, test, timeout_seconds, work_dir, cuda_visible_devices, keep_artifacts,
+            keep_lora_weights, stop_on_divergence, env);
   }
 };
 

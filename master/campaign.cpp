@@ -10,6 +10,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/config_error.h"
+#include "common/gpu_time_saved.h"
 #include "master/campaign_identity.h"
 #include "master/journal.h"
 #include "master/journal_reader.h"
@@ -46,6 +47,7 @@ nlohmann::ordered_json summary_json(const CampaignConfig& config, const SearchSp
   summary["retries"] = outcome.retries;
   summary["busy_seconds"] = outcome.busy_seconds;
   summary["lost_workers"] = outcome.lost_workers;
+  summary["gpu_time_saved"] = to_json(campaign_gpu_time_saved(config, outcome.records));
   summary["end"] = outcome.end == CampaignEnd::kBudget   ? "budget"
                    : outcome.end == CampaignEnd::kSignal ? "signal"
                                                           : "setup_broken";
@@ -61,6 +63,27 @@ nlohmann::ordered_json summary_json(const CampaignConfig& config, const SearchSp
 }
 
 }  // namespace
+
+std::optional<double> trial_timeout_seconds(const ObjectiveConfig& objective) {
+  switch (objective.kind) {
+    case ObjectiveKind::kCommand:
+      return objective.command.timeout_seconds;
+    case ObjectiveKind::kLitgpt:
+      return objective.litgpt.timeout_seconds;
+    case ObjectiveKind::kBuiltin:
+      break;
+  }
+  return std::nullopt;
+}
+
+GpuTimeSaved campaign_gpu_time_saved(const CampaignConfig& config, const std::vector<TrialRecord>& records) {
+  std::vector<TrialGpuTime> trials;
+  for (const TrialRecord& r : records) {
+    if (r.retried || r.status == TrialStatus::kApproximated) continue;  // no result of a run
+    trials.push_back(trial_gpu_time(r.status == TrialStatus::kOk, r.metrics));
+  }
+  return gpu_time_saved(trials, trial_timeout_seconds(config.objective));
+}
 
 std::string default_run_directory(const CampaignConfig& config) {
   const std::time_t now = std::time(nullptr);
@@ -205,6 +228,15 @@ CampaignOutcome run_campaign(const CampaignConfig& config, const std::string& ru
                outcome.records.size(), summary["evaluations"]["ok"].get<int>(),
                summary["evaluations"]["failed"].get<int>(),
                summary["evaluations"]["error"].get<int>(), outcome.wall_seconds, outcome.workers);
+  if (const GpuTimeSaved saved = campaign_gpu_time_saved(config, outcome.records); saved.stopped_early > 0) {
+    if (saved.reference_seconds) {
+      spdlog::info("{} diverged trial(s) stopped early: {:.2f} GPU-hours saved (vs {:.0f} s, the {})",
+                   saved.stopped_early, saved.gpu_hours(), *saved.reference_seconds, saved.reference_from);
+    } else {
+      spdlog::info("{} diverged trial(s) stopped early (GPU time saved unknown: no ok trial, no timeout)",
+                   saved.stopped_early);
+    }
+  }
   if (outcome.best) {
     spdlog::info("best score {:.6g} (evaluation #{}, {}):", *outcome.best->score, outcome.best->id,
                  to_string(config.campaign.direction));

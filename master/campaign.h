@@ -1,8 +1,11 @@
 #pragma once
 
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "common/campaign_config.h"
+#include "common/gpu_time_saved.h"
 #include "common/transport.h"
 #include "master/scheduler.h"
 
@@ -22,6 +25,14 @@ CampaignOutcome run_campaign(const CampaignConfig& config, const std::string& ru
 
 /// Throws ConfigError unless run_dir holds a campaign that `--resume` can continue.
 void check_resumable(const std::string& run_dir);
+
+/// The objective's per-trial timeout (command and litgpt objectives); nullopt for builtins.
+std::optional<double> trial_timeout_seconds(const ObjectiveConfig& objective);
+
+/// The GPU time the early stops of diverged trials saved (common/gpu_time_saved.h), over the
+/// campaign's final records; the reference is the trial timeout when no trial is ok. In
+/// summary.json as "gpu_time_saved" and in the final log line.
+GpuTimeSaved campaign_gpu_time_saved(const CampaignConfig& config, const std::vector<TrialRecord>& records);
 
 /// The default run directory: runs/<name>-<UTC date and time>.
 std::string default_run_directory(const CampaignConfig& config);

@@ -468,6 +468,13 @@ LitgptObjective read_litgpt(const Reader& r, const YAML::Node& node, const Searc
   };
   positive_int("devices", &o.devices);
   positive_int("num_nodes", &o.num_nodes);
+  if (o.num_nodes != 1) {
+    // The worker starts one `litgpt` process on its own node; Fabric (litgpt finetune/lora.py
+    // setup(): L.Fabric(num_nodes=...)) would wait for the other nodes' processes forever.
+    r.fail(node["num_nodes"], "objective.num_nodes",
+           "must be 1: each trial runs one LitGPT process on one node, and with more nodes Fabric would "
+           "wait forever for processes nobody starts (use devices for the GPUs of the node)");
+  }
   if (node["seed"]) o.seed = r.integer(node["seed"], "objective.seed");
   if (const YAML::Node t = node["lora_targets"]; t.IsDefined()) {
     if (!t.IsSequence()) r.fail(t, "objective.lora_targets", "must be a list");
@@ -477,6 +484,15 @@ LitgptObjective read_litgpt(const Reader& r, const YAML::Node& node, const Searc
       const std::string target = r.text(t[i], fmt::format("objective.lora_targets[{}]", i));
       if (!kTargets.count(target)) {
         r.fail(t[i], fmt::format("objective.lora_targets[{}]", i), "must be query, key, value, projection, mlp or head");
+      }
+      if (target == "head" && litgpt_checkpoint_ties_embeddings(o.checkpoint_dir).value_or(false)) {
+        // The converted model's config.json keeps tie_word_embeddings: true, so Hugging Face
+        // re-ties lm_head to the embeddings when lm_eval loads it (litgpt eval/evaluate.py
+        // convert_and_evaluate copies config.json): the head's LoRA would never be scored.
+        r.fail(t[i], fmt::format("objective.lora_targets[{}]", i),
+               "is 'head', but the checkpoint's config.json has tie_word_embeddings: true: the output head "
+               "is re-tied to the embeddings when lm_eval loads the model, so its LoRA would be trained "
+               "and then dropped from the score; leave 'head' out");
       }
       o.lora_targets.push_back(target);
     }
@@ -500,11 +516,14 @@ LitgptObjective read_litgpt(const Reader& r, const YAML::Node& node, const Searc
       }
     };
     expand(value);
-    if (std::string(section) == "train") {
-      // Defaults the user did not override stay (epochs, batch sizes, ...).
-      nlohmann::json merged = nlohmann::json::parse(o.train_json);
+    if (std::string(section) == "train" || std::string(section) == "eval") {
+      // Defaults the user did not override stay (epochs, batch sizes, eval.interval, ...): a
+      // user `eval: {max_iters: 50}` must not drop interval: 1000000.
+      nlohmann::json merged = nlohmann::json::parse(std::string(section) == "train" ? o.train_json : o.eval_json);
       merged.update(value);
       value = merged;
+    }
+    if (std::string(section) == "train") {
       if (value.contains("global_batch_size") && value.contains("micro_batch_size") &&
           value["global_batch_size"].is_number_integer() && value["micro_batch_size"].is_number_integer()) {
         const long long g = value["global_batch_size"], m = value["micro_batch_size"];
@@ -517,8 +536,33 @@ LitgptObjective read_litgpt(const Reader& r, const YAML::Node& node, const Searc
     (std::string(section) == "data" ? o.data_json : std::string(section) == "train" ? o.train_json : o.eval_json) =
         value.dump();
   }
+  {
+    // End-of-epoch generation must be skipped (see litgpt_skip_generation_tokens): on several
+    // devices rank 0 generates alone while the other ranks wait in an all_reduce, forever.
+    const nlohmann::json train = nlohmann::json::parse(o.train_json);
+    nlohmann::json eval = nlohmann::json::parse(o.eval_json);
+    const long long skip = litgpt_skip_generation_tokens(train);
+    const YAML::Node user_eval = node["eval"];
+    const bool user_set = user_eval.IsDefined() && user_eval["max_new_tokens"].IsDefined();
+    if (!user_set) {
+      eval["max_new_tokens"] = skip;
+    } else if (o.devices > 1) {
+      const nlohmann::json& given = eval["max_new_tokens"];
+      if (!given.is_number_integer() || given.get<long long>() < skip) {
+        r.fail(user_eval["max_new_tokens"], "objective.eval.max_new_tokens",
+               fmt::format("must be at least {} (train.max_seq_length) with devices > 1: LitGPT (>= 0.5.11, "
+                           "finetune/lora.py fit()) then generates an example at the end of the epoch on "
+                           "rank 0 alone while the other ranks wait in an all_reduce, and the run hangs "
+                           "until the collective timeout; at least {} skips that generation (or leave the "
+                           "key out)",
+                           skip, skip));
+      }
+    }
+    o.eval_json = eval.dump();
+  }
   if (const YAML::Node e = node["evaluate"]; e.IsDefined()) {
-    r.expect_map(e, "objective.evaluate", {"tasks", "batch_size", "num_fewshot", "limit", "objective", "test"});
+    r.expect_map(e, "objective.evaluate",
+                 {"tasks", "batch_size", "num_fewshot", "limit", "dtype", "keep_samples", "objective", "test"});
     if (const YAML::Node t = e["tasks"]; t.IsDefined()) {
       if (!t.IsSequence() || t.size() == 0) r.fail(t, "objective.evaluate.tasks", "must be a non-empty list");
       o.tasks.clear();
@@ -536,6 +580,20 @@ LitgptObjective read_litgpt(const Reader& r, const YAML::Node& node, const Searc
       o.limit = r.number(e["limit"], "objective.evaluate.limit");
       if (o.limit < 0) r.fail(e["limit"], "objective.evaluate.limit", "must be >= 0 (0: every example)");
     }
+    if (e["dtype"]) {
+      // lm_eval's HFLM turns the string into getattr(torch, dtype) ("auto" is passed through):
+      // lm_eval 0.4.x lm_eval/models/utils.py get_dtype.
+      o.eval_dtype = r.text(e["dtype"], "objective.evaluate.dtype");
+      static const std::set<std::string> kDtypes = {"auto", "bfloat16", "float16", "float32"};
+      if (!kDtypes.count(o.eval_dtype)) {
+        r.fail(e["dtype"], "objective.evaluate.dtype", "must be bfloat16, float16, float32 or auto, got '" + o.eval_dtype + "'");
+      }
+    }
+    if (const YAML::Node k = e["keep_samples"]; k.IsDefined()) {
+      bool keep = false;
+      if (!YAML::convert<bool>::decode(k, keep)) r.fail(k, "objective.evaluate.keep_samples", "must be true or false");
+      o.keep_samples = keep;
+    }
     if (e["objective"]) o.objective = read_metric(r, e["objective"], "objective.evaluate.objective");
     if (e["test"]) o.test = read_metric(r, e["test"], "objective.evaluate.test");
   }
@@ -552,12 +610,39 @@ LitgptObjective read_litgpt(const Reader& r, const YAML::Node& node, const Searc
   if (node["work_dir"]) {
     o.work_dir = r.text(node["work_dir"], "objective.work_dir");
     check_template(r, node["work_dir"], "objective.work_dir", o.work_dir, SearchSpace{});
+    // The worker empties the work directory before each trial (a stale out/final or converted
+    // model would be reused by merge_lora and evaluate): it must be the trial's own.
+    if (o.work_dir.find("{trial_id}") == std::string::npos && o.work_dir.find("{trial_dir}") == std::string::npos) {
+      r.fail(node["work_dir"], "objective.work_dir",
+             "must contain {trial_id} or {trial_dir}: each trial's work directory is emptied before it starts");
+    }
   }
   if (node["cuda_visible_devices"]) o.cuda_visible_devices = r.text(node["cuda_visible_devices"], "objective.cuda_visible_devices");
   if (const YAML::Node k = node["keep_artifacts"]; k.IsDefined()) {
     bool keep = false;
     if (!YAML::convert<bool>::decode(k, keep)) r.fail(k, "objective.keep_artifacts", "must be true or false");
     o.keep_artifacts = keep;
+  }
+  if (const YAML::Node k = node["keep_lora_weights"]; k.IsDefined()) {
+    bool keep = false;
+    if (!YAML::convert<bool>::decode(k, keep)) r.fail(k, "objective.keep_lora_weights", "must be true or false");
+    o.keep_lora_weights = keep;
+  }
+  if (const YAML::Node s = node["stop_on_divergence"]; s.IsDefined()) {
+    r.expect_map(s, "objective.stop_on_divergence", {"enabled", "after_iterations"});
+    if (const YAML::Node en = s["enabled"]; en.IsDefined()) {
+      bool enabled = true;
+      if (!YAML::convert<bool>::decode(en, enabled)) r.fail(en, "objective.stop_on_divergence.enabled", "must be true or false");
+      o.stop_on_divergence.enabled = enabled;
+    }
+    if (const YAML::Node a = s["after_iterations"]; a.IsDefined()) {
+      const long long v = r.integer(a, "objective.stop_on_divergence.after_iterations");
+      if (v < 1 || v > 1000000) {
+        r.fail(a, "objective.stop_on_divergence.after_iterations",
+               "must be in [1, 1000000] (consecutive logged iterations with a NaN or infinite loss)");
+      }
+      o.stop_on_divergence.after_iterations = static_cast<int>(v);
+    }
   }
   if (const YAML::Node env = node["env"]; env.IsDefined()) {
     r.expect_map(env, "objective.env", {});
@@ -764,7 +849,7 @@ CampaignConfig parse_checked_config(const std::string& text, const std::string& 
     r.expect_map(objective, "objective",
                  {"kind", "executable", "checkpoint_dir", "precision", "devices", "num_nodes", "seed",
                   "lora_targets", "data", "train", "eval", "evaluate", "timeout", "work_dir",
-                  "cuda_visible_devices", "keep_artifacts", "env"});
+                  "cuda_visible_devices", "keep_artifacts", "keep_lora_weights", "stop_on_divergence", "env"});
     config.objective.kind = ObjectiveKind::kLitgpt;
   } else {
     r.fail(objective["kind"], "objective.kind", "must be builtin, command or litgpt, got '" + kind + "'");

@@ -81,6 +81,15 @@ std::string report_markdown(const RunData& run, const RunAnalysis& a, const std:
   const Utilization& u = a.utilization;
   md += fmt::format("| worker utilization | {:.1f} % = {:.1f} s busy / ({} workers x {:.1f} s makespan) |\n",
                     100.0 * u.utilization, u.busy_seconds, u.workers, u.makespan_seconds);
+  if (const GpuTimeSaved& saved = a.gpu_time_saved; saved.stopped_early > 0) {
+    md += saved.reference_seconds
+              ? fmt::format("| GPU time saved by early stops | {:.2f} GPU-hours: {} diverged evaluation(s) stopped "
+                            "early, each counted against {:.0f} s ({}) |\n",
+                            saved.gpu_hours(), saved.stopped_early, *saved.reference_seconds, saved.reference_from)
+              : fmt::format("| GPU time saved by early stops | unknown: {} diverged evaluation(s) stopped early, "
+                            "no ok evaluation and no objective.timeout to compare with |\n",
+                            saved.stopped_early);
+  }
   if (a.test_metric) {
     md += fmt::format("| validation vs test | Pearson r = {} over {} ok evaluations (score vs `{}`) |\n",
                       a.correlation ? fmt::format("{:.4f}", *a.correlation) : "n/a", a.correlation_pairs,

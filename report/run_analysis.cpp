@@ -9,6 +9,7 @@ RunAnalysis analyze_run(const RunData& run) {
   const Direction direction = run.metadata.direction;
   std::vector<std::optional<double>> scores;
   std::vector<BusyInterval> busy;
+  std::vector<TrialGpuTime> gpu_times;
   for (std::size_t i = 0; i < run.trials.size(); ++i) {
     const TrialEntry& t = run.trials[i];
     if (t.state == TrialState::kApproximated) {
@@ -26,6 +27,7 @@ RunAnalysis analyze_run(const RunData& run) {
     a.failed += t.state == TrialState::kFailed;
     a.error += t.state == TrialState::kError;
     const bool scored = t.state == TrialState::kOk && t.score;
+    gpu_times.push_back(trial_gpu_time(t.state == TrialState::kOk, t.metrics));
     scores.push_back(scored ? t.score : std::nullopt);
     if (scored) a.ranked.push_back(i);
   }
@@ -43,6 +45,8 @@ RunAnalysis analyze_run(const RunData& run) {
   a.utilization = compute_utilization(busy, run.metadata.workers.value_or(0));
   a.wall_from_summary = run.metadata.wall_seconds.has_value();
   a.wall_seconds = run.metadata.wall_seconds.value_or(a.utilization.makespan_seconds);
+
+  a.gpu_time_saved = gpu_time_saved(gpu_times, run.metadata.trial_timeout_seconds);
 
   a.test_metric = find_test_metric(run.trials);
   if (a.test_metric) {

@@ -4,6 +4,7 @@
 #include <optional>
 #include <vector>
 
+#include "common/gpu_time_saved.h"
 #include "report/run_data.h"
 #include "report/run_statistics.h"
 
@@ -33,6 +34,9 @@ struct RunAnalysis {
   /// summary.json's wall time, else the journal's makespan.
   double wall_seconds = 0.0;
   bool wall_from_summary = false;
+
+  /// What the early stops of diverged trials saved, over the final evaluations.
+  GpuTimeSaved gpu_time_saved;
 
   std::optional<TestMetric> test_metric;
   std::optional<double> correlation;  ///< Pearson r of score vs test metric over ok trials

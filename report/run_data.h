@@ -56,6 +56,8 @@ struct RunMetadata {
   Direction direction = Direction::kMaximize;
   std::optional<int> workers;
   std::optional<double> wall_seconds;
+  /// config.yaml's objective.timeout: the reference of the GPU time saved when no trial is ok.
+  std::optional<double> trial_timeout_seconds;
 };
 
 /// Everything the report needs from one run directory.

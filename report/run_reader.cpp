@@ -149,6 +149,7 @@ RunMetadata metadata_from_config(const YAML::Node& config) {
       if (c["direction"]) m.direction = direction_from(c["direction"].as<std::string>()).value_or(m.direction);
     }
     if (const YAML::Node o = config["optimizer"]; o.IsMap() && o["name"]) m.optimizer = o["name"].as<std::string>();
+    if (const YAML::Node o = config["objective"]; o.IsMap() && o["timeout"]) m.trial_timeout_seconds = o["timeout"].as<double>();
   } catch (const YAML::Exception&) {
     // A field of an unexpected type: keep what was read.
   }

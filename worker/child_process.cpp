@@ -27,16 +27,33 @@ double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
-/// Polls waitpid until the child ends, `deadline` passes or (when `watch`) the evaluation is
-/// cancelled; returns true when reaped.
-bool wait_until(pid_t pid, int* status, Clock::time_point deadline, bool watch = false) {
+/// What the wait loop watches besides the child's end.
+struct Watch {
+  bool cancel = false;  ///< poll the evaluation watch (worker/evaluation_watch.h)
+  const std::function<std::optional<std::string>()>* stop_check = nullptr;
+  Clock::duration stop_check_interval{};
+  std::optional<std::string>* stop_reason = nullptr;  ///< set when stop_check gave a reason
+};
+
+/// Polls waitpid until the child ends, `deadline` passes, the evaluation is cancelled or
+/// stop_check gives a reason (as `watch` says); returns true when reaped.
+bool wait_until(pid_t pid, int* status, Clock::time_point deadline, const Watch& watch = {}) {
   auto pause = std::chrono::milliseconds(1);
+  auto next_check = Clock::now() + watch.stop_check_interval;
   while (true) {
     const pid_t done = waitpid(pid, status, WNOHANG);
     if (done == pid) return true;
     if (done < 0 && errno != EINTR) return true;  // not our child any more: nothing to wait for
-    if (Clock::now() >= deadline) return false;
-    if (watch && evaluation_cancelled()) return false;
+    const auto now = Clock::now();
+    if (now >= deadline) return false;
+    if (watch.cancel && evaluation_cancelled()) return false;
+    if (watch.stop_check && now >= next_check) {
+      if (auto reason = (*watch.stop_check)()) {
+        *watch.stop_reason = std::move(reason);
+        return false;
+      }
+      next_check = now + watch.stop_check_interval;
+    }
     std::this_thread::sleep_for(pause);
     pause = std::min(pause * 2, std::chrono::milliseconds(50));
   }
@@ -160,9 +177,18 @@ ChildExit run_child(const ChildSpec& spec) {
                             : Clock::time_point::max();
   bool timed_out = false;
   bool cancelled = false;
-  if (!wait_until(pid, &status, deadline, /*watch=*/true)) {
-    cancelled = Clock::now() < deadline;
-    timed_out = !cancelled;
+  std::optional<std::string> stop_reason;
+  Watch watch;
+  watch.cancel = true;
+  if (spec.stop_check) {
+    watch.stop_check = &spec.stop_check;
+    watch.stop_check_interval = std::chrono::duration_cast<Clock::duration>(
+        std::chrono::duration<double>(std::max(spec.stop_check_interval_seconds, 0.01)));
+    watch.stop_reason = &stop_reason;
+  }
+  if (!wait_until(pid, &status, deadline, watch)) {
+    cancelled = !stop_reason && Clock::now() < deadline;
+    timed_out = !stop_reason && !cancelled;
     kill(-pid, SIGTERM);
     const auto grace = Clock::now() + std::chrono::duration_cast<Clock::duration>(
                                           std::chrono::duration<double>(spec.kill_grace_seconds));
@@ -178,6 +204,9 @@ ChildExit run_child(const ChildSpec& spec) {
   if (!exec_error.empty()) {
     result.kind = ChildExit::Kind::kSpawnFailed;
     result.error = exec_error;
+  } else if (stop_reason) {
+    result.kind = ChildExit::Kind::kStopped;
+    result.stop_reason = std::move(*stop_reason);
   } else if (cancelled) {
     result.kind = ChildExit::Kind::kCancelled;
   } else if (timed_out) {

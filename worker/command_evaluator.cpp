@@ -1,5 +1,6 @@
 #include "worker/command_evaluator.h"
 
+#include <algorithm>
 #include <filesystem>
 
 #include <fmt/format.h>
@@ -24,12 +25,21 @@ std::optional<std::string> trial_placeholder(const std::string& name, const Eval
   return std::nullopt;
 }
 
+void set_environment_entry(std::vector<std::string>& environment, const std::string& entry) {
+  const std::size_t equals = entry.find('=');
+  const std::string prefix = entry.substr(0, equals == std::string::npos ? entry.size() : equals) + "=";
+  environment.erase(std::remove_if(environment.begin(), environment.end(),
+                                   [&](const std::string& e) { return e.compare(0, prefix.size(), prefix) == 0; }),
+                    environment.end());
+  environment.push_back(entry);
+}
+
 std::vector<std::string> trial_environment(const EvaluateMessage& request,
                                            const std::vector<std::string>& extra) {
   std::vector<std::string> environment = clean_environment();
-  environment.push_back("LORAHPO_TRIAL_DIR=" + request.trial_dir);
-  environment.push_back("LORAHPO_TRIAL_ID=" + std::to_string(request.trial_id));
-  environment.insert(environment.end(), extra.begin(), extra.end());
+  set_environment_entry(environment, "LORAHPO_TRIAL_DIR=" + request.trial_dir);
+  set_environment_entry(environment, "LORAHPO_TRIAL_ID=" + std::to_string(request.trial_id));
+  for (const auto& entry : extra) set_environment_entry(environment, entry);
   return environment;
 }
 
@@ -76,6 +86,7 @@ EvaluationOutcome CommandEvaluator::evaluate(const EvaluateMessage& request) {
       return EvaluationOutcome::failed(
           fmt::format("timed out after {} s (process group killed)", objective_.timeout_seconds));
     case ChildExit::Kind::kCancelled:
+    case ChildExit::Kind::kStopped:  // (no stop_check is set for a command)
       return EvaluationOutcome::error("cancelled by rank 0 (process group killed)");
     case ChildExit::Kind::kSignaled:
       return EvaluationOutcome::error(

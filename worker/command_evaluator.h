@@ -16,8 +16,13 @@ const std::vector<std::string>& trial_placeholders();  // trial_dir, trial_id, c
 std::optional<std::string> trial_placeholder(const std::string& name, const EvaluateMessage& request,
                                              const std::string& config_dir);
 
+/// Sets `entry` ("KEY=value") in `environment`, replacing every inherited KEY=... entry: with two
+/// entries glibc's getenv and Python's os.environ take the first, so an appended one is ignored.
+void set_environment_entry(std::vector<std::string>& environment, const std::string& entry);
+
 /// A child's whole environment for this trial: clean_environment() (no MPI or scheduler
-/// variables), LORAHPO_TRIAL_DIR and LORAHPO_TRIAL_ID, then `extra` ("KEY=value").
+/// variables), then LORAHPO_TRIAL_DIR, LORAHPO_TRIAL_ID and each of `extra` ("KEY=value"), each
+/// replacing the inherited variable of that name (set_environment_entry).
 std::vector<std::string> trial_environment(const EvaluateMessage& request,
                                            const std::vector<std::string>& extra);
 

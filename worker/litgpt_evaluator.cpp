@@ -4,15 +4,17 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
-#include <regex>
 #include <sstream>
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 #include <yaml-cpp/yaml.h>
 
 #include "common/placeholder_template.h"
 #include "worker/child_process.h"
 #include "worker/command_evaluator.h"
+#include "worker/litgpt_outcome.h"
+#include "worker/training_log_watch.h"
 #include "worker/score_reader.h"
 
 namespace lorahpo {
@@ -53,26 +55,6 @@ YAML::Node to_yaml(const Json& value) {
   return node;
 }
 
-std::string read_text(const fs::path& path) {
-  std::ifstream file(path, std::ios::binary);
-  std::stringstream buffer;
-  buffer << file.rdbuf();
-  return buffer.str();
-}
-
-bool contains_any(const std::string& text, std::initializer_list<const char*> needles) {
-  for (const char* needle : needles) {
-    if (text.find(needle) != std::string::npos) return true;
-  }
-  return false;
-}
-
-/// LitGPT logs "loss train: nan" (or inf) and keeps going when training diverges.
-bool diverged(const std::string& log) {
-  static const std::regex kLoss(R"(loss train:\s*(nan|-?inf))", std::regex::icase);
-  return std::regex_search(log, kLoss);
-}
-
 /// task/metric from results, else groups; nullopt when absent or not a finite number.
 std::optional<double> metric_of(const nlohmann::json& document, const MetricSpec& spec) {
   for (const char* section : {"results", "groups"}) {
@@ -86,16 +68,6 @@ std::optional<double> metric_of(const nlohmann::json& document, const MetricSpec
     }
   }
   return std::nullopt;
-}
-
-std::string tail(const std::string& text, std::size_t limit = 200) {
-  std::string line = text;
-  const auto end = line.find_last_not_of(" \n\r\t");
-  if (end == std::string::npos) return {};
-  line.resize(end + 1);
-  const auto begin = line.rfind('\n');
-  if (begin != std::string::npos) line = line.substr(begin + 1);
-  return line.size() > limit ? line.substr(0, limit) + "..." : line;
 }
 
 }  // namespace
@@ -148,16 +120,44 @@ std::string litgpt_trial_config(const LitgptObjective& objective, const SearchSp
   return std::string(ordered.c_str()) + "\n";
 }
 
+long long litgpt_skip_generation_tokens(const nlohmann::json& train) {
+  const auto found = train.find("max_seq_length");
+  if (found != train.end() && found->is_number_integer() && found->get<long long>() > 0) return found->get<long long>();
+  return 1LL << 30;
+}
+
+std::optional<bool> litgpt_checkpoint_ties_embeddings(const std::string& checkpoint_dir) {
+  std::ifstream file(fs::path(checkpoint_dir) / "config.json");
+  if (!file) return std::nullopt;
+  // config.json is small; a file that is not JSON is the conversion's problem, not ours.
+  const nlohmann::json config = nlohmann::json::parse(file, nullptr, false);
+  if (config.is_discarded() || !config.is_object()) return std::nullopt;
+  const auto tie = config.find("tie_word_embeddings");
+  // Absent: the model class's default decides (true for PretrainedConfig, false for LlamaConfig).
+  if (tie == config.end() || !tie->is_boolean()) return std::nullopt;
+  return tie->get<bool>();
+}
+
+std::vector<std::string> litgpt_evaluate_argv(const LitgptObjective& objective, const std::string& final_dir,
+                                              const std::string& eval_dir) {
+  std::string tasks;
+  for (const auto& task : objective.tasks) tasks += (tasks.empty() ? "" : ",") + task;
+  std::vector<std::string> argv = {objective.executable, "evaluate", final_dir, "--tasks", tasks,
+                                   "--out_dir", eval_dir, "--batch_size", objective.eval_batch_size,
+                                   "--dtype", objective.eval_dtype};
+  if (objective.num_fewshot >= 0) argv.insert(argv.end(), {"--num_fewshot", std::to_string(objective.num_fewshot)});
+  if (objective.limit > 0) argv.insert(argv.end(), {"--limit", fmt::format("{}", objective.limit)});
+  return argv;
+}
+
 LitgptEvaluator::LitgptEvaluator(LitgptObjective objective, SearchSpace space, std::string config_dir)
     : objective_(std::move(objective)), space_(std::move(space)), config_dir_(std::move(config_dir)) {}
 
 EvaluationOutcome LitgptEvaluator::evaluate(const EvaluateMessage& request) {
   const auto lookup = [&](const std::string& name) { return trial_placeholder(name, request, config_dir_); };
   const auto start = std::chrono::steady_clock::now();
-  const auto remaining = [&] {
-    return objective_.timeout_seconds -
-           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  };
+  const auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); };
+  const auto remaining = [&] { return objective_.timeout_seconds - elapsed(); };
 
   fs::path work;
   std::vector<std::string> extra_env;
@@ -168,13 +168,21 @@ EvaluationOutcome LitgptEvaluator::evaluate(const EvaluateMessage& request) {
     return EvaluationOutcome::error(std::string("litgpt objective template: ") + e.what());
   }
   std::error_code ec;
-  fs::create_directories(work, ec);
   fs::create_directories(request.trial_dir, ec);
-  if (!fs::is_directory(work)) return EvaluationOutcome::error("cannot create work directory " + work.string());
-
-  // A missing base model is the node's (or the setup's) problem, not the point's.
-  if (!fs::exists(fs::path(objective_.checkpoint_dir) / "lit_model.pth")) {
-    return EvaluationOutcome::error("missing checkpoint: " + objective_.checkpoint_dir + "/lit_model.pth");
+  // Absolute, resolved and without a trailing '/', so that the two compare as strings.
+  const auto resolved = [&](const fs::path& path) {
+    std::string text = fs::weakly_canonical(fs::absolute(path, ec), ec).lexically_normal().string();
+    while (text.size() > 1 && text.back() == '/') text.pop_back();
+    return fs::path(text);
+  };
+  const fs::path trial_dir = resolved(request.trial_dir);
+  work = resolved(work);
+  const bool work_is_trial_dir = work == trial_dir;
+  // Emptying a work directory that holds the trial directory would delete this attempt (and more).
+  if (!work_is_trial_dir &&
+      (work == "/" || trial_dir.string().compare(0, work.string().size() + 1, work.string() + "/") == 0)) {
+    return EvaluationOutcome::error("work directory " + work.string() + " contains the trial directory " +
+                                    trial_dir.string());
   }
 
   const fs::path out_dir = work / "out";
@@ -182,24 +190,71 @@ EvaluationOutcome LitgptEvaluator::evaluate(const EvaluateMessage& request) {
   const fs::path final_dir = out_dir / "final";
   const fs::path results = eval_dir / "results.json";
   const fs::path trial_yaml = work / "trial.yaml";
+  // Nothing of an earlier run may survive into this one: merge_lora (litgpt scripts/merge_lora.py
+  // merge_lora) returns early when final/lit_model.pth exists, and evaluate (eval/evaluate.py
+  // convert_and_evaluate) skips the conversion when eval/pytorch_model.bin exists, so a leftover
+  // model would be scored in place of this trial's. In the trial directory the worker loop has
+  // already moved an earlier attempt aside (<id>.attempt-k) and nothing of this one exists yet.
+  if (work_is_trial_dir) {
+    fs::remove_all(out_dir, ec);
+    fs::remove_all(eval_dir, ec);
+  } else {
+    fs::remove_all(work, ec);
+  }
+  fs::create_directories(work, ec);
+  if (!fs::is_directory(work)) return EvaluationOutcome::error("cannot create work directory " + work.string());
+
+  // A missing base model is the node's (or the setup's) problem, not the point's.
+  if (!fs::exists(fs::path(objective_.checkpoint_dir) / "lit_model.pth")) {
+    return EvaluationOutcome::error("missing checkpoint: " + objective_.checkpoint_dir + "/lit_model.pth");
+  }
+  // The loader refuses this when it can read config.json; a node whose copy differs is caught here.
+  if (std::find(objective_.lora_targets.begin(), objective_.lora_targets.end(), "head") != objective_.lora_targets.end() &&
+      litgpt_checkpoint_ties_embeddings(objective_.checkpoint_dir).value_or(false)) {
+    return EvaluationOutcome::error("lora_targets has 'head' but " + objective_.checkpoint_dir +
+                                    "/config.json has tie_word_embeddings: true (the head's LoRA would be "
+                                    "dropped at evaluation)");
+  }
+
   // Every outcome, failures included, leaves the logs in the trial directory and the gigabytes
   // of merged and converted models deleted.
   const auto finish = [&](EvaluationOutcome outcome) {
     if (!objective_.keep_artifacts) {
       fs::remove(final_dir / "lit_model.pth", ec);
-      for (const char* name : {"pytorch_model.bin", "model.safetensors", "lit_model.pth"}) fs::remove(eval_dir / name, ec);
+      for (const char* name : {"pytorch_model.bin", "model.safetensors", "model.pth", "lit_model.pth"}) {
+        fs::remove(eval_dir / name, ec);
+      }
     }
-    outcome.metrics["seconds"] = objective_.timeout_seconds - remaining();
-    if (fs::weakly_canonical(work, ec) != fs::weakly_canonical(request.trial_dir, ec)) {
+    outcome.metrics["seconds"] = elapsed();
+    // With classify_litgpt_stage's stopped_early: the GPU time an early stop saved
+    // (common/gpu_time_saved.h).
+    outcome.metrics["gpus"] = objective_.devices;
+    if (!work_is_trial_dir) {
       // A node-local work directory: bring what must outlive the node back to the trial directory.
-      for (const fs::path& item : {trial_yaml, work / "finetune.out.log", work / "finetune.err.log",
-                                   work / "evaluate.out.log", work / "evaluate.err.log", results,
-                                   final_dir / "lit_model.pth.lora", final_dir / "hyperparameters.yaml"}) {
+      std::vector<fs::path> items = {trial_yaml, work / "finetune.out.log", work / "finetune.err.log",
+                                     work / "evaluate.out.log", work / "evaluate.err.log",
+                                     final_dir / "hyperparameters.yaml"};
+      if (objective_.keep_lora_weights) items.push_back(final_dir / "lit_model.pth.lora");
+      for (const fs::path& item : items) {
         if (fs::exists(item)) {
-          fs::copy_file(item, fs::path(request.trial_dir) / item.filename(), fs::copy_options::overwrite_existing, ec);
+          fs::copy_file(item, trial_dir / item.filename(), fs::copy_options::overwrite_existing, ec);
         }
       }
-      if (!objective_.keep_artifacts) fs::remove_all(work, ec);
+    }
+    // trials/<id>/results.json: lm_eval's file itself with keep_samples, else the copy without
+    // `samples` written when it was read.
+    if (objective_.keep_samples && fs::exists(results)) {
+      fs::copy_file(results, trial_dir / "results.json", fs::copy_options::overwrite_existing, ec);
+    }
+    if (!objective_.keep_artifacts) {
+      if (work_is_trial_dir) {
+        fs::remove(results, ec);
+        if (!objective_.keep_lora_weights) fs::remove(final_dir / "lit_model.pth.lora", ec);
+      } else {
+        fs::remove_all(work, ec);
+      }
+    } else if (!objective_.keep_lora_weights) {
+      spdlog::info("trial {}: LoRA weights left in {} (keep_artifacts)", request.trial_id, final_dir.string());
     }
     return outcome;
   };
@@ -211,64 +266,48 @@ EvaluationOutcome LitgptEvaluator::evaluate(const EvaluateMessage& request) {
 
   ChildSpec spec;
   spec.working_dir = work.string();
-  extra_env.insert(extra_env.begin(), "CUDA_VISIBLE_DEVICES=" + objective_.cuda_visible_devices);
+  // Python block-buffers a stdout redirected to a file: without this the loss lines reach the log
+  // (and the divergence watch) 8 KiB at a time. The user's env may still override both.
+  extra_env.insert(extra_env.begin(), {"CUDA_VISIBLE_DEVICES=" + objective_.cuda_visible_devices, "PYTHONUNBUFFERED=1"});
   spec.environment = trial_environment(request, extra_env);
 
-  const auto run = [&](const char* stage, std::vector<std::string> argv) -> std::optional<EvaluationOutcome> {
+  LitgptOutcomeOptions options;
+  options.divergence_consecutive = objective_.stop_on_divergence.after_iterations;
+  options.trial_timeout_seconds = objective_.timeout_seconds;
+  const auto run = [&](LitgptStage stage, std::vector<std::string> argv) -> std::optional<EvaluationOutcome> {
+    const std::string name = to_string(stage);
     spec.argv = std::move(argv);
-    spec.stdout_path = (work / (std::string(stage) + ".out.log")).string();
-    spec.stderr_path = (work / (std::string(stage) + ".err.log")).string();
+    spec.stdout_path = (work / (name + ".out.log")).string();
+    spec.stderr_path = (work / (name + ".err.log")).string();
     spec.timeout_seconds = std::max(remaining(), 1.0);
-    const ChildExit exit = run_child(spec);
-    const std::string err = read_text(spec.stderr_path);
-    const std::string out = read_text(spec.stdout_path);
-    switch (exit.kind) {
-      case ChildExit::Kind::kSpawnFailed:
-        return EvaluationOutcome::error(fmt::format("{}: {} ({})", stage, exit.error, spec.argv.front()));
-      case ChildExit::Kind::kTimedOut:
-        return EvaluationOutcome::failed(fmt::format("{}: timed out after {} s of the trial's {} s (process group killed)",
-                                                     stage, std::lround(objective_.timeout_seconds - remaining()),
-                                                     objective_.timeout_seconds));
-      case ChildExit::Kind::kSignaled:
-        return EvaluationOutcome::error(fmt::format("{}: killed by signal {}", stage, exit.signal));
-      case ChildExit::Kind::kCancelled:
-        return EvaluationOutcome::error(fmt::format("{}: cancelled by rank 0 (process group killed)", stage));
-      case ChildExit::Kind::kExited:
-        break;
+    // The fine-tuning's logs are watched for a diverged loss: litgpt's fit() (v0.5.10-v0.5.13
+    // finetune/lora.py) has no NaN check and would train to the end of the epoch.
+    spec.stop_check = nullptr;
+    if (stage == LitgptStage::kFinetune && objective_.stop_on_divergence.enabled) {
+      DivergenceStop stop;
+      stop.enabled = true;
+      stop.consecutive = objective_.stop_on_divergence.after_iterations;
+      spec.stop_check = divergence_stop_check({spec.stdout_path, spec.stderr_path}, stop);
     }
-    if (contains_any(err, {"CUDA out of memory", "OutOfMemoryError"}) ||
-        contains_any(out, {"CUDA out of memory", "OutOfMemoryError"})) {
-      return EvaluationOutcome::failed(fmt::format("{}: CUDA out of memory", stage));
-    }
-    if (exit.exit_code != 0) {
-      if (contains_any(err, {"FileNotFoundError"}) && contains_any(err, {"checkpoint", "lit_model.pth"})) {
-        return EvaluationOutcome::error(fmt::format("{}: missing checkpoint: {}", stage, tail(err)));
-      }
-      return EvaluationOutcome::failed(fmt::format("{}: exited with code {}: {}", stage, exit.exit_code, tail(err)));
-    }
-    if (std::string(stage) == "finetune" && diverged(out + err)) {
-      return EvaluationOutcome::failed("finetune: training diverged (NaN or infinite loss)");
-    }
-    return std::nullopt;
+    LitgptStageEnd end;
+    end.stage = stage;
+    end.exit = run_child(spec);
+    end.out_log = read_log_tail(spec.stdout_path);
+    end.err_log = read_log_tail(spec.stderr_path);
+    return classify_litgpt_stage(end, options);
   };
 
-  if (auto outcome = run("finetune", {objective_.executable, "finetune_lora", "--config", trial_yaml.string()})) {
+  if (auto outcome = run(LitgptStage::kFinetune, {objective_.executable, "finetune_lora", "--config", trial_yaml.string()})) {
     return finish(*outcome);
   }
   if (!fs::exists(final_dir / "lit_model.pth.lora")) {
     return finish(EvaluationOutcome::failed("finetune: no LoRA weights in " + final_dir.string()));
   }
-
-  std::string tasks;
-  for (const auto& task : objective_.tasks) tasks += (tasks.empty() ? "" : ",") + task;
-  std::vector<std::string> argv = {objective_.executable, "evaluate", final_dir.string(), "--tasks", tasks,
-                                   "--out_dir", eval_dir.string(), "--batch_size", objective_.eval_batch_size};
-  if (objective_.num_fewshot >= 0) {
-    argv.insert(argv.end(), {"--num_fewshot", std::to_string(objective_.num_fewshot)});
+  if (auto outcome = run(LitgptStage::kEvaluate, litgpt_evaluate_argv(objective_, final_dir.string(), eval_dir.string()))) {
+    return finish(*outcome);
   }
-  if (objective_.limit > 0) argv.insert(argv.end(), {"--limit", fmt::format("{}", objective_.limit)});
-  if (auto outcome = run("evaluate", argv)) return finish(*outcome);
 
+  // lm_eval's `samples` (tens of MB) are streamed past, never held: only the aggregates are kept.
   const ScoreReading reading = read_score_from_json_file(
       results.string(), "/results/" + objective_.objective.task + "/" + objective_.objective.metric);
   EvaluationOutcome outcome;
@@ -279,6 +318,11 @@ EvaluationOutcome LitgptEvaluator::evaluate(const EvaluateMessage& request) {
     outcome = from_groups ? EvaluationOutcome::ok(*from_groups) : EvaluationOutcome::failed(reading.reason);
   } else {
     outcome = EvaluationOutcome::failed(reading.reason);
+  }
+  if (reading.document.is_object() && !objective_.keep_samples) {
+    // The trial directory's copy: everything lm_eval wrote but the samples.
+    std::ofstream copy(trial_dir / "results.json");
+    copy << reading.document.dump(2) << "\n";
   }
   if (outcome.status == TrialStatus::kOk) {
     if (const auto test = metric_of(reading.document, objective_.test)) outcome.metrics["test_score"] = *test;

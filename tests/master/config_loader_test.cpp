@@ -1,14 +1,17 @@
 #include "master/config_loader.h"
 
+#include <algorithm>
 #include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <sstream>
 #include <string>
 
 #include <unistd.h>
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "common/config_error.h"
 
@@ -232,6 +235,136 @@ INSTANTIATE_TEST_SUITE_P(
       for (char ch : param_info.param.label) name += std::isalnum(static_cast<unsigned char>(ch)) ? ch : '_';
       return name;
     });
+
+/// A valid LitGPT campaign (8 lines: an appended objective key lands on line 9).
+const std::string kLitgpt = R"(campaign: {name: good, budget: 4}
+search_space:
+  learning_rate: {type: float, low: -6, high: -2, transform: pow10}
+objective:
+  kind: litgpt
+  executable: "true"
+  checkpoint_dir: "{config_dir}/no_such_checkpoint"
+  devices: 4
+)";
+
+/// The ConfigError of `text`, or a failed expectation when it is accepted.
+ConfigError litgpt_rejection(const std::string& text) {
+  try {
+    parse(text);
+  } catch (const ConfigError& e) {
+    return e;
+  }
+  ADD_FAILURE() << "accepted:\n" << text;
+  return ConfigError("test.yaml", 0, "", "accepted");
+}
+
+TEST(ConfigLoaderLitgpt, DefaultsSkipGenerationAndLeaveTheHeadOut) {
+  const LitgptObjective o = parse(kLitgpt).objective.litgpt;
+  const auto eval = nlohmann::json::parse(o.eval_json);
+  EXPECT_EQ(eval["interval"], 1000000);
+  EXPECT_EQ(eval["max_new_tokens"], 512);  // = train.max_seq_length: generate_example skips
+  EXPECT_EQ(o.lora_targets, (std::vector<std::string>{"query", "key", "value", "projection", "mlp"}));
+  EXPECT_EQ(o.eval_dtype, "bfloat16");
+  EXPECT_FALSE(o.keep_samples);
+  EXPECT_FALSE(o.keep_lora_weights);
+  EXPECT_TRUE(o.stop_on_divergence.enabled);
+  EXPECT_EQ(o.stop_on_divergence.after_iterations, 3);
+}
+
+TEST(ConfigLoaderLitgpt, UserEvalIsMergedKeyByKeyWithTheDefaults) {
+  const LitgptObjective o =
+      parse(kLitgpt + "  train: {max_seq_length: 1024}\n  eval: {max_iters: 50, final_validation: false}\n")
+          .objective.litgpt;
+  const auto eval = nlohmann::json::parse(o.eval_json);
+  EXPECT_EQ(eval["max_iters"], 50);
+  EXPECT_EQ(eval["final_validation"], false);
+  EXPECT_EQ(eval["interval"], 1000000);       // kept, not dropped by the user's section
+  EXPECT_EQ(eval["initial_validation"], false);
+  EXPECT_EQ(eval["max_new_tokens"], 1024);    // follows the merged train.max_seq_length
+  EXPECT_EQ(nlohmann::json::parse(o.train_json)["epochs"], 1);
+}
+
+TEST(ConfigLoaderLitgpt, ReadsTheNewKeys) {
+  const LitgptObjective o = parse(kLitgpt +
+                                  "  evaluate: {dtype: float16, keep_samples: true}\n"
+                                  "  keep_lora_weights: true\n"
+                                  "  stop_on_divergence: {enabled: false, after_iterations: 5}\n"
+                                  "  eval: {max_new_tokens: 600}\n")
+                                .objective.litgpt;
+  EXPECT_EQ(o.eval_dtype, "float16");
+  EXPECT_TRUE(o.keep_samples);
+  EXPECT_TRUE(o.keep_lora_weights);
+  EXPECT_FALSE(o.stop_on_divergence.enabled);
+  EXPECT_EQ(o.stop_on_divergence.after_iterations, 5);
+  EXPECT_EQ(nlohmann::json::parse(o.eval_json)["max_new_tokens"], 600);
+  // One device: no collective to deadlock, a short generation is the user's choice.
+  EXPECT_EQ(nlohmann::json::parse(
+                parse(replace(kLitgpt, "devices: 4", "devices: 1") + "  eval: {max_new_tokens: 100}\n")
+                    .objective.litgpt.eval_json)["max_new_tokens"],
+            100);
+}
+
+TEST(ConfigLoaderLitgpt, RejectsWithKeyAndLine) {
+  struct Case {
+    std::string text;
+    int line;
+    std::string key;
+    std::string part;
+  };
+  const std::vector<Case> cases = {
+      {kLitgpt + "  eval: {interval: 10,\n         max_new_tokens: 100}\n", 10, "objective.eval.max_new_tokens",
+       "must be at least 512"},
+      {kLitgpt + "  eval: {max_new_tokens: 100}\n", 9, "objective.eval.max_new_tokens", "all_reduce"},
+      {replace(kLitgpt, "devices: 4", "devices: 4\n  num_nodes: 2"), 9, "objective.num_nodes", "must be 1"},
+      {kLitgpt + "  evaluate: {dtype: float64}\n", 9, "objective.evaluate.dtype", "bfloat16, float16, float32 or auto"},
+      {kLitgpt + "  evaluate: {keep_samples: maybe}\n", 9, "objective.evaluate.keep_samples", "true or false"},
+      {kLitgpt + "  keep_lora_weights: 3\n", 9, "objective.keep_lora_weights", "true or false"},
+      {kLitgpt + "  stop_on_divergence: {after_iterations: 0}\n", 9,
+       "objective.stop_on_divergence.after_iterations", "must be in [1, 1000000]"},
+      {kLitgpt + "  stop_on_divergence: {after: 3}\n", 9, "objective.stop_on_divergence.after", "not a known key"},
+      {kLitgpt + "  work_dir: /tmp/lorahpo-work\n", 9, "objective.work_dir", "{trial_id}"},
+  };
+  for (const Case& c : cases) {
+    const ConfigError e = litgpt_rejection(c.text);
+    EXPECT_EQ(e.line(), c.line) << e.what();
+    EXPECT_EQ(e.key(), c.key) << e.what();
+    EXPECT_NE(std::string(e.what()).find(c.part), std::string::npos) << e.what();
+  }
+}
+
+TEST(ConfigLoaderLitgpt, RefusesTheHeadOfATiedCheckpoint) {
+  const std::filesystem::path checkpoint =
+      ::testing::TempDir() + "/config_loader_tied" + std::to_string(getpid());
+  std::filesystem::create_directories(checkpoint);
+  const std::string text = replace(kLitgpt, "{config_dir}/no_such_checkpoint", checkpoint.string()) +
+                           "  lora_targets: [query, value, head]\n";
+  // config.json unreadable: nothing to check against at load time.
+  EXPECT_NO_THROW(parse(text));
+  std::ofstream(checkpoint / "config.json") << R"({"architectures": ["LlamaForCausalLM"], "tie_word_embeddings": false})";
+  EXPECT_NO_THROW(parse(text));
+  std::ofstream(checkpoint / "config.json") << R"({"architectures": ["LlamaForCausalLM"], "tie_word_embeddings": true})";
+  const ConfigError e = litgpt_rejection(text);
+  EXPECT_EQ(e.line(), 9) << e.what();
+  EXPECT_EQ(e.key(), "objective.lora_targets[2]") << e.what();
+  EXPECT_NE(std::string(e.what()).find("tie_word_embeddings: true"), std::string::npos) << e.what();
+  std::filesystem::remove_all(checkpoint);
+}
+
+TEST(ConfigLoaderLitgpt, ProductionConfigsValidate) {
+  for (const char* name : {"lhs", "bo_gp", "soo", "bamsoo", "first_try"}) {
+    const std::string path = std::string(LORAHPO_SOURCE_DIR) + "/configs/llama32_3b/" + name + ".yaml";
+    SCOPED_TRACE(path);
+    std::ifstream file(path);
+    std::stringstream text;
+    text << file.rdbuf();
+    // LitGPT's virtual environment is absent here: the stand-in takes its place.
+    const CampaignConfig config = parse(replace(text.str(), "executable: litgpt ", "executable: " + kFixtures + "/litgpt "));
+    const LitgptObjective& o = config.objective.litgpt;
+    EXPECT_EQ(std::count(o.lora_targets.begin(), o.lora_targets.end(), "head"), 0);
+    EXPECT_EQ(nlohmann::json::parse(o.eval_json)["max_new_tokens"], 512);
+    EXPECT_EQ(nlohmann::json::parse(o.eval_json)["interval"], 1000000);
+  }
+}
 
 TEST(ConfigLoader, MissingFileIsAConfigError) {
   EXPECT_THROW(load_config("/nonexistent/campaign.yaml"), ConfigError);

@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include "report/report_error.h"
+#include "report/run_analysis.h"
 #include "report/run_reader.h"
 #include "tests/report/run_fixture.h"
 #include "tests/report/xml_check.h"
@@ -105,6 +106,47 @@ TEST_F(ReportTest, MinimizingRunWithoutTestMetricOrDepths) {
   EXPECT_NE(md.find("score **0.4**"), std::string::npos);
   EXPECT_EQ(md.find("Pearson"), std::string::npos);
   EXPECT_NE(md.find("## Failures\n\nNone."), std::string::npos);
+}
+
+TEST_F(ReportTest, CountsTheGpuTimeSavedByEarlyStops) {
+  // ok trials of 3000, 3600 and 4000 s (median 3600 s); two diverged trials stopped after 120 and
+  // 300 s on 4 GPUs: (3480 + 3300) x 4 = 27120 GPU-seconds = 7.53 GPU-hours. The retried attempt
+  // is no result and does not count.
+  const auto metrics = [](double seconds, bool stopped) {
+    return fmt::format(R"(,"metrics":{{"seconds":{},"gpus":4{}}})", seconds, stopped ? R"(,"stopped_early":true)" : "");
+  };
+  const std::string params = R"({"learning_rate":0.001})";
+  const auto dir = make_run("stops", {
+      R"({"event":"campaign","name":"stops","optimizer":"lhs","budget":5,"direction":"maximize","workers":2})",
+      trial_line(0, "ok", "0.5", 1, 0, 3000, params, metrics(3000, false)),
+      trial_line(1, "failed", "null", 2, 0, 120, params, metrics(120, true)),
+      trial_line(2, "ok", "0.6", 2, 120, 3720, params, metrics(3600, false)),
+      trial_line(3, "error", "null", 1, 3000, 3010, params, metrics(10, true) + R"(,"retried":true)"),
+      trial_line(3, "failed", "null", 1, 3010, 3310, params, metrics(300, true) + R"(,"attempt":2)"),
+      trial_line(4, "ok", "0.7", 1, 3310, 7310, params, metrics(4000, false))});
+  const RunData run = read_run(dir.string());
+  const RunAnalysis analysis = analyze_run(run);
+  EXPECT_EQ(analysis.gpu_time_saved.stopped_early, 2);
+  EXPECT_DOUBLE_EQ(analysis.gpu_time_saved.gpu_seconds, 27120.0);
+  const std::string md = read(write_report(run, (root_ / "out").string()).markdown);
+  EXPECT_NE(md.find("| GPU time saved by early stops | 7.53 GPU-hours: 2 diverged evaluation(s) stopped early, "
+                    "each counted against 3600 s (median of 3 ok trials) |"),
+            std::string::npos)
+      << md;
+
+  // Nothing ok: the reference is config.yaml's objective.timeout.
+  const auto none_ok = make_run("none-ok", {trial_line(0, "failed", "null", 1, 0, 600, params, metrics(600, true))});
+  write(none_ok / "config.yaml", "campaign: {name: none-ok, budget: 1}\nobjective: {kind: litgpt, timeout: 10800}\n");
+  const std::string none_md = read(write_report(read_run(none_ok.string()), (root_ / "out2").string()).markdown);
+  EXPECT_NE(none_md.find("| GPU time saved by early stops | 11.33 GPU-hours: 1 diverged evaluation(s) stopped early, "
+                         "each counted against 10800 s (trial timeout) |"),
+            std::string::npos)
+      << none_md;
+  // No early stop: no row.
+  const std::string plain = read(write_report(read_run(make_run("plain", {trial_line(0, "ok", "0.5", 1, 0, 10, params)}).string()),
+                                              (root_ / "out3").string())
+                                     .markdown);
+  EXPECT_EQ(plain.find("GPU time saved"), std::string::npos);
 }
 
 TEST_F(ReportTest, ComparisonOverlaysTheRuns) {

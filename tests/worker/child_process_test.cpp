@@ -1,6 +1,7 @@
 #include "tests/support/scoped_env.h"
 #include "worker/child_process.h"
 #include "worker/evaluation_watch.h"
+#include "worker/training_log_watch.h"
 
 #include <signal.h>
 #include <sys/stat.h>
@@ -117,6 +118,10 @@ const char* kind_name(ChildExit::Kind kind) {
       return "timed out";
     case ChildExit::Kind::kSpawnFailed:
       return "spawn failed";
+    case ChildExit::Kind::kCancelled:
+      return "cancelled";
+    case ChildExit::Kind::kStopped:
+      return "stopped";
   }
   return "?";
 }
@@ -153,7 +158,51 @@ TEST_F(ChildProcessTest, CancelKillsTheGroupWithoutWaitingForTheTimeout) {
   // Gone, or a zombie waiting for a reaper (a container's PID 1 may not reap): not running.
   std::ifstream stat("/proc/" + std::to_string(grandchild) + "/stat");
   std::string pid_text, command, state;
-  if (stat >> pid_text >> command >> state) EXPECT_EQ(state, "Z") << "the grandchild outlived the cancel";
+  if (stat >> pid_text >> command >> state) {
+    EXPECT_EQ(state, "Z") << "the grandchild outlived the cancel";
+  }
+}
+
+TEST_F(ChildProcessTest, StopCheckStopsADivergedTrainingEarly) {
+  // A stand-in for LitGPT's fit() (v0.5.13 finetune/lora.py: one loss line per iteration, no NaN
+  // check): finite losses, then NaN ones 0.2 s apart; after the third it would train on for
+  // minutes. A background process in its group must die with it.
+  const char* script =
+      "sleep 300 & echo $! > grandchild.pid; "
+      "for i in 1 2 3; do echo \"Epoch 1 | iter $i step $i | loss train: 2.31$i, val: n/a | iter time: 9.00 ms\"; done; "
+      "for i in 4 5 6; do if [ $i = 6 ]; then date +%s.%N > third_nan.time; fi; "
+      "echo \"Epoch 1 | iter $i step $i | loss train: nan, val: n/a | iter time: 9.00 ms\"; sleep 0.2; done; "
+      "sleep 300";
+  ChildSpec spec = shell(script);
+  spec.stop_check = divergence_stop_check({spec.stdout_path, spec.stderr_path}, DivergenceStop{true, 3});
+  const ChildExit exit = run_child(spec);
+  const double returned = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+
+  EXPECT_EQ(exit.kind, ChildExit::Kind::kStopped) << kind_name(exit.kind);
+  EXPECT_EQ(exit.stop_reason, "diverged at iteration 4 (loss train: nan)");
+  double third_nan = 0;
+  std::ifstream(dir_ / "third_nan.time") >> third_nan;
+  ASSERT_GT(third_nan, 0) << "the script did not get to its third NaN line";
+  // Polled every 0.25 s; the group dies on SIGTERM at once (grace 0.5 s): well within 2 s.
+  EXPECT_LT(returned - third_nan, 2.0) << "stopped " << returned - third_nan << " s after the third NaN line";
+  const pid_t grandchild = read_pid("grandchild.pid");
+  ASSERT_GT(grandchild, 0);
+  EXPECT_TRUE(wait_until_gone(grandchild)) << "grandchild " << grandchild << " survived";
+}
+
+TEST_F(ChildProcessTest, StopCheckThatNeverFiresChangesNothing) {
+  int polls = 0;
+  ChildSpec spec = shell("sleep 0.6; exit 3");
+  spec.stop_check = [&polls]() -> std::optional<std::string> {
+    ++polls;
+    return std::nullopt;
+  };
+  spec.stop_check_interval_seconds = 0.1;
+  const ChildExit exit = run_child(spec);
+  EXPECT_EQ(exit.kind, ChildExit::Kind::kExited) << kind_name(exit.kind);
+  EXPECT_EQ(exit.exit_code, 3);
+  EXPECT_GE(polls, 3);  // polled while it ran
+  EXPECT_TRUE(exit.stop_reason.empty());
 }
 
 TEST(EvaluationWatch, SleepReturnsEarlyWhenCancelled) {

@@ -243,6 +243,36 @@ TEST_F(CommandEvaluatorTest, LauncherVariablesAreNotInheritedButOthersAre) {
   }
 }
 
+TEST(TrialEnvironmentTest, EveryTrialVariableReplacesTheInheritedOne) {
+  // glibc's getenv and Python's os.environ take the first of two entries: an appended
+  // CUDA_VISIBLE_DEVICES would be ignored.
+  const ScopedEnv cuda("CUDA_VISIBLE_DEVICES", "7");
+  const ScopedEnv id("LORAHPO_TRIAL_ID", "999");
+  const ScopedEnv dir("LORAHPO_TRIAL_DIR", "/elsewhere");
+  const ScopedEnv user("HF_HOME", "/inherited");
+  EvaluateMessage request;
+  request.trial_id = 4;
+  request.trial_dir = "/runs/x/trials/4";
+  const auto env = trial_environment(request, {"CUDA_VISIBLE_DEVICES=0,1,2,3", "HF_HOME=/mine"});
+  const auto entries = [&](const std::string& name) {
+    std::vector<std::string> found;
+    for (const auto& e : env) {
+      if (e.rfind(name + "=", 0) == 0) found.push_back(e);
+    }
+    return found;
+  };
+  EXPECT_EQ(entries("CUDA_VISIBLE_DEVICES"), std::vector<std::string>{"CUDA_VISIBLE_DEVICES=0,1,2,3"});
+  EXPECT_EQ(entries("LORAHPO_TRIAL_ID"), std::vector<std::string>{"LORAHPO_TRIAL_ID=4"});
+  EXPECT_EQ(entries("LORAHPO_TRIAL_DIR"), std::vector<std::string>{"LORAHPO_TRIAL_DIR=/runs/x/trials/4"});
+  EXPECT_EQ(entries("HF_HOME"), std::vector<std::string>{"HF_HOME=/mine"});
+}
+
+TEST(TrialEnvironmentTest, SetEntryReplacesEveryDuplicateAndOnlyThatName) {
+  std::vector<std::string> env = {"A=1", "AB=2", "A=3", "B=4"};
+  set_environment_entry(env, "A=5");
+  EXPECT_EQ(env, (std::vector<std::string>{"AB=2", "B=4", "A=5"}));
+}
+
 TEST_F(CommandEvaluatorTest, TrialPlaceholders) {
   EXPECT_EQ(trial_placeholders(),
             (std::vector<std::string>{"trial_dir", "trial_id", "config_dir"}));

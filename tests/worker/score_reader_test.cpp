@@ -1,8 +1,11 @@
 #include "worker/score_reader.h"
 
 #include <fcntl.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <exception>
 #include <filesystem>
 #include <fstream>
@@ -200,6 +203,131 @@ TEST_F(ScoreReaderTest, OversizedFile) {
   ASSERT_EQ(ftruncate(fd, static_cast<off_t>(kMaxResultBytes) + 1), 0);
   close(fd);
   expect_not_ok(read_score_from_json_file(path, kPointer), "too large");
+}
+
+TEST(ParsePythonJsonTest, KeywordsAcrossTheFilterBuffer) {
+  // Tokens land on every offset around the filter's 64 KiB chunks: none may be split wrongly.
+  std::string text = "[";
+  nlohmann::json expected = nlohmann::json::array();
+  for (int i = 0; i < 30000; ++i) {
+    switch (i % 5) {
+      case 0: text += "NaN"; expected.push_back(nullptr); break;
+      case 1: text += "-Infinity"; expected.push_back(nullptr); break;
+      case 2: text += "-1.5"; expected.push_back(-1.5); break;
+      case 3: text += "\"N\\\"aN -Infinity\""; expected.push_back("N\"aN -Infinity"); break;
+      default: text += "Infinity"; expected.push_back(nullptr); break;
+    }
+    text += i + 1 < 30000 ? (i % 7 == 0 ? ",\n  " : ",") : "]";
+  }
+  EXPECT_EQ(parse_python_json(text), expected);
+  EXPECT_THROW(parse_python_json("[NaN, Infinit]"), nlohmann::json::parse_error);
+  EXPECT_THROW(parse_python_json("[Na"), nlohmann::json::parse_error);
+}
+
+TEST_F(ScoreReaderTest, SamplesAreSkippedNotStored) {
+  const std::string path = write("results.json", R"({
+  "results": {"hellaswag": {"acc_norm,none": 0.7312, "acc_norm_stderr,none": NaN}},
+  "samples": {"hellaswag": [{"doc_id": 0, "resps": [[["-1.5", "False"]]], "acc_norm": NaN}]},
+  "config": {"limit": null},
+  "nested": {"samples": 1}
+})");
+  const ScoreReading reading = read_score_from_json_file(path, kPointer);
+  ASSERT_TRUE(reading.ok) << reading.reason;
+  EXPECT_DOUBLE_EQ(reading.score, 0.7312);
+  EXPECT_FALSE(reading.document.contains("samples"));
+  EXPECT_TRUE(reading.document.contains("config"));
+  EXPECT_EQ(reading.document["nested"]["samples"], 1);  // only the top-level member is skipped
+  // A pointer into the samples reads them.
+  const ScoreReading sample = read_score_from_json_file(path, "/samples/hellaswag/0/doc_id");
+  ASSERT_TRUE(sample.ok) << sample.reason;
+  EXPECT_EQ(sample.score, 0.0);
+}
+
+TEST_F(ScoreReaderTest, AbsentPointerStillGivesTheDocument) {
+  // The LitGPT evaluator falls back to `groups` (where some lm_eval versions put mmlu).
+  const ScoreReading reading =
+      read_score_from_json_file(write("r.json", R"({"groups": {"mmlu": {"acc,none": 0.55}}})"), "/results/mmlu/acc,none");
+  EXPECT_FALSE(reading.ok);
+  EXPECT_EQ(reading.document["groups"]["mmlu"]["acc,none"], 0.55);
+}
+
+/// Writes an lm_eval results.json as litgpt's evaluate writes it (json.dumps(indent=2)), with
+/// `samples` at the size of a full HellaSwag + MMLU run: 10042 HellaSwag documents and 57 MMLU
+/// subjects of ~246 questions, each sample with its document, the four (context, continuation)
+/// requests and their log-likelihoods (lm_eval 0.4.x evaluator.py, log_samples default true).
+std::uintmax_t write_full_results(const fs::path& path) {
+  std::ofstream out(path, std::ios::binary);
+  out << "{\n  \"results\": {\n    \"hellaswag\": {\"alias\": \"hellaswag\", \"acc,none\": 0.5563, "
+         "\"acc_stderr,none\": 0.00496, \"acc_norm,none\": 0.7351, \"acc_norm_stderr,none\": NaN},\n"
+         "    \"mmlu\": {\"acc,none\": 0.5452, \"acc_stderr,none\": 0.0040, \"alias\": \"mmlu\"}\n  },\n"
+         "  \"groups\": {\"mmlu\": {\"acc,none\": 0.5452, \"acc_stderr,none\": 0.0040}},\n  \"samples\": {\n";
+  const std::string sentence =
+      "A man is sitting on a roof. he is using wrap to wrap a pair of skis. he starts pulling up roofing on a roof.";
+  const auto sample = [&](int doc_id, const std::string& task) {
+    std::string s = "      {\n        \"doc_id\": " + std::to_string(doc_id) + ",\n        \"doc\": {\n";
+    s += "          \"ind\": " + std::to_string(doc_id * 7) + ",\n          \"activity_label\": \"" + task + "\",\n";
+    s += "          \"ctx\": \"" + sentence + " " + sentence + "\",\n          \"endings\": [\n";
+    for (int e = 0; e < 4; ++e) s += "            \"" + sentence + " " + sentence + "\"" + (e < 3 ? ",\n" : "\n");
+    s += "          ],\n          \"label\": \"3\"\n        },\n        \"target\": 3,\n        \"arguments\": [\n";
+    for (int e = 0; e < 4; ++e) {
+      s += "          [\n            \"" + sentence + " " + sentence + "\",\n            \" " + sentence + " " + sentence + "\"\n          ]";
+      s += e < 3 ? ",\n" : "\n";
+    }
+    s += "        ],\n        \"resps\": [\n";
+    for (int e = 0; e < 4; ++e) s += "          [[\"-" + std::to_string(30 + e) + ".125\", \"False\"]]" + (e < 3 ? ",\n" : "\n");
+    s += "        ],\n        \"filtered_resps\": [[\"-30.125\", \"False\"], [\"-31.125\", \"False\"], "
+         "[\"-32.125\", \"False\"], [\"-33.125\", \"False\"]],\n";
+    s += "        \"doc_hash\": \"4f1c0b5e6f2d9a7c3b8e1d0f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f3a4b\",\n";
+    s += "        \"acc\": 0.0,\n        \"acc_norm\": NaN\n      }";
+    return s;
+  };
+  out << "    \"hellaswag\": [\n";
+  for (int i = 0; i < 10042; ++i) out << sample(i, "hellaswag") << (i < 10041 ? ",\n" : "\n");
+  out << "    ]";
+  for (int subject = 0; subject < 57; ++subject) {
+    out << ",\n    \"mmlu_subject_" << subject << "\": [\n";
+    for (int i = 0; i < 246; ++i) out << sample(i, "mmlu") << (i < 245 ? ",\n" : "\n");
+    out << "    ]";
+  }
+  out << "\n  },\n  \"config\": {\"model\": \"hf\", \"limit\": null},\n  \"git_hash\": \"abc1234\"\n}\n";
+  out.close();
+  return fs::file_size(path);
+}
+
+TEST_F(ScoreReaderTest, FullResultsWithSamplesAreReadInBoundedMemory) {
+  const fs::path path = dir_ / "results.json";
+  const std::uintmax_t size = write_full_results(path);
+  ASSERT_GT(size, 85u << 20) << "not the ~90 MB of a full HellaSwag + MMLU run";
+
+  // Read in a child process, whose peak resident memory wait4 reports alone.
+  int pipe_fds[2];
+  ASSERT_EQ(pipe(pipe_fds), 0);
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    close(pipe_fds[0]);
+    const ScoreReading reading = read_score_from_json_file(path.string(), kPointer);
+    const std::string answer = reading.ok && !reading.document.contains("samples")
+                                   ? std::to_string(reading.score)
+                                   : "failed: " + reading.reason;
+    const ssize_t written = ::write(pipe_fds[1], answer.data(), answer.size());
+    _exit(written == static_cast<ssize_t>(answer.size()) ? 0 : 1);
+  }
+  close(pipe_fds[1]);
+  std::string answer;
+  char buffer[256];
+  for (ssize_t n; (n = read(pipe_fds[0], buffer, sizeof buffer)) > 0;) answer.append(buffer, static_cast<std::size_t>(n));
+  close(pipe_fds[0]);
+  int status = 0;
+  struct rusage usage {};
+  ASSERT_EQ(wait4(child, &status, 0, &usage), child);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << answer;
+  EXPECT_EQ(answer, std::to_string(0.7351));
+  const double peak_mb = static_cast<double>(usage.ru_maxrss) / 1024.0;  // ru_maxrss is in KiB on Linux
+  std::printf("peak RSS of the process reading a %.1f MB results.json with samples: %.1f MB\n",
+              static_cast<double>(size) / 1e6, peak_mb);
+  RecordProperty("peak_rss_mb", std::to_string(peak_mb));
+  EXPECT_LT(peak_mb, 200.0);
 }
 
 TEST_F(ScoreReaderTest, BinaryGarbage) {
