@@ -18,14 +18,18 @@ namespace lorahpo {
 
 /// The kinds of message between rank 0 and the workers; the value is the MPI tag.
 /// kHeartbeat: a busy worker is alive (worker -> rank 0). kCancel: give up the running
-/// evaluation (rank 0 -> worker, when a campaign stops on a signal).
+/// evaluation (rank 0 -> worker, when a campaign stops on a signal). kPreflight and
+/// kPreflightReport: `lorahpo preflight`'s request (rank 0 -> worker) and one node's report
+/// (worker -> rank 0), worker/node_check.h.
 enum class MessageTag : int {
   kSetup = 1,
   kEvaluate = 2,
   kResult = 3,
   kShutdown = 4,
   kHeartbeat = 5,
-  kCancel = 6
+  kCancel = 6,
+  kPreflight = 7,
+  kPreflightReport = 8
 };
 
 /// How one evaluation ended. kFailed is a real outcome of the point (bad exit, timeout, no
