@@ -333,8 +333,8 @@ NodeCheck check_disk(const std::string& work_dir, const std::string& checkpoint_
                         static_cast<double>(kDiskMarginBytes);
   const double free_bytes = static_cast<double>(stats.f_bavail) * static_cast<double>(stats.f_frsize);
   check.ok = free_bytes >= needed;
-  check.detail = fmt::format("{} free in {}{}, a trial needs {}", gib(free_bytes), existing.string(),
-                             check.ok ? "" : " (too little)", gib(needed));
+  check.detail = fmt::format("{} free, {} needed{}: {}", gib(free_bytes), gib(needed),
+                             check.ok ? "" : " (too little)", existing.string());
   return check;
 }
 
