@@ -68,10 +68,10 @@ struct VersionRange {
   bool contains(const Version& v) const { return !(v < low) && !(high < v); }
 };
 /// The litgpt releases lorahpo's trial config, commands and result parsing were read against
-/// (litgpt v0.5.10-v0.5.13; /work/shared/notes/upstream-contracts.md and README "Preflight").
+/// (litgpt v0.5.10-v0.5.13 read upstream; README "Preflight" documents the range).
 constexpr VersionRange kSupportedLitgpt{{0, 5, 10}, {0, 5, 13}};
-/// lm_eval 0.4.x from 0.4.2: litgpt v0.5.10-v0.5.13's pyproject.toml asks lm-eval>=0.4.2, and the
-/// results.json layout lorahpo reads is 0.4's (litgpt pins below 0.4.9.1 from v0.5.13 on).
+/// lm_eval 0.4.x from 0.4.2: litgpt v0.5.10-v0.5.13's pyproject.toml asks lm-eval>=0.4.2 (and
+/// excludes 0.4.9.1; v0.5.12 on: below it), and the results.json layout lorahpo reads is 0.4's.
 constexpr VersionRange kSupportedLmEval{{0, 4, 2}, {0, 4, 999}};
 
 /// The versions of Python distributions installed where a console script runs.
