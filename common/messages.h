@@ -40,6 +40,14 @@ enum class MessageTag : int {
 enum class TrialStatus { kOk, kFailed, kError, kApproximated };
 const char* to_string(TrialStatus status);
 
+/// How an error's reason starts when the worker's node, not the point, cannot run trials (its
+/// visible GPUs do not number objective.devices: worker/gpu_inventory.h). Rank 0 gives that
+/// worker no more work, so that it cannot take every retry while the healthy ones train.
+inline constexpr const char* kNodeFaultPrefix = "node fault: ";
+inline bool is_node_fault(TrialStatus status, const std::string& reason) {
+  return status == TrialStatus::kError && reason.rfind(kNodeFaultPrefix, 0) == 0;
+}
+
 /// Rank 0 -> every worker, once: what to evaluate and how.
 struct SetupMessage {
   ObjectiveConfig objective;

@@ -121,14 +121,14 @@ std::optional<std::string> gpu_node_fault(const LitgptObjective& objective,
   try {
     environment = litgpt_trial_environment(objective, request, config_dir);
   } catch (const std::invalid_argument& e) {
-    return std::string("node fault: litgpt objective env template: ") + e.what();
+    return std::string(kNodeFaultPrefix) + "litgpt objective env template: " + e.what();
   }
   const GpuCount count = count_visible_gpus(environment);
-  if (!count.listed) return "node fault: cannot list the GPUs: " + count.error;
+  if (!count.listed) return std::string(kNodeFaultPrefix) + "cannot list the GPUs: " + count.error;
   if (count.visible != objective.devices) {
-    return fmt::format("node fault: {} GPUs visible, objective.devices = {} (nvidia-smi -L lists "
-                       "{}, CUDA_VISIBLE_DEVICES={})",
-                       count.visible, objective.devices, count.total, objective.cuda_visible_devices);
+    return fmt::format("{}{} GPUs visible, objective.devices = {} (nvidia-smi -L lists {}, "
+                       "CUDA_VISIBLE_DEVICES={})",
+                       kNodeFaultPrefix, count.visible, objective.devices, count.total, objective.cuda_visible_devices);
   }
   return std::nullopt;
 }

@@ -59,7 +59,8 @@ std::vector<std::string> litgpt_trial_environment(const LitgptObjective& objecti
 /// "node fault: " when the GPUs the trial would see are not objective.devices (or cannot be
 /// listed), nullopt when they match. A node with a dead GPU must not make every point it runs
 /// `failed` and blamed on its hyperparameters: its outcome is an infrastructure `error`, retried
-/// on the next free worker (NOMAD's failed/erroneous distinction, common/messages.h TrialStatus).
+/// on another worker, and rank 0 gives this one no more work (common/messages.h is_node_fault;
+/// NOMAD's failed/erroneous distinction).
 std::optional<std::string> gpu_node_fault(const LitgptObjective& objective,
                                           const EvaluateMessage& request,
                                           const std::string& config_dir);
