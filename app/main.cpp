@@ -5,6 +5,7 @@
 // campaign is complete but some worker ranks went silent and the job was ended with MPI_Abort.
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -22,11 +23,13 @@
 #include "common/stop_signal.h"
 #include "master/campaign.h"
 #include "master/config_loader.h"
+#include "master/preflight.h"
 #include "master/run_lock.h"
 #include "master/simulation.h"
 #include "report/report_error.h"
 #include "report/report_writer.h"
 #include "report/run_reader.h"
+#include "worker/node_check.h"
 #include "worker/worker_loop.h"
 
 namespace {
@@ -35,6 +38,10 @@ constexpr int kExitRuntime = 1;
 constexpr int kExitUsage = 2;
 constexpr int kExitLostWorkers = 3;
 constexpr int kExitStopped = 99;
+/// How long rank 0 waits for the workers' preflight reports: each check's commands have their
+/// own timeouts (nvidia-smi 60 s, the interpreter 120 s); a rank silent longer than this hangs
+/// on something else (a dead network file system) and is reported as failed.
+constexpr std::chrono::milliseconds kPreflightReportTimeout{300'000};
 
 void setup_logging(int rank) {
   auto logger = spdlog::stderr_color_mt("lorahpo");
@@ -128,6 +135,48 @@ int simulate_command(const std::string& config_path, std::string out_dir,
     spdlog::critical("simulation aborted: {}", e.what());
     return kExitRuntime;
   }
+}
+
+/// `lorahpo preflight CONFIG`, under the same mpirun line as the campaign: rank 0 loads the config
+/// (the errors of `run`), every worker rank checks its own node (worker/node_check.h) and rank 0
+/// prints one row per host/rank on stdout and one "preflight: FAIL host/rank: check: detail" line
+/// per failed check on stderr. Exit 0 when every check passed, 2 otherwise. With one rank (no
+/// mpirun), rank 0 checks its own node.
+int preflight_command(int* argc, char*** argv, const std::string& config_path) {
+  lorahpo::MpiEnvironment mpi(argc, argv);
+  lorahpo::MpiTransport transport;
+  setup_logging(transport.rank());
+  if (transport.rank() != 0) {
+    lorahpo::answer_preflight(transport);
+    return 0;
+  }
+  lorahpo::CampaignConfig config;
+  try {
+    config = lorahpo::load_config(config_path);
+  } catch (const std::exception& e) {
+    const bool config_error = dynamic_cast<const lorahpo::ConfigError*>(&e) != nullptr;
+    std::cerr << "error: " << (config_error ? "" : config_path + ": ") << e.what() << "\n";
+    for (int w = 1; w < transport.size(); ++w) transport.send(w, lorahpo::MessageTag::kShutdown, "");
+    return kExitUsage;
+  }
+  const lorahpo::PreflightRequest request =
+      lorahpo::preflight_request(config, lorahpo::default_run_directory(config));
+  lorahpo::PreflightReports gathered;
+  if (transport.size() == 1) {
+    gathered.reports.push_back(lorahpo::check_node(request, lorahpo::host_name(), 0));
+  } else {
+    gathered = lorahpo::gather_node_reports(request, transport, kPreflightReportTimeout);
+  }
+  std::cout << lorahpo::preflight_table(gathered.reports) << std::flush;
+  const std::vector<std::string> failures = lorahpo::preflight_failures(gathered.reports);
+  for (const auto& failure : failures) std::cerr << "preflight: FAIL " << failure << "\n";
+  std::cerr << std::flush;
+  if (failures.empty()) {
+    std::cout << "preflight: " << gathered.reports.size() << " rank(s) ok for " << config_path << "\n";
+  }
+  // A silent rank may never reach MPI_Finalize: end the job rather than let mpirun wait for it.
+  if (!gathered.silent_ranks.empty()) lorahpo::MpiEnvironment::abort(kExitUsage);
+  return failures.empty() ? 0 : kExitUsage;
 }
 
 int run_command(int* argc, char*** argv, const std::string& config_path, std::string out_dir,
@@ -269,6 +318,13 @@ int main(int argc, char** argv) {
                        "seconds each worker needs after its setup before its first evaluation "
                        "(default 0)");
 
+  std::string preflight_path;
+  auto* preflight = app.add_subcommand(
+      "preflight",
+      "check every worker's node before a campaign (under the campaign's mpirun line): GPUs, "
+      "litgpt and lm_eval versions, checkpoint, disk, cached datasets; exit 2 on any failure");
+  preflight->add_option("config", preflight_path, "campaign YAML file")->required();
+
   std::vector<std::string> report_dirs;
   bool report_compare = false;
   std::string report_out;
@@ -289,5 +345,6 @@ int main(int argc, char** argv) {
   if (*validate) return validate_command(validate_path);
   if (*simulate) return simulate_command(simulate_path, simulate_out, simulate_options);
   if (*report) return report_command(report_dirs, report_compare, report_out);
+  if (*preflight) return preflight_command(&argc, &argv, preflight_path);
   return run_command(&argc, &argv, config_path, out_dir, resume_dir);
 }

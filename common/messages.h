@@ -18,14 +18,18 @@ namespace lorahpo {
 
 /// The kinds of message between rank 0 and the workers; the value is the MPI tag.
 /// kHeartbeat: a busy worker is alive (worker -> rank 0). kCancel: give up the running
-/// evaluation (rank 0 -> worker, when a campaign stops on a signal).
+/// evaluation (rank 0 -> worker, when a campaign stops on a signal). kPreflight and
+/// kPreflightReport: `lorahpo preflight`'s request (rank 0 -> worker) and one node's report
+/// (worker -> rank 0), worker/node_check.h.
 enum class MessageTag : int {
   kSetup = 1,
   kEvaluate = 2,
   kResult = 3,
   kShutdown = 4,
   kHeartbeat = 5,
-  kCancel = 6
+  kCancel = 6,
+  kPreflight = 7,
+  kPreflightReport = 8
 };
 
 /// How one evaluation ended. kFailed is a real outcome of the point (bad exit, timeout, no
@@ -35,6 +39,14 @@ enum class MessageTag : int {
 /// so that a run can be audited.
 enum class TrialStatus { kOk, kFailed, kError, kApproximated };
 const char* to_string(TrialStatus status);
+
+/// How an error's reason starts when the worker's node, not the point, cannot run trials (its
+/// visible GPUs do not number objective.devices: worker/gpu_inventory.h). Rank 0 gives that
+/// worker no more work, so that it cannot take every retry while the healthy ones train.
+inline constexpr const char* kNodeFaultPrefix = "node fault: ";
+inline bool is_node_fault(TrialStatus status, const std::string& reason) {
+  return status == TrialStatus::kError && reason.rfind(kNodeFaultPrefix, 0) == 0;
+}
 
 /// Rank 0 -> every worker, once: what to evaluate and how.
 struct SetupMessage {

@@ -142,6 +142,13 @@ CampaignOutcome Scheduler::run(const SetupMessage& setup) {
     }
     dispatch();
     if (busy_.empty()) {
+      if (idle_.empty() && !faulty_.empty()) {
+        outcome_.end = CampaignEnd::kSetupBroken;
+        outcome_.message = fmt::format("no worker left: {} of {} worker rank(s) are on faulty nodes "
+                                       "(last: {})",
+                                       faulty_.size(), workers, last_node_fault_);
+        break;
+      }
       if (idle_.empty()) {
         shutdown();
         throw std::runtime_error(
@@ -264,7 +271,15 @@ void Scheduler::on_result(int worker, const ResultMessage& result) {
     return;
   }
   busy_.erase(busy);
-  idle_.insert(worker);
+  if (is_node_fault(result.status, result.reason)) {
+    // The node cannot run any trial: an error of its own, answered at once, would otherwise take
+    // every retry of every point while the healthy workers train, and stop the campaign.
+    faulty_.insert(worker);
+    last_node_fault_ = fmt::format("rank {} on {}: {}", worker, result.host, result.reason);
+    spdlog::error("{}; this worker gets no more work", last_node_fault_);
+  } else {
+    idle_.insert(worker);
+  }
   const Trial& trial = trials_.at(result.trial_id);
 
   TrialRecord record;

@@ -108,6 +108,8 @@ class Scheduler {
   std::map<int, std::int64_t> busy_;      ///< worker -> trial
   std::map<int, Clock::time_point> last_heard_;
   std::set<int> lost_;
+  std::set<int> faulty_;           ///< workers whose node reported a node fault: no more work
+  std::string last_node_fault_;
   std::int64_t next_trial_id_ = 0;
   int asked_ = 0;     ///< trials the optimizer proposed (retries not counted)
   int finished_ = 0;  ///< final results (ok, failed, or error after the last retry)

@@ -13,6 +13,7 @@
 #include "common/placeholder_template.h"
 #include "worker/child_process.h"
 #include "worker/command_evaluator.h"
+#include "worker/gpu_inventory.h"
 #include "worker/litgpt_outcome.h"
 #include "worker/training_log_watch.h"
 #include "worker/score_reader.h"
@@ -154,6 +155,9 @@ LitgptEvaluator::LitgptEvaluator(LitgptObjective objective, SearchSpace space, s
     : objective_(std::move(objective)), space_(std::move(space)), config_dir_(std::move(config_dir)) {}
 
 EvaluationOutcome LitgptEvaluator::evaluate(const EvaluateMessage& request) {
+  // GPUs that do not match objective.devices are the node's fault, not the point's: `error`
+  // (retried on another worker), never `failed` (worker/gpu_inventory.h).
+  if (auto fault = gpu_node_fault(objective_, request, config_dir_)) return EvaluationOutcome::error(*fault);
   const auto lookup = [&](const std::string& name) { return trial_placeholder(name, request, config_dir_); };
   const auto start = std::chrono::steady_clock::now();
   const auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); };

@@ -247,6 +247,43 @@ TEST(Scheduler, RetriesInfrastructureErrorsThenRecordsTheLastOne) {
   EXPECT_EQ(optimizer.told.size(), 6u);  // each point told once, the retried ones included
 }
 
+TEST(Scheduler, ANodeFaultRetiresTheWorkerAndItsPointRunsElsewhere) {
+  // Rank 1 is a real worker; rank 2 is on a node with 3 GPUs: it answers at once, every time.
+  std::atomic<int> faults{0};
+  Fixture f(1, {[&](const EvaluateMessage&) -> std::optional<ResultMessage> {
+    ++faults;
+    return answer(TrialStatus::kError, 0.0, "node fault: 3 GPUs visible, objective.devices = 4");
+  }});
+  auto master = f.network.endpoint(0);
+  ScriptedOptimizer optimizer(2, 100, false);
+  Journal journal(f.dir.string(), f.setup.space);
+  SchedulerOptions options = options_for(f, 6);
+  options.failures.stop_after = 2;
+  const CampaignOutcome outcome = Scheduler(*master, optimizer, f.setup.space, journal, options).run(f.setup);
+  EXPECT_EQ(outcome.end, CampaignEnd::kBudget) << outcome.message;
+  EXPECT_EQ(faults.load(), 1);
+  EXPECT_EQ(outcome.retries, 1);
+  ASSERT_EQ(outcome.records.size(), 6u);
+  for (const auto& r : outcome.records) EXPECT_EQ(r.status, TrialStatus::kOk) << r.reason;
+  EXPECT_TRUE(outcome.lost_workers.empty());
+}
+
+TEST(Scheduler, WhenEveryWorkerIsOnAFaultyNodeTheSetupIsBroken) {
+  const Behaviour fault = [](const EvaluateMessage&) -> std::optional<ResultMessage> {
+    return answer(TrialStatus::kError, 0.0, "node fault: cannot list the GPUs: nvidia-smi: not found in PATH");
+  };
+  Fixture f(0, {fault, fault});
+  auto master = f.network.endpoint(0);
+  ScriptedOptimizer optimizer(2, 100, false);
+  Journal journal(f.dir.string(), f.setup.space);
+  const CampaignOutcome outcome =
+      Scheduler(*master, optimizer, f.setup.space, journal, options_for(f, 10)).run(f.setup);
+  EXPECT_EQ(outcome.end, CampaignEnd::kSetupBroken);
+  EXPECT_NE(outcome.message.find("2 of 2 worker rank(s) are on faulty nodes"), std::string::npos) << outcome.message;
+  EXPECT_NE(outcome.message.find("nvidia-smi: not found"), std::string::npos) << outcome.message;
+  EXPECT_TRUE(outcome.records.empty());  // both points wait for a worker; nothing was evaluated
+}
+
 TEST(Scheduler, FailedPointsAreToldTheConfiguredScore) {
   Fixture f(0, {[](const EvaluateMessage& request) -> std::optional<ResultMessage> {
     if (request.trial_id % 2 == 1) return answer(TrialStatus::kFailed, 0.0, "CUDA out of memory");
