@@ -114,6 +114,7 @@ TEST_P(LitgptCampaign, DefaultBehavioursEndWithTheirStatusAndNoTrialHangs) {
     // No trial reached the end-of-epoch deadlock (nor any other hang): nothing timed out.
     EXPECT_EQ(line.value("reason", std::string()).find("timed out"), std::string::npos) << line.dump();
     const fs::path trial = out / "trials" / std::to_string(id);
+    if (id == 1 || id == 5) continue;  // the out-of-memory and infrastructure faults, above
     if (id == 2 || line["params"]["learning_rate"].get<double>() > 3e-3) {
       // Diverged (the nan fault, or a learning rate past the cliff): killed a few hundred
       // iterations after the first NaN loss (the stand-in paces an epoch's 3110 iterations over
@@ -131,7 +132,6 @@ TEST_P(LitgptCampaign, DefaultBehavioursEndWithTheirStatusAndNoTrialHangs) {
       ++stopped;
       continue;
     }
-    if (id == 1 || id == 5) continue;
     ASSERT_EQ(line["status"], "ok") << line.dump();
     // The exact score lm_eval wrote; MMLU (the test score) from `groups`, where lm_eval 0.4.x
     // puts the aggregate.
