@@ -148,8 +148,11 @@ RunMetadata metadata_from_config(const YAML::Node& config) {
       if (c["budget"]) m.budget = c["budget"].as<int>();
       if (c["direction"]) m.direction = direction_from(c["direction"].as<std::string>()).value_or(m.direction);
     }
-    if (const YAML::Node o = config["optimizer"]; o.IsMap() && o["name"]) m.optimizer = o["name"].as<std::string>();
-    if (const YAML::Node o = config["objective"]; o.IsMap() && o["timeout"]) m.trial_timeout_seconds = o["timeout"].as<double>();
+    // An absent key of a const node is an invalid node whose IsMap() throws: test it first.
+    if (const YAML::Node o = config["optimizer"]; o && o.IsMap() && o["name"]) m.optimizer = o["name"].as<std::string>();
+    if (const YAML::Node o = config["objective"]; o && o.IsMap() && o["timeout"]) {
+      m.trial_timeout_seconds = o["timeout"].as<double>();
+    }
   } catch (const YAML::Exception&) {
     // A field of an unexpected type: keep what was read.
   }

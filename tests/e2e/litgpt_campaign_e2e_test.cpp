@@ -1,6 +1,6 @@
 // The real workload's path end to end: the production campaign files of configs/llama32_3b/
 // under mpirun -np 3, with only paths changed (the stand-in `litgpt` of tests/fixtures first in
-// PATH, a fake Llama-3.2-3B checkpoint, a temporary work directory), the budget cut to 8 and the
+// PATH, a fake Llama-3.2-3B checkpoint, a temporary work directory), the budget cut to 6 and the
 // timeout to a minute. The stand-in runs with its DEFAULT behaviours, those of litgpt v0.5.13 and
 // lm_eval 0.4.x: the end-of-epoch generation hangs on 4 devices unless eval.max_new_tokens skips
 // it, a diverged loss goes on to the end of the epoch, a child rank's OOM SIGKILLs the main
@@ -38,7 +38,7 @@ fs::path production_copy(const fs::path& root, const std::string& name) {
   std::ofstream(checkpoint / "config.json")
       << R"({"architectures": ["LlamaForCausalLM"], "model_type": "llama", "tie_word_embeddings": true})";
   std::string text = read_file(kSource + "/configs/llama32_3b/" + name + ".yaml");
-  text = std::regex_replace(text, std::regex("budget: 50"), "budget: 8");
+  text = std::regex_replace(text, std::regex("budget: 50"), "budget: 6");
   text = std::regex_replace(text, std::regex("timeout: 10800"), "timeout: 60");
   text = std::regex_replace(text, std::regex("/tmp/lorahpo-\\{trial_id\\}"), (root / "work" / "{trial_id}").string());
   const fs::path config = root / "configs" / "llama32_3b" / (name + ".yaml");
@@ -71,10 +71,10 @@ TEST_P(LitgptCampaign, DefaultBehavioursEndWithTheirStatusAndNoTrialHangs) {
   const fs::path root = fresh_dir("litgpt_" + GetParam());
   const fs::path config = production_copy(root, GetParam());
   const fs::path out = root / "run";
-  // Full-size samples (~98 MB results.json per trial) for one config; the others at a tenth, to
-  // keep the four campaigns within a few minutes (the reader's memory on 90 MB is measured in
-  // tests/worker/score_reader_test.cpp).
-  const std::string scale = GetParam() == "lhs" ? "" : "LITGPT_STANDIN_SAMPLE_SCALE=0.1 ";
+  // Full-size samples (~98 MB results.json per trial) for one config; the others keep every
+  // sample's structure with empty texts, to keep the four campaigns within a few minutes (the
+  // reader's memory on 90 MB is measured in tests/worker/score_reader_test.cpp).
+  const std::string scale = GetParam() == "lhs" ? "" : "LITGPT_STANDIN_SAMPLE_SCALE=0 ";
   const std::string env = "PATH=" + kSource + "/tests/fixtures:$PATH " + scale +
                           "LITGPT_STANDIN_FAULTS=oom:1,nan:2,signal:5 ";
   const RunResult result = run(env + mpirun(3) + " run " + config.string() + " --out " + out.string());
@@ -93,10 +93,10 @@ TEST_P(LitgptCampaign, DefaultBehavioursEndWithTheirStatusAndNoTrialHangs) {
     }
   }
   EXPECT_EQ(retried, (std::map<long long, int>{{5, 2}}));
-  ASSERT_EQ(journal.size(), 8u) << result.output;
+  ASSERT_EQ(journal.size(), 6u) << result.output;
   std::map<long long, nlohmann::json> by_id;
   for (const auto& line : journal) by_id[line["id"].get<long long>()] = line;
-  ASSERT_EQ(by_id.size(), 8u);
+  ASSERT_EQ(by_id.size(), 6u);
   EXPECT_TRUE(fs::exists(out / "trials" / "5.attempt-1" / "finetune.err.log"));
 
   const auto expect = [&](long long id, const char* status, const char* reason_part) {
@@ -114,6 +114,7 @@ TEST_P(LitgptCampaign, DefaultBehavioursEndWithTheirStatusAndNoTrialHangs) {
     // No trial reached the end-of-epoch deadlock (nor any other hang): nothing timed out.
     EXPECT_EQ(line.value("reason", std::string()).find("timed out"), std::string::npos) << line.dump();
     const fs::path trial = out / "trials" / std::to_string(id);
+    if (id == 1 || id == 5) continue;  // the out-of-memory and infrastructure faults, above
     if (id == 2 || line["params"]["learning_rate"].get<double>() > 3e-3) {
       // Diverged (the nan fault, or a learning rate past the cliff): killed a few hundred
       // iterations after the first NaN loss (the stand-in paces an epoch's 3110 iterations over
@@ -131,7 +132,6 @@ TEST_P(LitgptCampaign, DefaultBehavioursEndWithTheirStatusAndNoTrialHangs) {
       ++stopped;
       continue;
     }
-    if (id == 1 || id == 5) continue;
     ASSERT_EQ(line["status"], "ok") << line.dump();
     // The exact score lm_eval wrote; MMLU (the test score) from `groups`, where lm_eval 0.4.x
     // puts the aggregate.
