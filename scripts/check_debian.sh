@@ -14,7 +14,9 @@
 # Nothing is cached between runs: the root is made and deleted each time (CI runs it fresh).
 # Environment:
 #   CHECK_DEBIAN_ROOT=DIR    make the root there (an empty or absent directory; default: a new
-#                            directory under ${TMPDIR:-/var/tmp})
+#                            directory under ${TMPDIR:-/var/tmp}). A root kept by an earlier
+#                            run (CHECK_DEBIAN_KEEP=1) is reused as it is: no debootstrap, an
+#                            incremental build (for working on a port; never in CI), and kept.
 #   CHECK_DEBIAN_KEEP=1      keep the root afterwards (to look around; unmounted all the same)
 #   CHECK_DEBIAN_MIRROR=URL  the Debian mirror (default: the first one of this machine's apt)
 #   CHECK_DEBIAN_JOBS=N      build jobs (default: nproc)
@@ -60,11 +62,17 @@ fi
 if [ -z "$mirror" ]; then echo "check_debian.sh: no Debian mirror in /etc/apt (set CHECK_DEBIAN_MIRROR)" >&2; exit 2; fi
 
 root="${CHECK_DEBIAN_ROOT:-}"
+reuse=0
 if [ -z "$root" ]; then
   root="$(mktemp -d "${TMPDIR:-/var/tmp}/lorahpo-$suite-XXXXXX")"
 else
   mkdir -p "$root"
-  if [ -n "$(ls -A "$root")" ]; then echo "check_debian.sh: $root is not empty" >&2; exit 2; fi
+  if [ -f "$root/etc/debian_version" ] && grep -q "$suite" "$root/etc/apt/sources.list" 2>/dev/null; then
+    reuse=1
+    CHECK_DEBIAN_KEEP=1
+  elif [ -n "$(ls -A "$root")" ]; then
+    echo "check_debian.sh: $root is neither empty nor a $suite root" >&2; exit 2
+  fi
 fi
 root="$(cd "$root" && pwd -P)"
 chmod 755 "$root"  # mktemp's 0700 would keep apt's sandbox user _apt out of the root
@@ -107,9 +115,13 @@ if ! command -v debootstrap >/dev/null; then
   apt-get update -qq && apt-get install -y -qq --no-install-recommends debootstrap >/dev/null
 fi
 echo "   mirror $mirror, root $root"
-debootstrap --variant=minbase "$suite" "$root" "$mirror" >"$root.debootstrap.log" 2>&1 || {
-  tail -n 30 "$root.debootstrap.log" >&2; rm -f "$root.debootstrap.log"; exit 1; }
-rm -f "$root.debootstrap.log"
+if [ "$reuse" = 1 ]; then
+  echo "   reusing the $suite root in $root"
+else
+  debootstrap --variant=minbase "$suite" "$root" "$mirror" >"$root.debootstrap.log" 2>&1 || {
+    tail -n 30 "$root.debootstrap.log" >&2; rm -f "$root.debootstrap.log"; exit 1; }
+  rm -f "$root.debootstrap.log"
+fi
 # Open MPI reads /proc and /sys (hwloc) and opens /dev/shm; apt wants /dev/pts.
 for fs in proc sys dev dev/pts; do
   mount --bind "/$fs" "$root/$fs"
