@@ -159,7 +159,8 @@ optimizer: {name: bo_gp, n_init: 6, mode: async}
 objective: {kind: builtin, function: lora_surrogate, noise: 0.005, time_scale: 0.2}
 EOF
 campaign() {  # campaign OUT_DIR: 1 master + 2 workers; checks exit 0, journal and summary
-  in_root "scripts/mpirun.sh -np 3 build/lorahpo run check_campaign.yaml --out $1 >$1.log 2>&1 ||
+  in_root "rm -rf $1 $1.log && mkdir -p runs
+           scripts/mpirun.sh -np 3 build/lorahpo run check_campaign.yaml --out $1 >$1.log 2>&1 ||
              { tail -n 30 $1.log; exit 1; }
            python3 - $1 <<'PY'
 import json, sys
