@@ -21,6 +21,9 @@
 #   CHECK_DEBIAN_MIRROR=URL  the Debian mirror (default: the first one of this machine's apt)
 #   CHECK_DEBIAN_JOBS=N      build jobs (default: nproc)
 set -euo pipefail
+# The whole script is one function, called on the last line: bash has read all of it before
+# anything runs, so editing this file while a check runs cannot derail that check.
+main() {
 
 suite="${1:-}"
 case "$suite" in
@@ -35,7 +38,7 @@ export DEBIAN_FRONTEND=noninteractive LC_ALL=C
 started=$SECONDS
 phase_started=$SECONDS
 phase_name=""
-declare -a timings=()
+timings=()
 phase() {  # phase NAME: ends the previous phase (printing its time) and starts NAME
   local now=$SECONDS
   if [ -n "$phase_name" ]; then
@@ -184,7 +187,7 @@ in_root "packages=\$(cut -d' ' -f2 build/lib/BUNDLED | grep -vx -- - | sort -u |
          apt-get purge -y -qq \$packages >/dev/null
          for p in \$packages; do
            if dpkg-query -W -f='\${db:Status-Status}' \$p 2>/dev/null | grep -qx installed; then
-             echo "\$p is still installed"; exit 1
+             echo \"\$p is still installed\"; exit 1
            fi
          done
          if ldd build/lorahpo | grep -q 'not found'; then ldd build/lorahpo; exit 1; fi
@@ -193,3 +196,6 @@ in_root "packages=\$(cut -d' ' -f2 build/lib/BUNDLED | grep -vx -- - | sort -u |
 campaign runs/check_bundled
 
 phase ""
+}
+
+main "$@"
