@@ -14,11 +14,16 @@
 # Nothing is cached between runs: the root is made and deleted each time (CI runs it fresh).
 # Environment:
 #   CHECK_DEBIAN_ROOT=DIR    make the root there (an empty or absent directory; default: a new
-#                            directory under ${TMPDIR:-/var/tmp})
+#                            directory under ${TMPDIR:-/var/tmp}). A root kept by an earlier
+#                            run (CHECK_DEBIAN_KEEP=1) is reused as it is: no debootstrap, an
+#                            incremental build (for working on a port; never in CI), and kept.
 #   CHECK_DEBIAN_KEEP=1      keep the root afterwards (to look around; unmounted all the same)
 #   CHECK_DEBIAN_MIRROR=URL  the Debian mirror (default: the first one of this machine's apt)
 #   CHECK_DEBIAN_JOBS=N      build jobs (default: nproc)
 set -euo pipefail
+# The whole script is one function, called on the last line: bash has read all of it before
+# anything runs, so editing this file while a check runs cannot derail that check.
+main() {
 
 suite="${1:-}"
 case "$suite" in
@@ -33,7 +38,7 @@ export DEBIAN_FRONTEND=noninteractive LC_ALL=C
 started=$SECONDS
 phase_started=$SECONDS
 phase_name=""
-declare -a timings=()
+timings=()
 phase() {  # phase NAME: ends the previous phase (printing its time) and starts NAME
   local now=$SECONDS
   if [ -n "$phase_name" ]; then
@@ -60,11 +65,17 @@ fi
 if [ -z "$mirror" ]; then echo "check_debian.sh: no Debian mirror in /etc/apt (set CHECK_DEBIAN_MIRROR)" >&2; exit 2; fi
 
 root="${CHECK_DEBIAN_ROOT:-}"
+reuse=0
 if [ -z "$root" ]; then
   root="$(mktemp -d "${TMPDIR:-/var/tmp}/lorahpo-$suite-XXXXXX")"
 else
   mkdir -p "$root"
-  if [ -n "$(ls -A "$root")" ]; then echo "check_debian.sh: $root is not empty" >&2; exit 2; fi
+  if [ -f "$root/etc/debian_version" ] && grep -q "$suite" "$root/etc/apt/sources.list" 2>/dev/null; then
+    reuse=1
+    CHECK_DEBIAN_KEEP=1
+  elif [ -n "$(ls -A "$root")" ]; then
+    echo "check_debian.sh: $root is neither empty nor a $suite root" >&2; exit 2
+  fi
 fi
 root="$(cd "$root" && pwd -P)"
 chmod 755 "$root"  # mktemp's 0700 would keep apt's sandbox user _apt out of the root
@@ -107,9 +118,13 @@ if ! command -v debootstrap >/dev/null; then
   apt-get update -qq && apt-get install -y -qq --no-install-recommends debootstrap >/dev/null
 fi
 echo "   mirror $mirror, root $root"
-debootstrap --variant=minbase "$suite" "$root" "$mirror" >"$root.debootstrap.log" 2>&1 || {
-  tail -n 30 "$root.debootstrap.log" >&2; rm -f "$root.debootstrap.log"; exit 1; }
-rm -f "$root.debootstrap.log"
+if [ "$reuse" = 1 ]; then
+  echo "   reusing the $suite root in $root"
+else
+  debootstrap --variant=minbase "$suite" "$root" "$mirror" >"$root.debootstrap.log" 2>&1 || {
+    tail -n 30 "$root.debootstrap.log" >&2; rm -f "$root.debootstrap.log"; exit 1; }
+  rm -f "$root.debootstrap.log"
+fi
 # Open MPI reads /proc and /sys (hwloc) and opens /dev/shm; apt wants /dev/pts.
 for fs in proc sys dev dev/pts; do
   mount --bind "/$fs" "$root/$fs"
@@ -132,8 +147,11 @@ phase "scripts/install_deps.sh"
 in_root "bash scripts/install_deps.sh"
 in_root 'echo "   $(. /etc/os-release; echo "$PRETTY_NAME"); $(g++ --version | head -n 1); $(cmake --version | head -n 1)"'
 
-phase "build (Release)"
-in_root "cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DLORAHPO_BUILD_BENCH=OFF >/dev/null &&
+# Release at -O2 (CMake's Release is -O3): the same code the tests check, a shorter build on CI's
+# 2 cores.
+phase "build (Release, -O2)"
+in_root "cmake -S . -B build -DCMAKE_BUILD_TYPE=Release '-DCMAKE_CXX_FLAGS_RELEASE=-O2 -DNDEBUG' \\
+           -DLORAHPO_BUILD_BENCH=OFF >/dev/null &&
          cmake --build build -j $jobs --target lorahpo common_test worker_test master_test report_test mpi_transport_test"
 
 phase "unit and MPI unit tests"
@@ -147,7 +165,8 @@ optimizer: {name: bo_gp, n_init: 6, mode: async}
 objective: {kind: builtin, function: lora_surrogate, noise: 0.005, time_scale: 0.2}
 EOF
 campaign() {  # campaign OUT_DIR: 1 master + 2 workers; checks exit 0, journal and summary
-  in_root "scripts/mpirun.sh -np 3 build/lorahpo run check_campaign.yaml --out $1 >$1.log 2>&1 ||
+  in_root "rm -rf $1 $1.log && mkdir -p runs
+           scripts/mpirun.sh -np 3 build/lorahpo run check_campaign.yaml --out $1 >$1.log 2>&1 ||
              { tail -n 30 $1.log; exit 1; }
            python3 - $1 <<'PY'
 import json, sys
@@ -171,7 +190,7 @@ in_root "packages=\$(cut -d' ' -f2 build/lib/BUNDLED | grep -vx -- - | sort -u |
          apt-get purge -y -qq \$packages >/dev/null
          for p in \$packages; do
            if dpkg-query -W -f='\${db:Status-Status}' \$p 2>/dev/null | grep -qx installed; then
-             echo "\$p is still installed"; exit 1
+             echo \"\$p is still installed\"; exit 1
            fi
          done
          if ldd build/lorahpo | grep -q 'not found'; then ldd build/lorahpo; exit 1; fi
@@ -180,3 +199,6 @@ in_root "packages=\$(cut -d' ' -f2 build/lib/BUNDLED | grep -vx -- - | sort -u |
 campaign runs/check_bundled
 
 phase ""
+}
+
+main "$@"

@@ -171,9 +171,10 @@ ScoreReading read_score_from_json_file(const std::string& path, const std::strin
   }
   const nlohmann::json* found = nullptr;
   try {
-    // contains() itself throws for some malformed paths into arrays ("/scores/").
+    // contains() itself throws for some malformed paths into arrays ("/scores/"): a json
+    // exception, or in nlohmann-json 3.9 (Debian 11) std::invalid_argument from its stoull.
     if (reading.document.contains(json_pointer)) found = &reading.document.at(json_pointer);
-  } catch (const nlohmann::json::exception&) {
+  } catch (const std::exception&) {
     found = nullptr;
   }
   if (!found) {
