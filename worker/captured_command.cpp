@@ -119,6 +119,9 @@ CapturedCommand run_captured(std::vector<std::string> argv,
     case ChildExit::Kind::kCancelled:
       result.error = fmt::format("{}: cancelled", name);
       break;
+    case ChildExit::Kind::kStopped:  // no stop_check is set here; kept for the switch's completeness
+      result.error = fmt::format("{}: stopped: {}", name, exit.stop_reason);
+      break;
   }
   return result;
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Bad results at evaluation time get a clean stop. Each campaign of
 # tests/fixtures/bad_inputs/results/ runs a command whose every result is unusable (no value at
-# the pointer, a string, NaN, Infinity, an 80 MB file, a binary file, NaN or text on stdout).
+# the pointer, a string, NaN, Infinity, a 3 GiB sparse file, a binary file, NaN or text on stdout).
 # Under `mpirun -np 2 lorahpo run` (one worker), with budget 6 and failures.stop_after 2, each must:
 # exit with code 2 within 60 s; journal exactly 2 evaluations, both `failed`, with the reason;
 # print an error line naming the reason (the fixture's `# expect-reason:`); show no trace of a
@@ -53,7 +53,7 @@ PY
     problems+=("no journal.jsonl in the run directory")
   fi
   if grep -qE "$crash_pattern" "$work/stdout" "$work/stderr"; then problems+=("crash text in the output"); fi
-  rm -rf "$out"  # the huge case leaves 80 MB per trial
+  rm -rf "$out"
   if [ ${#problems[@]} -eq 0 ]; then report "$name (${elapsed} s)"; else report "$name (${elapsed} s)" "${problems[@]}"; fi
 done
 

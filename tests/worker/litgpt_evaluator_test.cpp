@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include "tests/support/parameters.h"
+#include "tests/support/scoped_env.h"
 
 namespace lorahpo {
 namespace {
@@ -105,12 +106,21 @@ class LitgptEvaluatorTest : public testing::Test {
     objective_.devices = 1;
     objective_.timeout_seconds = 30;
     objective_.work_dir = (root_ / "work" / "{trial_id}").string();
+    // The node check before each trial (worker/gpu_inventory.h) asks `nvidia-smi -L`: one GPU
+    // here, as objective_.devices says.
+    std::ofstream(root_ / "nvidia-smi")
+        << "#!/bin/sh\necho 'GPU 0: NVIDIA A100-SXM4-40GB (UUID: GPU-00000000-0000-0000-0000-000000000000)'\n";
+    fs::permissions(root_ / "nvidia-smi", fs::perms::owner_all);
+    const char* path = std::getenv("PATH");
+    path_.emplace("PATH", root_.string() + ":" + (path ? path : "/usr/bin:/bin"));
   }
   void TearDown() override {
+    path_.reset();
     std::error_code ignored;
     fs::remove_all(root_, ignored);
   }
 
+  std::optional<testing_support::ScopedEnv> path_;
   fs::path trial_dir() const { return root_ / "trials" / "7"; }
   fs::path work_dir() const { return root_ / "work" / "7"; }
 
