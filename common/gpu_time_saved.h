@@ -88,7 +88,12 @@ inline GpuTimeSaved gpu_time_saved(const std::vector<TrialGpuTime>& trials,
 inline nlohmann::ordered_json to_json(const GpuTimeSaved& saved) {
   nlohmann::ordered_json j;
   j["stopped_early"] = saved.stopped_early;
-  j["reference_seconds"] = saved.reference_seconds ? nlohmann::ordered_json(*saved.reference_seconds) : nullptr;
+  // Not a ?: of json and nullptr: nlohmann-json 3.9 (Debian 11) has no common type for them.
+  if (saved.reference_seconds) {
+    j["reference_seconds"] = *saved.reference_seconds;
+  } else {
+    j["reference_seconds"] = nullptr;
+  }
   j["reference_from"] = saved.reference_from;
   j["gpu_seconds"] = saved.gpu_seconds;
   j["gpu_hours"] = saved.gpu_hours();
