@@ -327,7 +327,13 @@ TEST_F(ScoreReaderTest, FullResultsWithSamplesAreReadInBoundedMemory) {
   std::printf("peak RSS of the process reading a %.1f MB results.json with samples: %.1f MB\n",
               static_cast<double>(size) / 1e6, peak_mb);
   RecordProperty("peak_rss_mb", std::to_string(peak_mb));
+#if defined(__SANITIZE_ADDRESS__)
+  // AddressSanitizer's shadow memory and freed-memory quarantine make RSS say nothing about the
+  // reader (518 MB measured for the same read): the bound is checked in the normal build only.
+  (void)peak_mb;
+#else
   EXPECT_LT(peak_mb, 200.0);
+#endif
 }
 
 TEST_F(ScoreReaderTest, BinaryGarbage) {
