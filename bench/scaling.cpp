@@ -28,9 +28,9 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include "master/campaign.h"
-#include "master/config_loader.h"
-#include "master/simulation.h"
+#include "master/campaign/campaign.h"
+#include "master/config/config_loader.h"
+#include "master/simulation/simulation.h"
 #include "report/svg_plot.h"
 
 namespace {

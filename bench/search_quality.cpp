@@ -36,8 +36,8 @@
 
 #include "common/campaign_config.h"
 #include "common/search_space.h"
-#include "master/optimizer.h"
-#include "master/optimizer_factory.h"
+#include "master/optimizers/optimizer.h"
+#include "master/optimizers/optimizer_factory.h"
 #include "worker/builtin_objective.h"
 #include "worker/test_function.h"
 #include "bench/bench_function.h"

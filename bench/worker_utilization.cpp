@@ -19,7 +19,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
-#include "master/optimizer_factory.h"
+#include "master/optimizers/optimizer_factory.h"
 #include "worker/builtin_objective.h"
 #include "worker/lora_surrogate.h"
 

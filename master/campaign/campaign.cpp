@@ -1,0 +1,254 @@
+#include "master/campaign/campaign.h"
+
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <stdexcept>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "common/config_error.h"
+#include "common/gpu_time_saved.h"
+#include "master/campaign/campaign_identity.h"
+#include "master/journal/journal.h"
+#include "master/journal/journal_reader.h"
+#include "master/optimizers/optimizer_factory.h"
+
+namespace lorahpo {
+namespace {
+
+namespace fs = std::filesystem;
+
+void write_file(const fs::path& path, const std::string& text) {
+  std::ofstream file(path, std::ios::binary | std::ios::trunc);
+  file << text;
+  if (!file.flush()) throw std::runtime_error("cannot write " + path.string());
+}
+
+nlohmann::ordered_json summary_json(const CampaignConfig& config, const SearchSpace& space,
+                                    const CampaignOutcome& outcome) {
+  nlohmann::ordered_json summary;
+  summary["campaign"] = config.campaign.name;
+  summary["optimizer"] = config.optimizer.name;
+  summary["direction"] = to_string(config.campaign.direction);
+  summary["budget"] = config.campaign.budget;
+  summary["workers"] = outcome.workers;
+  summary["wall_seconds"] = outcome.wall_seconds;
+  int ok = 0, failed = 0, error = 0;
+  for (const auto& r : outcome.records) {
+    ok += r.status == TrialStatus::kOk;
+    failed += r.status == TrialStatus::kFailed;
+    error += r.status == TrialStatus::kError;
+  }
+  summary["evaluations"] = {{"ok", ok}, {"failed", failed}, {"error", error}};
+  summary["approximated"] = outcome.approximated;
+  summary["retries"] = outcome.retries;
+  summary["busy_seconds"] = outcome.busy_seconds;
+  summary["lost_workers"] = outcome.lost_workers;
+  summary["gpu_time_saved"] = to_json(campaign_gpu_time_saved(config, outcome.records));
+  summary["end"] = outcome.end == CampaignEnd::kBudget   ? "budget"
+                   : outcome.end == CampaignEnd::kSignal ? "signal"
+                                                          : "setup_broken";
+  if (!outcome.message.empty()) summary["message"] = outcome.message;
+  if (outcome.best) {
+    summary["best"] = {{"id", outcome.best->id},
+                       {"score", *outcome.best->score},
+                       {"params", space.to_json(outcome.best->params)}};
+  } else {
+    summary["best"] = nullptr;
+  }
+  return summary;
+}
+
+}  // namespace
+
+std::optional<double> trial_timeout_seconds(const ObjectiveConfig& objective) {
+  switch (objective.kind) {
+    case ObjectiveKind::kCommand:
+      return objective.command.timeout_seconds;
+    case ObjectiveKind::kLitgpt:
+      return objective.litgpt.timeout_seconds;
+    case ObjectiveKind::kBuiltin:
+      break;
+  }
+  return std::nullopt;
+}
+
+GpuTimeSaved campaign_gpu_time_saved(const CampaignConfig& config, const std::vector<TrialRecord>& records) {
+  std::vector<TrialGpuTime> trials;
+  for (const TrialRecord& r : records) {
+    if (r.retried || r.status == TrialStatus::kApproximated) continue;  // no result of a run
+    trials.push_back(trial_gpu_time(r.status == TrialStatus::kOk, r.metrics));
+  }
+  return gpu_time_saved(trials, trial_timeout_seconds(config.objective));
+}
+
+std::string default_run_directory(const CampaignConfig& config) {
+  const std::time_t now = std::time(nullptr);
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  return fmt::format("runs/{}-{:04}{:02}{:02}-{:02}{:02}{:02}", config.campaign.name,
+                     utc.tm_year + 1900, utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min,
+                     utc.tm_sec);
+}
+
+void create_run_directory(const std::string& run_dir, const CampaignConfig& config) {
+  std::error_code ec;
+  // A directory without a journal holds no evaluation (a job killed while it started): reused.
+  if (fs::exists(run_dir, ec) && !fs::is_empty(run_dir, ec) &&
+      fs::exists(fs::path(run_dir) / "journal.jsonl", ec)) {
+    throw std::runtime_error(run_dir + " already exists and is not empty: choose another --out "
+                                       "(lorahpo never overwrites a campaign)");
+  }
+  fs::create_directories(fs::path(run_dir) / "trials", ec);
+  if (ec) throw std::runtime_error("cannot create " + run_dir + ": " + ec.message());
+  write_file(fs::path(run_dir) / "config.yaml", config.source_text);
+}
+
+void check_resumable(const std::string& run_dir) {
+  const fs::path journal = fs::path(run_dir) / "journal.jsonl";
+  std::error_code ec;
+  if (!fs::is_directory(run_dir, ec)) {
+    throw ConfigError(run_dir, 0, "--resume", "is not a directory: nothing to resume");
+  }
+  if (!fs::is_regular_file(journal, ec)) {
+    throw ConfigError(run_dir, 0, "--resume",
+                      "holds no journal.jsonl: not a lorahpo run directory, nothing to resume");
+  }
+}
+
+CampaignOutcome run_campaign(const CampaignConfig& config, const std::string& run_dir,
+                             Transport& transport, bool resume) {
+  const std::string absolute = fs::absolute(run_dir).lexically_normal().string();
+  const std::string journal_path = absolute + "/journal.jsonl";
+  CampaignConfig resolved = config;
+  if (resolved.optimizer.batch_size == 0) resolved.optimizer.batch_size = transport.size() - 1;
+  // The optimizer is built as at the campaign's start: LHS sizes its design by the budget, and
+  // a raised budget must not change the points already journaled.
+  int optimizer_budget = config.campaign.budget;
+
+  JournalContents past;
+  if (resume) {
+    check_resumable(absolute);
+    past = read_journal(journal_path);
+    if (past.lines.empty()) {
+      // Killed before the header was durable: nothing happened yet, start afresh.
+      spdlog::warn("{} holds no complete line: the campaign starts from the beginning",
+                   journal_path);
+      drop_torn_tail(journal_path, past);
+      resume = false;
+    }
+  }
+  if (resume) {
+    const JournalLine* header = nullptr;
+    for (const auto& line : past.lines) {
+      if (line.value.value("event", "") == "campaign") header = &line;
+    }
+    if (header == nullptr || !header->value.contains("identity")) {
+      throw ConfigError(journal_path, past.lines.empty() ? 1 : past.lines.front().number, "event",
+                        "has no campaign header: not a lorahpo journal, or one too old to resume");
+    }
+    const nlohmann::json& identity = header->value.at("identity");
+    if (identity.contains("optimizer") && identity["optimizer"].contains("batch_size")) {
+      resolved.optimizer.batch_size = identity["optimizer"]["batch_size"].get<int>();
+    }
+    const auto differences = identity_differences(
+        identity, campaign_identity(config, resolved.optimizer.batch_size));
+    if (!differences.empty()) {
+      std::string list;
+      for (const auto& d : differences) list += (list.empty() ? "" : "; ") + d;
+      throw ConfigError(config.source_path, 0, "",
+                        fmt::format("cannot resume {}: this config is another campaign ({}). Only "
+                                    "campaign.budget, paths, timeouts and the failures and "
+                                    "workers sections may change",
+                                    absolute, list));
+    }
+    optimizer_budget = header->value.value("optimizer_budget", config.campaign.budget);
+    drop_torn_tail(journal_path, past);
+    if (past.torn_tail) spdlog::warn("{}: dropped a torn last line (a write cut short)", journal_path);
+    write_file(fs::path(absolute) / "config.yaml", config.source_text);
+    fs::remove(fs::path(absolute) / "results.csv");
+  }
+
+  resolved.campaign.budget = optimizer_budget;
+  std::mt19937_64 rng(config.campaign.seed);
+  const auto optimizer = make_optimizer(resolved, rng);
+  Journal journal(absolute, config.space);
+
+  SchedulerOptions options;
+  options.budget = config.campaign.budget;
+  options.direction = config.campaign.direction;
+  options.trials_dir = absolute + "/trials";
+  options.failures = config.failures;
+  options.workers = config.workers;
+  options.journal_path = journal_path;
+  Scheduler scheduler(transport, *optimizer, config.space, journal, options);
+
+  if (resume) {
+    for (const auto& line : past.lines) {
+      if (is_trial_line(line.value)) journal.append_csv(trial_from_line(line, config.space, journal_path));
+    }
+    scheduler.replay(past.lines);
+    nlohmann::ordered_json event;
+    event["event"] = "resume";
+    event["time"] = iso8601_utc(unix_now());
+    event["budget"] = config.campaign.budget;
+    event["workers"] = transport.size() - 1;
+    journal.append_event(event);
+  } else {
+    nlohmann::ordered_json header;
+    header["event"] = "campaign";
+    header["name"] = config.campaign.name;
+    header["created"] = iso8601_utc(unix_now());
+    header["budget"] = config.campaign.budget;
+    header["optimizer_budget"] = optimizer_budget;
+    header["workers"] = transport.size() - 1;
+    header["identity"] = campaign_identity(config, resolved.optimizer.batch_size);
+    journal.append_event(header);
+  }
+
+  SetupMessage setup;
+  setup.objective = config.objective;
+  setup.space = config.space;
+  setup.seed = config.campaign.seed;
+  setup.config_dir = config.config_dir;
+  setup.heartbeat_seconds = config.workers.heartbeat_seconds;
+
+  spdlog::info("campaign {}: {} evaluations, optimizer {}, {} workers, objective {} -> {}",
+               config.campaign.name, config.campaign.budget, optimizer->name(),
+               transport.size() - 1, to_string(config.objective.kind), absolute);
+  CampaignOutcome outcome = scheduler.run(setup);
+
+  const auto summary = summary_json(config, config.space, outcome);
+  write_file(fs::path(absolute) / "summary.json", summary.dump(2) + "\n");
+
+  spdlog::info("finished {} evaluations ({} ok, {} failed, {} error) in {:.1f} s on {} workers",
+               outcome.records.size(), summary["evaluations"]["ok"].get<int>(),
+               summary["evaluations"]["failed"].get<int>(),
+               summary["evaluations"]["error"].get<int>(), outcome.wall_seconds, outcome.workers);
+  if (const GpuTimeSaved saved = campaign_gpu_time_saved(config, outcome.records); saved.stopped_early > 0) {
+    if (saved.reference_seconds) {
+      spdlog::info("{} diverged trial(s) stopped early: {:.2f} GPU-hours saved (vs {:.0f} s, the {})",
+                   saved.stopped_early, saved.gpu_hours(), *saved.reference_seconds, saved.reference_from);
+    } else {
+      spdlog::info("{} diverged trial(s) stopped early (GPU time saved unknown: no ok trial, no timeout)",
+                   saved.stopped_early);
+    }
+  }
+  if (outcome.best) {
+    spdlog::info("best score {:.6g} (evaluation #{}, {}):", *outcome.best->score, outcome.best->id,
+                 to_string(config.campaign.direction));
+    for (int i = 0; i < config.space.dim(); ++i) {
+      spdlog::info("  {} = {}", config.space.parameter(i).name,
+                   format_value(outcome.best->params[static_cast<std::size_t>(i)]));
+    }
+  } else {
+    spdlog::warn("no evaluation succeeded: see the reasons in {}/journal.jsonl", absolute);
+  }
+  spdlog::info("journal: {}/journal.jsonl, table: {}/results.csv", absolute, absolute);
+  return outcome;
+}
+
+}  // namespace lorahpo

@@ -1,0 +1,125 @@
+#pragma once
+
+#include <chrono>
+#include <deque>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "common/campaign_config.h"
+#include "common/messages.h"
+#include "common/transport.h"
+#include "master/journal/journal.h"
+#include "master/journal/journal_reader.h"
+#include "master/optimizers/optimizer.h"
+#include "master/journal/trial_record.h"
+
+namespace lorahpo {
+
+struct SchedulerOptions {
+  int budget = 50;
+  Direction direction = Direction::kMaximize;
+  std::string trials_dir;  ///< absolute; trial i runs in trials_dir/<i>
+  FailurePolicy failures;
+  WorkerPolicy workers;
+  std::string journal_path;  ///< for messages about a journal being replayed
+};
+
+/// Why a campaign's run ended.
+enum class CampaignEnd {
+  kBudget,       ///< every evaluation of the budget finished
+  kSignal,       ///< stopped on SIGTERM, SIGINT or SIGUSR2: resumable
+  kSetupBroken,  ///< the failure policy judged the setup itself broken
+};
+
+/// What a campaign produced.
+struct CampaignOutcome {
+  std::vector<TrialRecord> records;  ///< final evaluations, in the order they finished
+  int approximated = 0;              ///< points scored without evaluation (BaMSOO)
+  int retries = 0;                   ///< infrastructure errors that were tried again
+  int replayed = 0;                  ///< final evaluations read back from the journal
+  std::optional<TrialRecord> best;   ///< best ok record in the campaign's direction
+  double wall_seconds = 0.0;
+  double busy_seconds = 0.0;         ///< sum over this run's evaluations of their durations
+  int workers = 0;
+  std::vector<int> lost_workers;     ///< ranks given up as silent
+  CampaignEnd end = CampaignEnd::kBudget;
+  int signal = 0;                    ///< kSignal: which
+  std::string message;               ///< kSetupBroken: why
+};
+
+/// Keeps every worker busy (MPI-free: it only sees a Transport). The moment a worker is idle it
+/// asks the optimizer for a point, journals the ask, sends the point, and records each result in
+/// the journal before it tells the optimizer and takes the next decision. It retries
+/// infrastructure errors, gives up on silent workers (their evaluation goes to another), stops
+/// on a signal, and stops when the failure policy says the setup is broken.
+class Scheduler {
+ public:
+  Scheduler(Transport& transport, Optimizer& optimizer, const SearchSpace& space, Journal& journal,
+            SchedulerOptions options);
+
+  /// Replays a journal (--resume): every ask and tell of the interrupted run, in their order, so
+  /// the optimizer is where it was; finished evaluations are counted and never run again, the
+  /// ones that were in flight are dispatched first by run(). Throws ConfigError for a line that
+  /// does not fit, std::runtime_error when the optimizer does not propose what it proposed then.
+  void replay(const std::vector<JournalLine>& lines);
+
+  /// Sends the setup to every worker, runs the campaign to its budget (or a stop), then shuts
+  /// the workers down. Throws std::runtime_error if the optimizer stalls (proposes nothing
+  /// while nothing is running) or every worker is lost.
+  CampaignOutcome run(const SetupMessage& setup);
+
+ private:
+  using Clock = std::chrono::steady_clock;
+
+  struct Trial {
+    std::int64_t ticket = 0;
+    std::vector<double> unit;
+    std::vector<ParamValue> params;
+    int attempt = 1;
+    nlohmann::json annotation;
+  };
+
+  void dispatch();
+  void ask_optimizer();
+  void send(std::int64_t trial_id, int worker);
+  void journal_unevaluated(bool replaying);
+  void on_result(int worker, const ResultMessage& result);
+  void conclude(TrialRecord record);
+  void finish(std::int64_t trial_id, TrialRecord record, bool replaying);
+  void check_silent_workers();
+  void stop_on_signal(int signal);
+  std::optional<std::string> setup_broken() const;
+  void log_progress(const TrialRecord& record) const;
+  bool better(double a, double b) const;
+  int running() const { return static_cast<int>(busy_.size()); }
+
+  Transport& transport_;
+  Optimizer& optimizer_;
+  const SearchSpace& space_;
+  Journal& journal_;
+  SchedulerOptions options_;
+
+  std::map<std::int64_t, Trial> trials_;  ///< asked, not finished
+  std::deque<std::int64_t> queue_;        ///< trials waiting for a worker
+  std::set<int> idle_;
+  std::map<int, std::int64_t> busy_;      ///< worker -> trial
+  std::map<int, Clock::time_point> last_heard_;
+  std::set<int> lost_;
+  std::set<int> faulty_;           ///< workers whose node reported a node fault: no more work
+  std::string last_node_fault_;
+  std::int64_t next_trial_id_ = 0;
+  int asked_ = 0;     ///< trials the optimizer proposed (retries not counted)
+  int finished_ = 0;  ///< final results (ok, failed, or error after the last retry)
+  int failed_ = 0;    ///< final results that are not ok
+  std::string last_failure_;
+  CampaignOutcome outcome_;
+  double start_unix_ = 0.0;
+};
+
+/// Seconds since the epoch, wall clock.
+double unix_now();
+
+}  // namespace lorahpo

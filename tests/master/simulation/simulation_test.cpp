@@ -1,0 +1,170 @@
+// `lorahpo simulate` in process: the real campaign code on simulated workers gives known
+// makespans for a deterministic optimizer, and a journal whose times are virtual.
+
+#include "master/simulation/simulation.h"
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include "common/config_error.h"
+#include "master/campaign/campaign.h"
+#include "master/config/config_loader.h"
+#include "tests/support/journal_lines.h"
+#include "master/journal/trial_record.h"
+
+namespace lorahpo {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr double kEpoch = 1.7e9;
+constexpr double kTolerance = 1e-6;      // seconds, exact arithmetic
+constexpr double kJournalTolerance = 1e-3;  // the journal's times have millisecond resolution
+
+fs::path fresh_run_dir(const CampaignConfig& config) {
+  static int counter = 0;
+  const fs::path dir = fs::temp_directory_path() /
+                       ("lorahpo_simulation_" + std::to_string(::getpid()) + "_" +
+                        std::to_string(counter++));
+  fs::remove_all(dir);
+  create_run_directory(dir.string(), config);
+  return dir;
+}
+
+nlohmann::json read_json(const fs::path& path) {
+  std::ifstream file(path);
+  return nlohmann::json::parse(file);
+}
+
+CampaignConfig config_of(const std::string& optimizer, const std::string& objective, int budget) {
+  return parse_config("campaign: {name: sim, budget: " + std::to_string(budget) +
+                          ", direction: minimize, seed: 3}\noptimizer: " + optimizer +
+                          "\nobjective: " + objective + "\n",
+                      "sim.yaml");
+}
+
+struct Rounds {
+  int workers;
+  double makespan;
+};
+
+class LhsMakespan : public ::testing::TestWithParam<Rounds> {};
+
+// 12 evaluations of 100 s each, a master that takes no time: ceil(12 / P) rounds of 100 s.
+TEST_P(LhsMakespan, IsTheNumberOfRoundsTimesTheCost) {
+  spdlog::set_level(spdlog::level::warn);
+  const CampaignConfig config = config_of("{name: lhs}", "{kind: builtin, function: branin}", 12);
+  const fs::path dir = fresh_run_dir(config);
+  SimulationOptions options;
+  options.workers = GetParam().workers;
+  options.eval_seconds = 100.0;
+  options.master_time_scale = 0.0;
+  options.epoch_unix = kEpoch;
+  const SimulationResult result = run_simulation(config, dir.string(), options);
+
+  EXPECT_NEAR(result.outcome.wall_seconds, GetParam().makespan, kTolerance);
+  EXPECT_NEAR(result.outcome.busy_seconds, 1200.0, kTolerance);
+  EXPECT_NEAR(result.utilization, 1200.0 / (options.workers * GetParam().makespan), kTolerance);
+  EXPECT_NEAR(result.mean_eval_seconds, 100.0, kTolerance);
+  EXPECT_EQ(result.stats.evaluations, 12);
+  EXPECT_DOUBLE_EQ(result.stats.master_seconds, 0.0);
+
+  const auto lines = testing_support::journal_evaluations(dir);
+  ASSERT_EQ(lines.size(), 12u);
+  for (const auto& line : lines) {
+    EXPECT_EQ(line["status"], "ok");
+    const double start = parse_iso8601_utc(line["start"].get<std::string>());
+    const double end = parse_iso8601_utc(line["end"].get<std::string>());
+    EXPECT_NEAR(end - start, 100.0, kJournalTolerance);
+    EXPECT_GE(start, kEpoch - kJournalTolerance);  // virtual times, not today's date
+    EXPECT_LE(end, kEpoch + GetParam().makespan + kJournalTolerance);
+    EXPECT_NEAR(std::fmod(start - kEpoch + kJournalTolerance, 100.0), 0.0, 2 * kJournalTolerance)
+        << "every evaluation starts at a round boundary";
+  }
+  const auto summary = read_json(dir / "summary.json");
+  EXPECT_NEAR(summary["wall_seconds"].get<double>(), GetParam().makespan, kTolerance);
+  EXPECT_EQ(summary["workers"], options.workers);
+  const auto simulation = read_json(dir / "simulation.json");
+  EXPECT_NEAR(simulation["makespan_evaluations"].get<double>(), GetParam().makespan / 100.0,
+              kTolerance);
+  fs::remove_all(dir);
+}
+
+INSTANTIATE_TEST_SUITE_P(Workers, LhsMakespan,
+                         ::testing::Values(Rounds{1, 1200.0}, Rounds{4, 300.0}, Rounds{5, 300.0},
+                                           Rounds{12, 100.0}, Rounds{64, 100.0}));
+
+TEST(Simulation, MasterTimeShowsUpInTheMakespan) {
+  spdlog::set_level(spdlog::level::warn);
+  const CampaignConfig config = config_of("{name: lhs}", "{kind: builtin, function: branin}", 6);
+  const fs::path dir = fresh_run_dir(config);
+  SimulationOptions options;
+  options.workers = 2;
+  options.eval_seconds = 1.0;
+  options.master_time_scale = 1e4;  // microseconds of real bookkeeping become seconds
+  options.epoch_unix = kEpoch;
+  const SimulationResult result = run_simulation(config, dir.string(), options);
+  EXPECT_GT(result.stats.master_seconds, 0.0);
+  // Three rounds of 1 s plus the master's time: more than the rounds, at most everything in
+  // sequence.
+  EXPECT_GT(result.outcome.wall_seconds, 3.0);
+  EXPECT_LE(result.outcome.wall_seconds, 6.0 + result.stats.master_seconds + kTolerance);
+  EXPECT_LT(result.utilization, 1.0);
+  fs::remove_all(dir);
+}
+
+TEST(Simulation, BayesianOptimizationOnTheLoraSurrogateJournalsTheBudgetWithRealDurations) {
+  spdlog::set_level(spdlog::level::warn);
+  const CampaignConfig config = parse_config(
+      "campaign: {name: sim, budget: 16, direction: maximize, seed: 1}\n"
+      "optimizer: {name: bo_gp, n_init: 6, mode: async}\n"
+      "objective: {kind: builtin, function: lora_surrogate, noise: 0.005, time_scale: 1.0}\n",
+      "sim.yaml");
+  const fs::path dir = fresh_run_dir(config);
+  SimulationOptions options;
+  options.workers = 4;
+  options.epoch_unix = kEpoch;
+  const SimulationResult result = run_simulation(config, dir.string(), options);
+  const auto lines = testing_support::journal_evaluations(dir);
+  ASSERT_EQ(lines.size(), 16u);
+  double latest_end = 0.0;
+  for (const auto& line : lines) {
+    const double duration = line["duration"].get<double>();
+    EXPECT_NEAR(duration, line["metrics"]["train_minutes"].get<double>() * 60.0, 2e-3);
+    latest_end = std::max(latest_end, parse_iso8601_utc(line["end"].get<std::string>()));
+  }
+  // Four rounds of 52-68 min evaluations on 4 workers: 3.4 to 4.7 hours of virtual time.
+  EXPECT_GT(result.outcome.wall_seconds, 4 * 52 * 60.0);
+  EXPECT_LT(result.outcome.wall_seconds, 4 * 70 * 60.0 + 600.0);
+  EXPECT_NEAR(latest_end - kEpoch, result.outcome.wall_seconds,
+              result.stats.master_seconds + 1.0);
+  EXPECT_GT(result.utilization, 0.8);
+  ASSERT_TRUE(result.outcome.best.has_value());
+  fs::remove_all(dir);
+}
+
+TEST(Simulation, OnlyBuiltinObjectivesAndSaneOptionsAreAccepted) {
+  const CampaignConfig config =
+      parse_config("campaign: {name: sim, budget: 4}\n"
+                   "search_space: {x: {type: float, low: 0, high: 1}}\n"
+                   "objective: {kind: command, command: [/bin/echo, '1']}\n",
+                   "command.yaml");
+  SimulationOptions options;
+  EXPECT_THROW(run_simulation(config, fs::temp_directory_path().string(), options), ConfigError);
+  const CampaignConfig builtin = config_of("{name: lhs}", "{kind: builtin, function: branin}", 4);
+  options.workers = 0;
+  EXPECT_THROW(run_simulation(builtin, fs::temp_directory_path().string(), options), ConfigError);
+  options.workers = 1;
+  options.eval_seconds = -1.0;
+  EXPECT_THROW(run_simulation(builtin, fs::temp_directory_path().string(), options), ConfigError);
+}
+
+}  // namespace
+}  // namespace lorahpo
