@@ -10,6 +10,7 @@
 #include "common/config_error.h"
 #include "common/signal_name.h"
 #include "common/stop_signal.h"
+#include "master/journal/journal_codec.h"
 
 namespace lorahpo {
 namespace {
@@ -207,14 +208,11 @@ void Scheduler::ask_optimizer() {
     throw std::logic_error("optimizer returned more points than asked for");
   }
   // Every ask is journaled, even an empty one: a resumed campaign replays the very same calls.
-  nlohmann::ordered_json event;
-  event["event"] = "ask";
-  event["n"] = wanted;
-  event["trials"] = nlohmann::ordered_json::array();
+  std::vector<AskedTrial> asked;
   std::vector<std::int64_t> ids;
   for (const Suggestion& suggestion : batch) {
     const std::int64_t id = next_trial_id_++;
-    event["trials"].push_back({{"id", id}, {"unit", suggestion.unit}});
+    asked.push_back(AskedTrial{id, suggestion.unit});
     Trial trial;
     trial.ticket = suggestion.ticket;
     trial.unit = suggestion.unit;
@@ -224,7 +222,7 @@ void Scheduler::ask_optimizer() {
     ids.push_back(id);
   }
   // Journaled before any point leaves: a kill after a send cannot lose what was asked.
-  journal_.append_event(event);
+  journal_.append_event(ask_line(wanted, asked));
   asked_ += static_cast<int>(batch.size());
   queue_.insert(queue_.end(), ids.begin(), ids.end());
 }
@@ -405,12 +403,7 @@ void Scheduler::check_silent_workers() {
     record.attempt = trial.attempt;
     record.optimizer = trial.annotation;
     conclude(std::move(record));
-    nlohmann::ordered_json event;
-    event["event"] = "worker_lost";
-    event["worker"] = worker;
-    event["trial"] = trial_id;
-    event["time"] = iso8601_utc(unix_now());
-    journal_.append_event(event);
+    journal_.append_event(worker_lost_line(worker, trial_id, unix_now()));
   }
 }
 
@@ -421,11 +414,7 @@ void Scheduler::stop_on_signal(int signal) {
   spdlog::warn("{} received: no new evaluations; {} running may finish within {} s "
                "(workers.stop_grace_seconds)",
                signal_name(signal), busy_.size(), grace);
-  nlohmann::ordered_json event;
-  event["event"] = "stop";
-  event["signal"] = signal_name(signal);
-  event["time"] = iso8601_utc(unix_now());
-  journal_.append_event(event);
+  journal_.append_event(stop_line(signal_name(signal), unix_now()));
 
   const auto deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(
                                            std::chrono::duration<double>(grace));
