@@ -152,10 +152,15 @@ echo "SIGUSR2: stopped with 99 after $done_before evaluations, resumed to $total
 # refused, naming the holder; the running one is not disturbed.
 write_config locked "{name: lhs}" 40
 start_job "$work/locked.log" -np 3 "$binary" run "$work/locked.yaml" --out "$work/locked"
-# The first campaign holds the run lock once rank 0 has written its name into it.
+# The first campaign holds the run lock once rank 0 has written its name into it ("host H, pid
+# P"). Rank 0 is held (SIGSTOP) while the second master tries, so that the first is still running
+# then however slowly the second starts; it goes on (SIGCONT) as soon as the second has ended.
 wait_until 60 grep -qs pid "$work/locked/.lock" || fail "second master: the first never took the lock"
+holder=$(sed -n 's/.*, pid \([0-9]*\)$/\1/p' "$work/locked/.lock")
+[ -n "$holder" ] && kill -STOP "$holder"
 "$mpirun_sh" -np 3 "$binary" run "$work/locked.yaml" --resume "$work/locked" > "$work/locked2.log" 2>&1
 status=$?
+[ -n "$holder" ] && kill -CONT "$holder"
 [ "$status" -eq 2 ] || fail "second master: exit code $status, expected 2"
 grep -q "another lorahpo is running this campaign (host" "$work/locked2.log" || fail "second master: no clear message"
 wait "$pid" || fail "second master: the first campaign did not finish cleanly"
