@@ -61,7 +61,7 @@ int validate_command(const std::string& config_path) {
     const auto config = lorahpo::load_config(config_path);
     std::cout << config_path << ": ok: campaign " << config.campaign.name << ", budget "
               << config.campaign.budget << ", " << config.space.dim() << " parameters, optimizer "
-              << config.optimizer.name << ", " << lorahpo::to_string(config.objective.kind)
+              << lorahpo::to_string(config.optimizer.kind) << ", " << lorahpo::to_string(config.objective.kind)
               << " objective\n";
     return 0;
   } catch (const lorahpo::ConfigError& e) {

@@ -75,7 +75,7 @@ FunctionSpec parse_function_spec(const std::string& label) {
 struct MethodSpec {
   std::string label;
   std::string name;
-  std::string mode = OptimizerConfig{}.mode;
+  std::string mode = label_of(bo_modes(), BoGpOptions{}.mode);
   int batch_size = 0;
   int workers = 1;
   std::string liar;  ///< "NAME...@LIAR" sets optimizer.liar (best, worst, mean, kriging_believer)
@@ -95,7 +95,7 @@ std::optional<int> parse_suffix_count(const std::string& label, const std::strin
 }
 
 MethodSpec parse_method_spec(const std::string& label) {
-  MethodSpec spec{label, label, OptimizerConfig{}.mode, 0, 1, "", ""};
+  MethodSpec spec{label, label, label_of(bo_modes(), BoGpOptions{}.mode), 0, 1, "", ""};
   std::string base = label;
   if (const auto plus = base.find('+'); plus != std::string::npos) {
     spec.acquisition = base.substr(plus + 1);  // "NAME+ucb": optimizer.acquisition
@@ -123,6 +123,13 @@ MethodSpec parse_method_spec(const std::string& label) {
   return spec;
 }
 
+/// The value of a name given on the command line; throws for an unknown one.
+template <class T>
+T known(const std::optional<T>& value, const char* what, const std::string& name) {
+  if (!value) throw std::invalid_argument(std::string("unknown ") + what + " " + name);
+  return *value;
+}
+
 CampaignConfig make_config(const FunctionSpec& function, const MethodSpec& method, int budget,
                            std::uint64_t seed, int n_init) {
   CampaignConfig config;
@@ -134,12 +141,15 @@ CampaignConfig make_config(const FunctionSpec& function, const MethodSpec& metho
   config.objective.builtin.function = function.name;
   config.objective.builtin.dim = function.dim;
   config.space = describe_builtin(config.objective.builtin).space;
-  config.optimizer.name = method.name;
-  config.optimizer.n_init = n_init;
-  config.optimizer.mode = method.mode;
-  config.optimizer.batch_size = method.batch_size;
-  if (!method.liar.empty()) config.optimizer.liar = method.liar;
-  if (!method.acquisition.empty()) config.optimizer.acquisition = method.acquisition;
+  config.optimizer.kind = known(optimizer_kind(method.name), "optimizer", method.name);
+  BoGpOptions& bo = config.optimizer.bo_gp;
+  bo.n_init = n_init;
+  bo.mode = known(choice_of(bo_modes(), method.mode), "mode", method.mode);
+  bo.batch_size = method.batch_size;
+  if (!method.liar.empty()) bo.liar = known(choice_of(bo_liars(), method.liar), "liar", method.liar);
+  if (!method.acquisition.empty()) {
+    bo.acquisition = known(choice_of(bo_acquisitions(), method.acquisition), "acquisition", method.acquisition);
+  }
   return config;
 }
 

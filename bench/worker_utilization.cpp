@@ -51,9 +51,9 @@ Run simulate(const Method& method, int workers, int budget, std::uint64_t seed) 
   config.campaign.seed = seed;
   config.objective.builtin.function = kLoraSurrogate;
   config.space = describe_builtin(config.objective.builtin).space;
-  config.optimizer.name = method.name;
-  config.optimizer.mode = method.mode;
-  config.optimizer.batch_size = workers;
+  config.optimizer.kind = *optimizer_kind(method.name);
+  config.optimizer.bo_gp.mode = *choice_of(bo_modes(), method.mode);
+  config.optimizer.bo_gp.batch_size = workers;
   const auto optimizer = make_optimizer(config, std::mt19937_64(seed));
   const LoraSurrogate& surrogate = LoraSurrogate::instance();
 

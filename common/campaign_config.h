@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "common/optimizer_options.h"
 #include "common/search_space.h"
 
 namespace lorahpo {
@@ -96,7 +97,7 @@ struct StopOnDivergence {
 /// The real workload: LoRA fine-tuning with LitGPT, then lm_eval through `litgpt evaluate`.
 /// `data`, `train` and `eval` are LitGPT's own config sections, kept as JSON text and written
 /// into each trial's YAML as they are; `train` and `eval` are the defaults below merged key by key
-/// with the user's (master/config_loader.cpp read_litgpt).
+/// with the user's (master/config/litgpt_section.cpp).
 struct LitgptObjective {
   std::string executable = "litgpt";
   std::string checkpoint_dir;
@@ -162,36 +163,6 @@ struct CampaignSettings {
   int budget = 50;
   Direction direction = Direction::kMaximize;
   std::uint64_t seed = 1;
-};
-
-/// The optimizer and its options; which options apply depends on the name (validated by the
-/// config loader, which rejects options of another optimizer).
-struct OptimizerConfig {
-  std::string name = "bo_gp";
-  /// bo_gp: Latin hypercube points before the GP takes over (the seed: 10 of 50).
-  int n_init = 10;
-  /// bo_gp: "async" proposes one point whenever a worker frees up, with lies at the pending
-  /// points; "sync" proposes batches of batch_size points and waits for each whole batch.
-  std::string mode = "async";
-  /// bo_gp sync: points per batch (q); 0 means one per worker.
-  int batch_size = 0;
-  /// bo_gp: "log_ei" or "ucb".
-  std::string acquisition = "log_ei";
-  /// bo_gp: the constant lie at pending points (Ginsbourger et al. 2010): "best" (optimistic,
-  /// CL-max for maximization), "worst" (pessimistic), "mean" (of the observations),
-  /// "kriging_believer" (the GP mean at the point), or "auto": best for sync batches, kriging
-  /// believer for async (what bench/ measured best on five test functions, 20 seeds each).
-  std::string liar = "auto";
-  /// bo_gp: at most this many points (results and pending lies) condition the GP; 0: no bound.
-  /// Beyond it: the newest pending points (at most half), then the best and the newest results.
-  /// Only binds past ~1000 points: hundreds of workers, or budgets in the thousands.
-  int max_gp_points = 1024;
-  /// soo, bamsoo: children per expansion (K).
-  int k = 3;
-  /// soo, bamsoo: h_max(n) = floor(n^depth_exponent), the deepest level a sweep visits.
-  double depth_exponent = 0.5;
-  /// bamsoo: eta in (0, 1) of B_N = sqrt(2 log(pi^2 N^2 / (6 eta))).
-  double eta = 0.5;
 };
 
 /// What happens when evaluations fail (YAML section `failures`). Infrastructure errors (status

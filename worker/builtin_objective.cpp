@@ -64,8 +64,9 @@ BuiltinEvaluator::BuiltinEvaluator(const BuiltinObjective& objective, SearchSpac
     const SearchSpace expected = seed_lora_search_space();
     for (int i = 0; i < expected.dim(); ++i) {
       if (space_.dim() != expected.dim() || space_.parameter(i).name != expected.parameter(i).name) {
-        throw std::invalid_argument("lora_surrogate needs the seed's search space (learning_rate, "
-                                    "lora_r, lora_alpha, lora_dropout, weight_decay)");
+        throw std::invalid_argument("lora_surrogate needs the search space of the 150 recorded "
+                                    "Llama-3.2-3B runs (learning_rate, lora_r, lora_alpha, "
+                                    "lora_dropout, weight_decay)");
       }
     }
     LoraSurrogate::instance();  // fit now, not during the first evaluation

@@ -73,12 +73,6 @@ std::optional<double> metric_of(const nlohmann::json& document, const MetricSpec
 
 }  // namespace
 
-const std::vector<std::string>& litgpt_parameter_names() {
-  static const std::vector<std::string> kNames = {"learning_rate", "weight_decay", "lora_r", "lora_alpha",
-                                                  "lora_dropout"};
-  return kNames;
-}
-
 std::string litgpt_trial_config(const LitgptObjective& objective, const SearchSpace& space,
                                 const std::vector<ParamValue>& values, const std::string& out_dir) {
   nlohmann::ordered_json config;
@@ -96,8 +90,8 @@ std::string litgpt_trial_config(const LitgptObjective& objective, const SearchSp
   if (const auto r = value_of("lora_r")) config["lora_r"] = static_cast<long long>(std::llround(numeric_value(*r)));
   if (const auto a = value_of("lora_alpha")) config["lora_alpha"] = static_cast<long long>(std::llround(numeric_value(*a)));
   if (const auto d = value_of("lora_dropout")) config["lora_dropout"] = numeric_value(*d);
-  for (const char* target : {"query", "key", "value", "projection", "mlp", "head"}) {
-    config[std::string("lora_") + target] =
+  for (const std::string& target : litgpt_lora_targets()) {
+    config["lora_" + target] =
         std::find(objective.lora_targets.begin(), objective.lora_targets.end(), target) != objective.lora_targets.end();
   }
   config["data"] = nlohmann::ordered_json::parse(objective.data_json);

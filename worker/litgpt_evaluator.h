@@ -8,11 +8,9 @@
 
 #include "common/campaign_config.h"
 #include "worker/evaluator.h"
+#include "worker/litgpt_names.h"
 
 namespace lorahpo {
-
-/// Search-space names the LitGPT trial understands (LitGPT's own names).
-const std::vector<std::string>& litgpt_parameter_names();
 
 /// The trial's LitGPT config (`litgpt finetune_lora --config trial.yaml`) for these values, as
 /// YAML. Learning rate and weight decay go into the optimizer section of the file: LitGPT's

@@ -32,7 +32,7 @@ nlohmann::ordered_json summary_json(const CampaignConfig& config, const SearchSp
                                     const CampaignOutcome& outcome) {
   nlohmann::ordered_json summary;
   summary["campaign"] = config.campaign.name;
-  summary["optimizer"] = config.optimizer.name;
+  summary["optimizer"] = to_string(config.optimizer.kind);
   summary["direction"] = to_string(config.campaign.direction);
   summary["budget"] = config.campaign.budget;
   summary["workers"] = outcome.workers;
@@ -125,7 +125,7 @@ CampaignOutcome run_campaign(const CampaignConfig& config, const std::string& ru
   const std::string absolute = fs::absolute(run_dir).lexically_normal().string();
   const std::string journal_path = absolute + "/journal.jsonl";
   CampaignConfig resolved = config;
-  if (resolved.optimizer.batch_size == 0) resolved.optimizer.batch_size = transport.size() - 1;
+  if (resolved.optimizer.bo_gp.batch_size == 0) resolved.optimizer.bo_gp.batch_size = transport.size() - 1;
   // The optimizer is built as at the campaign's start: LHS sizes its design by the budget, and
   // a raised budget must not change the points already journaled.
   int optimizer_budget = config.campaign.budget;
@@ -166,10 +166,10 @@ CampaignOutcome run_campaign(const CampaignConfig& config, const std::string& ru
     check_format(header, journal_path, header_line->number);
     const nlohmann::json& identity = header_line->value.at("identity");
     if (identity.contains("optimizer") && identity["optimizer"].contains("batch_size")) {
-      resolved.optimizer.batch_size = identity["optimizer"]["batch_size"].get<int>();
+      resolved.optimizer.bo_gp.batch_size = identity["optimizer"]["batch_size"].get<int>();
     }
     const auto differences = identity_differences(
-        identity, campaign_identity(config, resolved.optimizer.batch_size));
+        identity, campaign_identity(config, resolved.optimizer.bo_gp.batch_size));
     if (!differences.empty()) {
       std::string list;
       for (const auto& d : differences) list += (list.empty() ? "" : "; ") + d;
@@ -218,7 +218,7 @@ CampaignOutcome run_campaign(const CampaignConfig& config, const std::string& ru
     header.budget = config.campaign.budget;
     header.optimizer_budget = optimizer_budget;
     header.workers = transport.size() - 1;
-    header.identity = campaign_identity(config, resolved.optimizer.batch_size);
+    header.identity = campaign_identity(config, resolved.optimizer.bo_gp.batch_size);
     journal.append_event(campaign_line(header));
   }
 

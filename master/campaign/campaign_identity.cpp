@@ -58,22 +58,52 @@ Json objective_json(const ObjectiveConfig& objective) {
   return out;
 }
 
-Json optimizer_json(const OptimizerConfig& o, int batch_size) {
+/// Each option of an optimizer as JSON, by its YAML name (common/optimizer_options.h):
+/// options marked InIdentity::kWhenChanged only when they differ from `defaults`.
+class IdentityWriter final : public OptionVisitor {
+ public:
+  IdentityWriter(Json* out, const Json* defaults) : out_(out), defaults_(defaults) {}
+
+  void integer(const char* name, int& value, const IntegerRange&, InIdentity identity) override {
+    put(name, value, identity);
+  }
+  void number(const char* name, double& value, const NumberRange&, InIdentity identity) override {
+    put(name, value, identity);
+  }
+  void choice(const char* name, std::size_t& index, const std::vector<std::string>& labels,
+              InIdentity identity) override {
+    put(name, labels.at(index), identity);
+  }
+
+ private:
+  void put(const char* name, const Json& value, InIdentity identity) {
+    if (identity == InIdentity::kWhenChanged && defaults_ != nullptr && defaults_->contains(name) &&
+        defaults_->at(name) == value) {
+      return;
+    }
+    (*out_)[name] = value;
+  }
+
+  Json* out_;
+  const Json* defaults_;
+};
+
+Json optimizer_json(const OptimizerConfig& config, int batch_size) {
+  OptimizerConfig defaults;
+  defaults.kind = config.kind;
+  Json default_values;
+  IdentityWriter collect(&default_values, nullptr);
+  defaults.visit(collect);
+
   Json out;
-  out["name"] = o.name;
-  if (o.name == "bo_gp") {
-    out["n_init"] = o.n_init;
-    out["mode"] = o.mode;
+  out["name"] = to_string(config.kind);
+  OptimizerConfig options = config;
+  IdentityWriter writer(&out, &default_values);
+  options.visit(writer);
+  // The batch size the campaign really used (0 in the file: one per worker); soo and bamsoo
+  // sweep in batches of it too.
+  if (config.kind != OptimizerKind::kLhs && config.kind != OptimizerKind::kRandom) {
     out["batch_size"] = batch_size;
-    out["acquisition"] = o.acquisition;
-    out["liar"] = o.liar;
-    // Only when changed: journals written before the option existed keep their identity.
-    if (o.max_gp_points != OptimizerConfig{}.max_gp_points) out["max_gp_points"] = o.max_gp_points;
-  } else if (o.name == "soo" || o.name == "bamsoo") {
-    out["k"] = o.k;
-    out["depth_exponent"] = o.depth_exponent;
-    out["batch_size"] = batch_size;
-    if (o.name == "bamsoo") out["eta"] = o.eta;
   }
   return out;
 }

@@ -15,6 +15,8 @@
 
 namespace lorahpo {
 
+/// The engine's options. What a campaign file may set is SooOptions and BamsooOptions
+/// (common/optimizer_options.h: names, defaults, allowed values), mapped onto these by make_optimizer.
 struct OptimisticOptions {
   int k = 3;                     ///< children per expansion
   double depth_exponent = 0.5;   ///< h_max(n) = floor(n^depth_exponent) (Munos 2011: sqrt(n))

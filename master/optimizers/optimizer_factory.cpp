@@ -1,5 +1,6 @@
 #include "master/optimizers/optimizer_factory.h"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "master/optimizers/bo/bayesian_optimization.h"
@@ -8,43 +9,58 @@
 #include "master/optimizers/random_search.h"
 
 namespace lorahpo {
+namespace {
 
-const std::vector<std::string>& optimizer_names() {
-  static const std::vector<std::string> kNames = {"bo_gp", "soo", "bamsoo", "lhs", "random"};
-  return kNames;
+/// bo_gp's user options (common/optimizer_options.h) as the engine's.
+BayesianOptimizationOptions engine_options(const BoGpOptions& o, int budget) {
+  BayesianOptimizationOptions options;
+  options.n_init = std::min(o.n_init, budget);
+  options.synchronous = o.mode == BoMode::kSync;
+  options.batch_size = o.batch_size;
+  options.max_gp_points = o.max_gp_points;
+  options.acquisition = o.acquisition == BoAcquisition::kUcb ? AcquisitionKind::kUcb : AcquisitionKind::kLogEi;
+  switch (o.liar) {
+    case BoLiar::kAuto:
+      options.liar = options.synchronous ? Liar::kBest : Liar::kKrigingBeliever;
+      break;
+    case BoLiar::kBest: options.liar = Liar::kBest; break;
+    case BoLiar::kWorst: options.liar = Liar::kWorst; break;
+    case BoLiar::kMean: options.liar = Liar::kMean; break;
+    case BoLiar::kKrigingBeliever: options.liar = Liar::kKrigingBeliever; break;
+  }
+  return options;
 }
 
+OptimisticOptions engine_options(const SooOptions& o) {
+  OptimisticOptions options;
+  options.k = o.k;
+  options.depth_exponent = o.depth_exponent;
+  return options;
+}
+
+}  // namespace
+
 std::unique_ptr<Optimizer> make_optimizer(const CampaignConfig& config, std::mt19937_64 rng) {
-  const std::string& name = config.optimizer.name;
+  const OptimizerConfig& o = config.optimizer;
   const int dim = config.space.dim();
-  if (name == "random") return std::make_unique<RandomSearch>(dim, std::move(rng));
-  if (name == "lhs") {
-    return std::make_unique<LatinHypercubeSearch>(dim, config.campaign.budget, std::move(rng));
+  switch (o.kind) {
+    case OptimizerKind::kRandom:
+      return std::make_unique<RandomSearch>(dim, std::move(rng));
+    case OptimizerKind::kLhs:
+      return std::make_unique<LatinHypercubeSearch>(dim, config.campaign.budget, std::move(rng));
+    case OptimizerKind::kBoGp:
+      return std::make_unique<BayesianOptimization>(
+          config.space, engine_options(o.bo_gp, config.campaign.budget), std::move(rng));
+    case OptimizerKind::kSoo:
+      return std::make_unique<OptimisticOptimizer>(config.space, engine_options(o.soo), std::move(rng));
+    case OptimizerKind::kBamsoo: {
+      OptimisticOptions options = engine_options(o.bamsoo.soo);
+      options.bayesian = true;
+      options.eta = o.bamsoo.eta;
+      return std::make_unique<OptimisticOptimizer>(config.space, options, std::move(rng));
+    }
   }
-  if (name == "bo_gp") {
-    const OptimizerConfig& o = config.optimizer;
-    BayesianOptimizationOptions options;
-    options.n_init = std::min(o.n_init, config.campaign.budget);
-    options.synchronous = o.mode == "sync";
-    options.batch_size = o.batch_size;
-    options.max_gp_points = o.max_gp_points;
-    options.acquisition = o.acquisition == "ucb" ? AcquisitionKind::kUcb : AcquisitionKind::kLogEi;
-    const std::string liar = o.liar != "auto" ? o.liar : options.synchronous ? "best" : "kriging_believer";
-    options.liar = liar == "best"   ? Liar::kBest
-                   : liar == "mean" ? Liar::kMean
-                   : liar == "worst" ? Liar::kWorst
-                                     : Liar::kKrigingBeliever;
-    return std::make_unique<BayesianOptimization>(config.space, options, std::move(rng));
-  }
-  if (name == "soo" || name == "bamsoo") {
-    OptimisticOptions options;
-    options.k = config.optimizer.k;
-    options.depth_exponent = config.optimizer.depth_exponent;
-    options.eta = config.optimizer.eta;
-    options.bayesian = name == "bamsoo";
-    return std::make_unique<OptimisticOptimizer>(config.space, options, std::move(rng));
-  }
-  throw std::invalid_argument("unknown optimizer " + name);
+  throw std::invalid_argument("unknown optimizer kind");
 }
 
 }  // namespace lorahpo

@@ -8,10 +8,8 @@
 
 namespace lorahpo {
 
-/// Names accepted in optimizer.name.
-const std::vector<std::string>& optimizer_names();
-
-/// The optimizer the config names, seeded from `rng`.
+/// The optimizer of `config.optimizer.kind` with its options (common/optimizer_options.h),
+/// seeded from `rng`.
 std::unique_ptr<Optimizer> make_optimizer(const CampaignConfig& config, std::mt19937_64 rng);
 
 }  // namespace lorahpo

@@ -49,6 +49,8 @@ struct SyncBatchOptions {
   int fantasies = 0;
 };
 
+/// The engine's options. What a campaign file may set is BoGpOptions (common/optimizer_options.h:
+/// names, defaults, allowed values), mapped onto these by make_optimizer.
 struct BayesianOptimizationOptions {
   int n_init = 10;                  ///< Latin hypercube points before the GP
   bool synchronous = false;         ///< batches of batch_size, each awaited whole

@@ -55,7 +55,7 @@ TEST(ConfigLoader, ReadsTheIssueExample) {
   EXPECT_EQ(config.space.parameter(0).transform, Transform::kPow10);
   EXPECT_EQ(config.space.parameter(1).type, ParamType::kInt);
   EXPECT_EQ(config.space.parameter(5).choices.size(), 2u);
-  EXPECT_EQ(config.optimizer.name, "lhs");
+  EXPECT_EQ(config.optimizer.kind, OptimizerKind::kLhs);
   EXPECT_EQ(config.objective.kind, ObjectiveKind::kCommand);
   EXPECT_EQ(config.objective.command.argv.size(), 8u);
   EXPECT_DOUBLE_EQ(config.objective.command.timeout_seconds, 3600);
@@ -503,6 +503,78 @@ TEST(ConfigLoader, RejectsFilesThatAreNotCampaignFiles) {
   }
   EXPECT_NE(message(big).find("is too large for a campaign file"), std::string::npos);
   std::filesystem::remove(big);
+}
+
+}  // namespace
+}  // namespace lorahpo
+
+namespace lorahpo {
+namespace {
+
+// ---------------------------------------------------------------------------------------------
+// Optimizer options: each optimizer's struct (common/optimizer_options.h) lists its options once.
+
+CampaignConfig with_optimizer(const std::string& section) {
+  return parse(replace(kGood, "optimizer: {name: lhs}", "optimizer: " + section));
+}
+
+TEST(ConfigLoader, OptimizerNameIsParsedOnceIntoItsKind) {
+  EXPECT_EQ(with_optimizer("{name: bo_gp}").optimizer.kind, OptimizerKind::kBoGp);
+  EXPECT_EQ(with_optimizer("{name: soo}").optimizer.kind, OptimizerKind::kSoo);
+  EXPECT_EQ(with_optimizer("{name: bamsoo}").optimizer.kind, OptimizerKind::kBamsoo);
+  EXPECT_EQ(with_optimizer("{name: random}").optimizer.kind, OptimizerKind::kRandom);
+  EXPECT_EQ(parse(replace(kGood, "optimizer: {name: lhs}\n", "")).optimizer.kind, OptimizerKind::kBoGp);
+  for (const auto& name : optimizer_names()) EXPECT_EQ(to_string(*optimizer_kind(name)), name);
+}
+
+TEST(ConfigLoader, BoGpOptionsAreReadAndOthersKeepTheirDefaults) {
+  const BoGpOptions o =
+      with_optimizer("{name: bo_gp, n_init: 4, mode: sync, liar: mean, max_gp_points: 0}").optimizer.bo_gp;
+  EXPECT_EQ(o.n_init, 4);
+  EXPECT_EQ(o.mode, BoMode::kSync);
+  EXPECT_EQ(o.liar, BoLiar::kMean);
+  EXPECT_EQ(o.max_gp_points, 0);
+  EXPECT_EQ(o.batch_size, BoGpOptions{}.batch_size);
+  EXPECT_EQ(o.acquisition, BoAcquisition::kLogEi);
+}
+
+TEST(ConfigLoader, SooAndBamsooOptionsAreRead) {
+  const OptimizerConfig soo = with_optimizer("{name: soo, k: 5, depth_exponent: 0.25}").optimizer;
+  EXPECT_EQ(soo.soo.k, 5);
+  EXPECT_DOUBLE_EQ(soo.soo.depth_exponent, 0.25);
+  const OptimizerConfig bamsoo = with_optimizer("{name: bamsoo, k: 4, eta: 0.1}").optimizer;
+  EXPECT_EQ(bamsoo.bamsoo.soo.k, 4);
+  EXPECT_DOUBLE_EQ(bamsoo.bamsoo.eta, 0.1);
+}
+
+TEST(ConfigLoader, OptimizerOptionErrorsNameTheKeyAndTheAllowedValues) {
+  const struct {
+    std::string section;
+    std::string key;
+    std::string part;
+  } cases[] = {
+      {"{name: bo_gp, k: 3}", "optimizer.k", "is not a known key"},
+      {"{name: soo, eta: 0.5}", "optimizer.eta", "is not a known key"},
+      {"{name: lhs, n_init: 3}", "optimizer.n_init", "is not a known key"},
+      {"{name: bo_gp, max_gp_points: 8}", "optimizer.max_gp_points", "must be 0 (no bound) or in [16, 100000], got 8"},
+      {"{name: bo_gp, liar: optimistic}", "optimizer.liar",
+       "must be one of auto, best, kriging_believer, mean, worst, got 'optimistic'"},
+      {"{name: bo_gp, batch_size: -1}", "optimizer.batch_size", "must be in [0, 100000] (0: one per worker)"},
+      {"{name: soo, depth_exponent: 0}", "optimizer.depth_exponent", "must be in (0, 1], got 0"},
+      {"{name: bamsoo, eta: 1}", "optimizer.eta", "must be in (0, 1), got 1"},
+      {"{name: cmaes}", "optimizer.name", "must be one of bo_gp, soo, bamsoo, lhs, random, got 'cmaes'"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.section);
+    try {
+      with_optimizer(c.section);
+      ADD_FAILURE() << "accepted";
+    } catch (const ConfigError& e) {
+      EXPECT_EQ(e.line(), 9) << e.what();
+      EXPECT_EQ(e.key(), c.key) << e.what();
+      EXPECT_NE(std::string(e.what()).find(c.part), std::string::npos) << e.what();
+    }
+  }
 }
 
 }  // namespace

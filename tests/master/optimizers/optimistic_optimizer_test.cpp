@@ -566,8 +566,9 @@ TEST(OptimisticOptimizerTest, FactoryBuildsSooAndBamsooWithTheirK) {
       CampaignConfig config;
       config.space = branin.space;
       config.campaign.budget = 30;
-      config.optimizer.name = name;
-      config.optimizer.k = k;
+      config.optimizer.kind = *optimizer_kind(name);
+      config.optimizer.soo.k = k;
+      config.optimizer.bamsoo.soo.k = k;
       const auto optimizer = make_optimizer(config, std::mt19937_64(1));
       ASSERT_NE(optimizer, nullptr);
       EXPECT_EQ(optimizer->name(), name);

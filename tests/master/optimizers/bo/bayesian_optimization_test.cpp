@@ -441,10 +441,10 @@ CampaignConfig bo_config(const std::string& mode, int batch_size, int n_init, in
   CampaignConfig config;
   config.space = float_space(2);
   config.campaign.budget = budget;
-  config.optimizer.name = "bo_gp";
-  config.optimizer.mode = mode;
-  config.optimizer.batch_size = batch_size;
-  config.optimizer.n_init = n_init;
+  config.optimizer.kind = OptimizerKind::kBoGp;
+  config.optimizer.bo_gp.mode = *choice_of(bo_modes(), mode);
+  config.optimizer.bo_gp.batch_size = batch_size;
+  config.optimizer.bo_gp.n_init = n_init;
   return config;
 }
 

@@ -1,0 +1,14 @@
+#pragma once
+
+#include "common/campaign_config.h"
+#include "master/config/config_section.h"
+
+namespace lorahpo {
+
+/// `objective` of kind litgpt (README "The litgpt objective"): the search space may only name
+/// LitGPT hyperparameters; paths may use {config_dir}; `data`, `train`, `eval` are LitGPT's own
+/// sections, `train` and `eval` merged key by key over the defaults of LitgptObjective; the keys,
+/// precisions and LoRA targets are worker/litgpt_names.h's.
+LitgptObjective read_litgpt(const ConfigSection& objective, const SearchSpace& space);
+
+}  // namespace lorahpo
