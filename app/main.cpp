@@ -231,7 +231,7 @@ int run_command(int* argc, char*** argv, const std::string& config_path, std::st
   }
   lorahpo::CampaignOutcome outcome;
   try {
-    outcome = lorahpo::run_campaign(config, out_dir, transport, resume);
+    outcome = lorahpo::run_campaign(config, out_dir, transport, lorahpo::system_clock(), resume);
   } catch (const lorahpo::ConfigError& e) {
     spdlog::error("{}", e.what());
     stop_workers();

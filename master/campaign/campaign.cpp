@@ -120,7 +120,7 @@ void check_resumable(const std::string& run_dir) {
 }
 
 CampaignOutcome run_campaign(const CampaignConfig& config, const std::string& run_dir,
-                             Transport& transport, bool resume) {
+                             Transport& transport, const Clock& clock, bool resume) {
   const std::string absolute = fs::absolute(run_dir).lexically_normal().string();
   const std::string journal_path = absolute + "/journal.jsonl";
   CampaignConfig resolved = config;
@@ -184,7 +184,7 @@ CampaignOutcome run_campaign(const CampaignConfig& config, const std::string& ru
   options.failures = config.failures;
   options.workers = config.workers;
   options.journal_path = journal_path;
-  Scheduler scheduler(transport, *optimizer, config.space, journal, options);
+  Scheduler scheduler(transport, clock, *optimizer, config.space, journal, options);
 
   if (resume) {
     for (const auto& line : past.lines) {
@@ -193,7 +193,7 @@ CampaignOutcome run_campaign(const CampaignConfig& config, const std::string& ru
     scheduler.replay(past.lines);
     nlohmann::ordered_json event;
     event["event"] = "resume";
-    event["time"] = iso8601_utc(unix_now());
+    event["time"] = iso8601_utc(clock.unix_seconds());
     event["budget"] = config.campaign.budget;
     event["workers"] = transport.size() - 1;
     journal.append_event(event);
@@ -201,7 +201,7 @@ CampaignOutcome run_campaign(const CampaignConfig& config, const std::string& ru
     nlohmann::ordered_json header;
     header["event"] = "campaign";
     header["name"] = config.campaign.name;
-    header["created"] = iso8601_utc(unix_now());
+    header["created"] = iso8601_utc(clock.unix_seconds());
     header["budget"] = config.campaign.budget;
     header["optimizer_budget"] = optimizer_budget;
     header["workers"] = transport.size() - 1;
