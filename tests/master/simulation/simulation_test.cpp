@@ -4,6 +4,7 @@
 #include "master/simulation/simulation.h"
 
 #include <cmath>
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 
@@ -14,6 +15,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/config_error.h"
+#include "common/stop_signal.h"
 #include "master/campaign/campaign.h"
 #include "master/config/config_loader.h"
 #include "tests/support/journal_lines.h"
@@ -193,6 +195,36 @@ TEST(Simulation, ASilentWorkerIsGivenUpAfterTheConfiguredSilenceInVirtualTime) {
   EXPECT_LE(lost_at, kEpoch + 30.0 + 60.0 + 10.0 + kJournalTolerance) << "within a heartbeat";
   // One worker does the four evaluations: the lost one's from t = 100, after rank 1's first.
   EXPECT_NEAR(outcome.wall_seconds, 400.0, kTolerance);
+  fs::remove_all(dir);
+}
+
+// A stop signal journals its "stop" event at the virtual time, among the campaign's other
+// virtual times, not at today's date.
+TEST(Simulation, AStopIsJournaledAtTheVirtualTime) {
+  spdlog::set_level(spdlog::level::off);
+  const CampaignConfig config = config_of("{name: lhs}", "{kind: builtin, function: branin}", 4);
+  const fs::path dir = fresh_run_dir(config);
+  SimulationOptions options;
+  options.workers = 2;
+  options.eval_seconds = 100.0;
+  options.master_time_scale = 0.0;
+  options.epoch_unix = kEpoch;
+  install_stop_signal_handlers();
+  clear_stop_signal();
+  std::raise(SIGUSR2);  // before the first decision: the campaign stops at virtual second 0
+  const SimulationResult result = run_simulation(config, dir.string(), options);
+  clear_stop_signal();
+  EXPECT_EQ(result.outcome.end, CampaignEnd::kSignal);
+  std::optional<double> stopped_at;
+  std::ifstream journal(dir / "journal.jsonl");
+  for (std::string line; std::getline(journal, line);) {
+    const auto value = nlohmann::json::parse(line);
+    if (value.value("event", "") == "stop") {
+      stopped_at = parse_iso8601_utc(value["time"].get<std::string>());
+    }
+  }
+  ASSERT_TRUE(stopped_at.has_value());
+  EXPECT_NEAR(*stopped_at, kEpoch, kJournalTolerance);
   fs::remove_all(dir);
 }
 
