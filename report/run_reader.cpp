@@ -7,8 +7,9 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "common/config_error.h"
+#include "master/journal/journal_codec.h"
 #include "report/report_error.h"
-#include "report/timestamp.h"
 
 namespace lorahpo::report {
 namespace {
@@ -49,30 +50,30 @@ std::string string_at(const Json& object, const char* key) {
   return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
-TrialEntry trial_from(const Json& line) {
+TrialEntry trial_from(const TrialLine& line) {
   TrialEntry t;
-  t.id = number_at<std::int64_t>(line, "id").value_or(0);
-  t.state = state_from(string_at(line, "status"));
-  t.score = number_at<double>(line, "score");
-  t.reason = string_at(line, "reason");
-  if (const auto it = line.find("params"); it != line.end() && it->is_object()) t.params = *it;
-  if (const auto it = line.find("unit"); it != line.end() && it->is_array()) {
-    for (const auto& u : *it) t.unit.push_back(u.is_number() ? u.get<double>() : std::nan(""));
-  }
-  t.worker = number_at<int>(line, "worker").value_or(0);
-  t.host = string_at(line, "host");
-  t.start_unix = parse_iso8601_utc(string_at(line, "start"));
-  t.end_unix = parse_iso8601_utc(string_at(line, "end"));
-  if (const auto d = number_at<double>(line, "duration")) {
-    t.duration = *d;
+  t.id = line.id;
+  t.state = state_from(line.status);
+  t.score = line.score;
+  t.reason = line.reason;
+  if (line.params.is_object()) t.params = line.params;
+  t.unit = line.unit;
+  t.worker = line.worker;
+  t.host = line.host;
+  t.start_unix = line.start_unix;
+  t.end_unix = line.end_unix;
+  if (line.duration) {
+    t.duration = *line.duration;
   } else if (t.start_unix && t.end_unix) {
     t.duration = *t.end_unix - *t.start_unix;
   }
-  if (const auto it = line.find("metrics"); it != line.end() && it->is_object()) t.metrics = *it;
-  t.attempt = number_at<int>(line, "attempt").value_or(1);
-  if (const auto it = line.find("retried"); it != line.end() && it->is_boolean()) t.retried = it->get<bool>();
-  if (const auto it = line.find("optimizer"); it != line.end() && it->is_object()) {
-    t.depth = number_at<int>(*it, "depth");
+  if (line.metrics.is_object()) t.metrics = line.metrics;
+  t.attempt = line.attempt;
+  t.retried = line.retried;
+  if (line.optimizer.is_object()) {
+    if (const auto d = line.optimizer.find("depth"); d != line.optimizer.end() && d->is_number()) {
+      t.depth = d->get<int>();
+    }
   }
   // BaMSOO's approximated points carry their depth among their GP details.
   if (!t.depth && t.state == TrialState::kApproximated) {
@@ -106,24 +107,21 @@ void merge(RunMetadata& into, const Json& from) {
   }
 }
 
-/// The resolved search space of the journal's campaign header (identity.space: an array of
-/// {name, type, low, high, choices, transform}); it covers a builtin's own space too.
-std::vector<ParameterInfo> parameters_from_header(const Json& header) {
+/// How the report draws the parameters of the header's search space (journal_codec.h's
+/// decode_space): empty when the header has none, or one the codec cannot read.
+std::vector<ParameterInfo> parameters_from_header(const CampaignHeader& header, const std::string& path,
+                                                  int line_number) {
   std::vector<ParameterInfo> out;
-  const auto identity = header.find("identity");
-  if (identity == header.end() || !identity->is_object()) return out;
-  const auto space = identity->find("space");
-  if (space == identity->end() || !space->is_array()) return out;
-  for (const Json& entry : *space) {
-    if (!entry.is_object() || string_at(entry, "name").empty()) continue;
-    ParameterInfo p;
-    p.name = string_at(entry, "name");
-    p.log_scale = string_at(entry, "transform") == "pow10";
-    p.categorical = string_at(entry, "type") == "categorical";
-    if (const auto c = entry.find("choices"); c != entry.end() && c->is_array()) {
-      for (const Json& label : *c) p.choices.push_back(label.is_string() ? label.get<std::string>() : label.dump());
-    }
-    out.push_back(std::move(p));
+  std::optional<std::vector<Parameter>> space;
+  try {
+    space = decode_space(header, path, line_number);
+  } catch (const ConfigError&) {
+    return out;  // a report is drawn from what can be read: config.yaml or the records
+  }
+  if (!space) return out;
+  for (const Parameter& p : *space) {
+    out.push_back(ParameterInfo{p.name, p.transform == Transform::kPow10,
+                                p.type == ParamType::kCategorical, p.choices});
   }
   return out;
 }
@@ -291,26 +289,43 @@ bool TrialEntry::is_final_evaluation() const {
   return state == TrialState::kOk || state == TrialState::kFailed || state == TrialState::kError;
 }
 
-JournalContents parse_journal(std::istream& in) {
+JournalContents parse_journal(std::istream& in, const std::string& path) {
   JournalContents contents;
   std::string text;
+  int number = 0;
   while (std::getline(in, text)) {
+    ++number;
     if (text.find_first_not_of(" \t\r") == std::string::npos) continue;
     Json line = Json::parse(text, nullptr, /*allow_exceptions=*/false);
     if (line.is_discarded() || !line.is_object()) {
       ++contents.skipped_lines;
       continue;
     }
-    if (const auto event = line.find("event"); event != line.end()) {
-      const std::string name = event->is_string() ? event->get<std::string>() : std::string();
-      if (name == "campaign" && !contents.header) {
-        contents.header = std::move(line);
-      } else if (name == "resume") {
+    switch (line_type(line)) {
+      case JournalLineType::kTrial:
+        try {
+          contents.trials.push_back(trial_from(decode_trial_line(line, path, number)));
+        } catch (const ConfigError&) {
+          ++contents.skipped_lines;
+        }
+        break;
+      case JournalLineType::kCampaign:
+        if (!contents.header) {
+          contents.header = std::move(line);
+          contents.header_line = number;
+        }
+        break;
+      case JournalLineType::kResume:
         ++contents.resumes;
-      }
-      continue;
+        try {
+          contents.last_resume = decode_resume_line(line, path, number);
+        } catch (const ConfigError&) {
+          // Counted; its budget unknown.
+        }
+        break;
+      default:
+        break;
     }
-    contents.trials.push_back(trial_from(line));
   }
   return contents;
 }
@@ -324,7 +339,17 @@ RunData read_run(const std::string& run_dir) {
   if (!fs::is_regular_file(journal_path, ec) || !journal) {
     throw ReportError(run_dir + " has no journal.jsonl (is it a lorahpo run directory?)");
   }
-  JournalContents contents = parse_journal(journal);
+  JournalContents contents = parse_journal(journal, journal_path.string());
+  std::optional<CampaignHeader> header;
+  if (contents.header) {
+    // A journal of another format is refused with the very line --resume prints.
+    try {
+      header = decode_campaign_line(*contents.header, journal_path.string(), contents.header_line);
+      check_format(*header, journal_path.string(), contents.header_line);
+    } catch (const ConfigError& e) {
+      throw ReportError(e.what());
+    }
+  }
   if (contents.trials.empty()) throw ReportError(journal_path.string() + " holds no trial record");
 
   RunData run;
@@ -341,9 +366,15 @@ RunData read_run(const std::string& run_dir) {
     if (parsed.is_object()) merge(run.metadata, parsed);
   }
   if (contents.header) merge(run.metadata, *contents.header);
+  if (contents.last_resume) {
+    run.metadata.budget = contents.last_resume->budget;
+    if (contents.last_resume->workers > 0) run.metadata.workers = contents.last_resume->workers;
+  }
   if (run.metadata.name.empty()) run.metadata.name = run_label(run_dir);
 
-  if (contents.header) run.parameters = parameters_from_header(*contents.header);
+  if (header) run.parameters = parameters_from_header(*header, journal_path.string(), contents.header_line);
+  // Only journals older than identity.space (all of format 1) lack it: config.yaml, the run's
+  // byte copy of the config, then says what the space was.
   if (run.parameters.empty() && config) run.parameters = parameters_from_config(*config);
   if (run.parameters.empty()) run.parameters = parameters_from_trials(run.trials);
   complete_choices(run.parameters, run.trials);

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# scripts/check_debian.sh SUITE   (SUITE: bullseye | bookworm | trixie; run as root)
+# scripts/check_debian.sh SUITE [--prepare]   (SUITE: bullseye | bookworm | trixie; run as root)
 #
 # Proves that lorahpo builds and runs on a Debian release the way a user's node would: makes a
 # fresh minimal Debian root of SUITE with debootstrap, from the Debian mirror this machine's apt
@@ -15,8 +15,12 @@
 # Environment:
 #   CHECK_DEBIAN_ROOT=DIR    make the root there (an empty or absent directory; default: a new
 #                            directory under ${TMPDIR:-/var/tmp}). A root kept by an earlier
-#                            run (CHECK_DEBIAN_KEEP=1) is reused as it is: no debootstrap, an
-#                            incremental build (for working on a port; never in CI), and kept.
+#                            run (CHECK_DEBIAN_KEEP=1 or --prepare) is reused as it is: no
+#                            debootstrap, an incremental build, and kept.
+#   --prepare                stop after debootstrap and install_deps.sh and keep the root: the
+#                            test command prepares the root this way in the background while it
+#                            builds (waiting on the network and disk, not the CPU), then runs
+#                            the check on it with CHECK_DEBIAN_ROOT and deletes it.
 #   CHECK_DEBIAN_KEEP=1      keep the root afterwards (to look around; unmounted all the same)
 #   CHECK_DEBIAN_MIRROR=URL  the Debian mirror (default: the first one of this machine's apt)
 #   CHECK_DEBIAN_JOBS=N      build jobs (default: nproc)
@@ -26,6 +30,8 @@ set -euo pipefail
 main() {
 
 suite="${1:-}"
+mode="${2:-}"
+case "$mode" in "" | --prepare) ;; *) echo "usage: $0 SUITE [--prepare]" >&2; exit 2 ;; esac
 case "$suite" in
   bullseye | bookworm | trixie) ;;
   *) echo "usage: $0 bullseye|bookworm|trixie" >&2; exit 2 ;;
@@ -146,6 +152,11 @@ mkdir -p "$root/src/lorahpo"
 phase "scripts/install_deps.sh"
 in_root "bash scripts/install_deps.sh"
 in_root 'echo "   $(. /etc/os-release; echo "$PRETTY_NAME"); $(g++ --version | head -n 1); $(cmake --version | head -n 1)"'
+if [ "$mode" = --prepare ]; then
+  CHECK_DEBIAN_KEEP=1
+  echo "   prepared; CHECK_DEBIAN_ROOT=$root $0 $suite builds and tests in it"
+  exit 0
+fi
 
 # Release at -O2 (CMake's Release is -O3): the same code the tests check, a shorter build on CI's
 # 2 cores.

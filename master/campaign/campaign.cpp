@@ -13,6 +13,7 @@
 #include "common/gpu_time_saved.h"
 #include "master/campaign/campaign_identity.h"
 #include "master/journal/journal.h"
+#include "master/journal/journal_codec.h"
 #include "master/journal/journal_reader.h"
 #include "master/optimizers/optimizer_factory.h"
 
@@ -142,15 +143,28 @@ CampaignOutcome run_campaign(const CampaignConfig& config, const std::string& ru
     }
   }
   if (resume) {
-    const JournalLine* header = nullptr;
+    // The header is the first "campaign" line (journal_codec.h): written once, at creation; a
+    // later job appends a "resume" line. A second header means two campaigns in one file.
+    const JournalLine* header_line = nullptr;
     for (const auto& line : past.lines) {
-      if (line.value.value("event", "") == "campaign") header = &line;
+      if (line_type(nlohmann::ordered_json(line.value)) != JournalLineType::kCampaign) continue;
+      if (header_line != nullptr) {
+        throw ConfigError(journal_path, line.number, "event",
+                          fmt::format("is a second campaign header (the first is line {}): two "
+                                      "campaigns in one journal cannot be resumed",
+                                      header_line->number));
+      }
+      header_line = &line;
     }
-    if (header == nullptr || !header->value.contains("identity")) {
+    if (header_line == nullptr || !header_line->value.contains("identity")) {
       throw ConfigError(journal_path, past.lines.empty() ? 1 : past.lines.front().number, "event",
                         "has no campaign header: not a lorahpo journal, or one too old to resume");
     }
-    const nlohmann::json& identity = header->value.at("identity");
+    const CampaignHeader header = decode_campaign_line(
+        nlohmann::ordered_json(header_line->value), journal_path, header_line->number);
+    // Before anything else reads the journal: a journal of another format is refused up front.
+    check_format(header, journal_path, header_line->number);
+    const nlohmann::json& identity = header_line->value.at("identity");
     if (identity.contains("optimizer") && identity["optimizer"].contains("batch_size")) {
       resolved.optimizer.batch_size = identity["optimizer"]["batch_size"].get<int>();
     }
@@ -165,7 +179,7 @@ CampaignOutcome run_campaign(const CampaignConfig& config, const std::string& ru
                                     "workers sections may change",
                                     absolute, list));
     }
-    optimizer_budget = header->value.value("optimizer_budget", config.campaign.budget);
+    optimizer_budget = header.optimizer_budget;
     drop_torn_tail(journal_path, past);
     if (past.torn_tail) spdlog::warn("{}: dropped a torn last line (a write cut short)", journal_path);
     write_file(fs::path(absolute) / "config.yaml", config.source_text);
@@ -191,22 +205,21 @@ CampaignOutcome run_campaign(const CampaignConfig& config, const std::string& ru
       if (is_trial_line(line.value)) journal.append_csv(trial_from_line(line, config.space, journal_path));
     }
     scheduler.replay(past.lines);
-    nlohmann::ordered_json event;
-    event["event"] = "resume";
-    event["time"] = iso8601_utc(clock.unix_seconds());
-    event["budget"] = config.campaign.budget;
-    event["workers"] = transport.size() - 1;
-    journal.append_event(event);
+    ResumeEvent event;
+    event.time_unix = clock.unix_seconds();
+    event.budget = config.campaign.budget;
+    event.workers = transport.size() - 1;
+    journal.append_event(resume_line(event));
   } else {
-    nlohmann::ordered_json header;
-    header["event"] = "campaign";
-    header["name"] = config.campaign.name;
-    header["created"] = iso8601_utc(clock.unix_seconds());
-    header["budget"] = config.campaign.budget;
-    header["optimizer_budget"] = optimizer_budget;
-    header["workers"] = transport.size() - 1;
-    header["identity"] = campaign_identity(config, resolved.optimizer.batch_size);
-    journal.append_event(header);
+    CampaignHeader header;
+    header.lorahpo_version = LORAHPO_VERSION;
+    header.name = config.campaign.name;
+    header.created_unix = clock.unix_seconds();
+    header.budget = config.campaign.budget;
+    header.optimizer_budget = optimizer_budget;
+    header.workers = transport.size() - 1;
+    header.identity = campaign_identity(config, resolved.optimizer.batch_size);
+    journal.append_event(campaign_line(header));
   }
 
   SetupMessage setup;

@@ -2,37 +2,12 @@
 
 #include <fmt/format.h>
 
+#include "master/journal/journal_codec.h"
+
 namespace lorahpo {
 namespace {
 
 using Json = nlohmann::ordered_json;
-
-const char* type_name(ParamType type) {
-  switch (type) {
-    case ParamType::kFloat: return "float";
-    case ParamType::kInt: return "int";
-    case ParamType::kCategorical: return "categorical";
-  }
-  return "?";
-}
-
-Json space_json(const SearchSpace& space) {
-  Json parameters = Json::array();
-  for (const Parameter& p : space.parameters()) {
-    Json entry;
-    entry["name"] = p.name;
-    entry["type"] = type_name(p.type);
-    if (p.type == ParamType::kCategorical) {
-      entry["choices"] = p.choices;
-    } else {
-      entry["low"] = p.low;
-      entry["high"] = p.high;
-    }
-    if (p.transform == Transform::kPow10) entry["transform"] = "pow10";
-    parameters.push_back(entry);
-  }
-  return parameters;
-}
 
 Json cost_json(const CostModel& cost) {
   return Json{{"base_seconds", cost.base_seconds},
@@ -129,7 +104,7 @@ void diff(const nlohmann::json& a, const nlohmann::json& b, const std::string& p
 
 nlohmann::ordered_json campaign_identity(const CampaignConfig& config, int resolved_batch_size) {
   Json identity;
-  identity["space"] = space_json(config.space);
+  identity["space"] = encode_space(config.space);
   identity["objective"] = objective_json(config.objective);
   identity["optimizer"] = optimizer_json(config.optimizer, resolved_batch_size);
   identity["direction"] = to_string(config.campaign.direction);

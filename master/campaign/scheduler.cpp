@@ -10,6 +10,7 @@
 #include "common/config_error.h"
 #include "common/signal_name.h"
 #include "common/stop_signal.h"
+#include "master/journal/journal_codec.h"
 
 namespace lorahpo {
 namespace {
@@ -199,14 +200,11 @@ void Scheduler::ask_optimizer() {
     throw std::logic_error("optimizer returned more points than asked for");
   }
   // Every ask is journaled, even an empty one: a resumed campaign replays the very same calls.
-  nlohmann::ordered_json event;
-  event["event"] = "ask";
-  event["n"] = wanted;
-  event["trials"] = nlohmann::ordered_json::array();
+  std::vector<AskedTrial> asked;
   std::vector<std::int64_t> ids;
   for (const Suggestion& suggestion : batch) {
     const std::int64_t id = next_trial_id_++;
-    event["trials"].push_back({{"id", id}, {"unit", suggestion.unit}});
+    asked.push_back(AskedTrial{id, suggestion.unit});
     Trial trial;
     trial.ticket = suggestion.ticket;
     trial.unit = suggestion.unit;
@@ -216,7 +214,7 @@ void Scheduler::ask_optimizer() {
     ids.push_back(id);
   }
   // Journaled before any point leaves: a kill after a send cannot lose what was asked.
-  journal_.append_event(event);
+  journal_.append_event(ask_line(wanted, asked));
   asked_ += static_cast<int>(batch.size());
   queue_.insert(queue_.end(), ids.begin(), ids.end());
 }
@@ -397,12 +395,7 @@ void Scheduler::check_silent_workers() {
     record.attempt = trial.attempt;
     record.optimizer = trial.annotation;
     conclude(std::move(record));
-    nlohmann::ordered_json event;
-    event["event"] = "worker_lost";
-    event["worker"] = worker;
-    event["trial"] = trial_id;
-    event["time"] = iso8601_utc(clock_.unix_seconds());
-    journal_.append_event(event);
+    journal_.append_event(worker_lost_line(worker, trial_id, clock_.unix_seconds()));
   }
 }
 
@@ -413,11 +406,7 @@ void Scheduler::stop_on_signal(int signal) {
   spdlog::warn("{} received: no new evaluations; {} running may finish within {} s "
                "(workers.stop_grace_seconds)",
                signal_name(signal), busy_.size(), grace);
-  nlohmann::ordered_json event;
-  event["event"] = "stop";
-  event["signal"] = signal_name(signal);
-  event["time"] = iso8601_utc(clock_.unix_seconds());
-  journal_.append_event(event);
+  journal_.append_event(stop_line(signal_name(signal), clock_.unix_seconds()));
 
   const double deadline = clock_.monotonic_seconds() + grace;
   queue_.clear();  // nothing new leaves; retries wait for the resume

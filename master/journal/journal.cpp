@@ -8,6 +8,8 @@
 
 #include <fmt/format.h>
 
+#include "master/journal/journal_codec.h"
+
 namespace lorahpo {
 namespace {
 
@@ -59,29 +61,11 @@ void Journal::append_csv(const TrialRecord& record) {
 }
 
 void Journal::append_event(const nlohmann::ordered_json& event) {
-  write_durably(journal_,
-                event.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n",
-                "journal.jsonl");
+  write_durably(journal_, dump_line(event) + "\n", "journal.jsonl");
 }
 
 std::string Journal::to_json_line(const TrialRecord& record) const {
-  nlohmann::ordered_json line;
-  line["id"] = record.id;
-  line["status"] = to_string(record.status);
-  line["score"] = record.score ? nlohmann::ordered_json(*record.score) : nlohmann::ordered_json();
-  line["reason"] = record.reason;
-  line["params"] = space_.to_json(record.params);
-  line["unit"] = record.unit;
-  line["worker"] = record.worker;
-  line["host"] = record.host;
-  line["start"] = iso8601_utc(record.start_unix);
-  line["end"] = iso8601_utc(record.end_unix);
-  line["duration"] = record.end_unix - record.start_unix;
-  line["metrics"] = record.metrics;
-  if (record.attempt > 1) line["attempt"] = record.attempt;
-  if (record.retried) line["retried"] = true;
-  if (!record.optimizer.is_null()) line["optimizer"] = record.optimizer;
-  return line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return dump_line(trial_line(record, space_));
 }
 
 std::string Journal::csv_header() const {

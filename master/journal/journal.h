@@ -8,7 +8,8 @@
 
 namespace lorahpo {
 
-/// The campaign's truth (STYLE.md): journal.jsonl gets one JSON object per line, written,
+/// The campaign's truth (STYLE.md): journal.jsonl gets one JSON object per line (the format is
+/// journal_codec.h's), written,
 /// flushed and fdatasync'ed before the next decision, so a kill loses at most the line being
 /// written (read_journal drops such a torn line). Lines without an "event" key are finished
 /// evaluations; lines with one are campaign events: the header ("campaign"), each call of the
@@ -26,7 +27,8 @@ class Journal {
   void append(const TrialRecord& record);
   /// A row of results.csv only (rebuilding the table from the journal on --resume).
   void append_csv(const TrialRecord& record);
-  /// A campaign event (a line with an "event" key): the header, an ask, a stop, a lost worker.
+  /// A campaign event (a line with an "event" key), built by journal_codec.h: the header, an
+  /// ask, a resume, a stop, a lost worker.
   void append_event(const nlohmann::ordered_json& event);
 
   /// The journal line of a record (no trailing newline).

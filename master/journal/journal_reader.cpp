@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "common/config_error.h"
+#include "master/journal/journal_codec.h"
 
 namespace lorahpo {
 namespace {
@@ -76,43 +77,33 @@ bool is_trial_line(const nlohmann::json& line) { return !line.contains("event");
 
 TrialRecord trial_from_line(const JournalLine& line, const SearchSpace& space,
                             const std::string& path) {
-  const nlohmann::json& v = line.value;
-  const auto field = [&](const char* key) -> const nlohmann::json& {
-    if (!v.contains(key)) throw ConfigError(path, line.number, key, "is missing");
-    return v.at(key);
-  };
-  try {
-    TrialRecord record;
-    record.id = field("id").get<std::int64_t>();
-    record.status = status_from_text(field("status").get<std::string>(), path, line.number);
-    if (record.status == TrialStatus::kOk) record.score = field("score").get<double>();
-    record.reason = v.value("reason", "");
-    record.unit = field("unit").get<std::vector<double>>();
-    if (static_cast<int>(record.unit.size()) != space.dim()) {
-      throw ConfigError(path, line.number, "unit",
-                        fmt::format("has {} coordinates, the search space {} parameters",
-                                    record.unit.size(), space.dim()));
-    }
-    for (double u : record.unit) {
-      if (!std::isfinite(u) || u < 0.0 || u > 1.0) {
-        throw ConfigError(path, line.number, "unit", "has a coordinate outside [0, 1]");
-      }
-    }
-    record.params = space.to_user(record.unit);
-    record.worker = v.value("worker", 0);
-    record.host = v.value("host", "");
-    record.start_unix = parse_iso8601_utc(v.value("start", ""));
-    record.end_unix = parse_iso8601_utc(v.value("end", ""));
-    if (std::isnan(record.start_unix)) record.start_unix = 0.0;
-    if (std::isnan(record.end_unix)) record.end_unix = record.start_unix;
-    if (v.contains("metrics") && v.at("metrics").is_object()) record.metrics = v.at("metrics");
-    record.attempt = v.value("attempt", 1);
-    record.retried = v.value("retried", false);
-    if (v.contains("optimizer")) record.optimizer = v.at("optimizer");
-    return record;
-  } catch (const nlohmann::json::exception& e) {
-    throw ConfigError(path, line.number, "", fmt::format("malformed evaluation line: {}", e.what()));
+  const TrialLine t = decode_trial_line(nlohmann::ordered_json(line.value), path, line.number);
+  TrialRecord record;
+  record.id = t.id;
+  record.status = status_from_text(t.status, path, line.number);
+  record.score = t.score;
+  record.reason = t.reason;
+  record.unit = t.unit;
+  if (static_cast<int>(record.unit.size()) != space.dim()) {
+    throw ConfigError(path, line.number, "unit",
+                      fmt::format("has {} coordinates, the search space {} parameters",
+                                  record.unit.size(), space.dim()));
   }
+  for (double u : record.unit) {
+    if (!std::isfinite(u) || u < 0.0 || u > 1.0) {
+      throw ConfigError(path, line.number, "unit", "has a coordinate outside [0, 1]");
+    }
+  }
+  record.params = space.to_user(record.unit);  // the unit point is the truth, params its image
+  record.worker = t.worker;
+  record.host = t.host;
+  record.start_unix = t.start_unix.value_or(0.0);
+  record.end_unix = t.end_unix.value_or(record.start_unix);
+  if (t.metrics.is_object()) record.metrics = t.metrics;
+  record.attempt = t.attempt;
+  record.retried = t.retried;
+  record.optimizer = t.optimizer;
+  return record;
 }
 
 }  // namespace lorahpo

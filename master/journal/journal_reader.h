@@ -34,7 +34,7 @@ JournalContents read_journal(const std::string& path);
 /// Throws std::runtime_error.
 void drop_torn_tail(const std::string& path, const JournalContents& contents);
 
-/// True for an evaluation line (no "event" key).
+/// True for an evaluation line (no "event" key): line_type(line) == JournalLineType::kTrial.
 bool is_trial_line(const nlohmann::json& line);
 
 /// An evaluation line back as a record (params recomputed from the unit point by `space`).

@@ -9,6 +9,7 @@
 
 #include "common/messages.h"
 #include "common/search_space.h"
+#include "master/journal/journal_time.h"  // the times a record holds are journal times
 
 namespace lorahpo {
 
@@ -29,11 +30,5 @@ struct TrialRecord {
   bool retried = false;   ///< an error that was retried: not a result of the point
   nlohmann::json optimizer;  ///< what the optimizer says of the point (SOO: tree depth); or null
 };
-
-/// Seconds since the epoch of "2026-11-26T20:18:03.123Z" (iso8601_utc's form); NaN if malformed.
-double parse_iso8601_utc(const std::string& text);
-
-/// "2026-11-26T20:18:03.123Z"
-std::string iso8601_utc(double unix_seconds);
 
 }  // namespace lorahpo

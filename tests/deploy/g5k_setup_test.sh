@@ -11,12 +11,10 @@ repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 real_python="$(command -v python3)"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
-passed=0
-failed=0
-check() {  # check NAME CONDITION...
-  local name="$1"; shift
-  if "$@"; then echo "ok: $name"; passed=$((passed + 1)); else echo "FAILED: $name"; failed=$((failed + 1)); fi
-}
+# shellcheck source=tests/support/checks.sh
+source "$repo/tests/support/checks.sh"
+# shellcheck source=tests/support/fake_tool.sh
+source "$repo/tests/support/fake_tool.sh"
 
 make_checkout() {
   rm -rf "${work:?}/ck" "${work:?}/bin" "${work:?}/home" "${work:?}/calls"
@@ -24,26 +22,18 @@ make_checkout() {
   mkdir -p "$ck/scripts" "$ck/configs/llama32_3b" "$work/bin" "$work/home"
   cp -r "$repo/deploy" "$ck/deploy"
   cp "$repo/configs/llama32_3b/first_try.yaml" "$ck/configs/llama32_3b/"
-  : > "$ck/scripts/install_deps.sh"
+  fake_tool "$ck/scripts/install_deps.sh" < /dev/null
   # Each stand-in appends one line "TOOL ARGS" to $work/calls.
-  for tool in build.sh bundle.sh mpirun.sh; do
-    cat > "$ck/scripts/$tool" <<EOF
-#!/usr/bin/env bash
-echo "$tool \$*" >> "$work/calls"
-EOF
-  done
+  for tool in build.sh bundle.sh mpirun.sh; do recording_tool "$ck/scripts/$tool" "$work/calls"; done
   cat >> "$ck/scripts/build.sh" <<EOF
 mkdir -p "$ck/build"
 printf '#!/bin/sh\necho "lorahpo \$*" >> "$work/calls"\n' > "$ck/build/lorahpo"
 chmod +x "$ck/build/lorahpo"
 EOF
-  cat > "$work/bin/sudo-g5k" <<EOF
-#!/usr/bin/env bash
-echo "sudo-g5k \$*" >> "$work/calls"
-EOF
+  recording_tool "$work/bin/sudo-g5k" "$work/calls"
   # python3 --version: the node's Python (FAKE_PYTHON_VERSION); -m venv DIR: an environment whose
   # bin/ holds the pip, litgpt and python stand-ins.
-  cat > "$work/bin/python3" <<EOF
+  fake_tool "$work/bin/python3" <<EOF
 #!/usr/bin/env bash
 echo "python3 \$*" >> "$work/calls"
 case "\$1" in
@@ -55,13 +45,10 @@ case "\$1" in
   *) exit 1 ;;
 esac
 EOF
-  cat > "$work/venv_pip" <<EOF
-#!/usr/bin/env bash
-echo "pip \$*" >> "$work/calls"
-EOF
+  recording_tool "$work/venv_pip" "$work/calls" pip
   # litgpt download: the files of download_from_hub (litgpt v0.5.13 scripts/download.py): the
   # safetensors weights, config and tokenizer files, then the conversion's lit_model.pth.
-  cat > "$work/venv_litgpt" <<EOF
+  fake_tool "$work/venv_litgpt" <<EOF
 #!/usr/bin/env bash
 echo "litgpt \$*" >> "$work/calls"
 if [ "\$1" = download ]; then
@@ -74,12 +61,11 @@ if [ "\$1" = download ]; then
         "\$dir/lit_model.pth" "\$dir/model_config.yaml"
 fi
 EOF
-  cat > "$work/venv_python" <<EOF
+  fake_tool "$work/venv_python" <<EOF
 #!/usr/bin/env bash
 echo "python \$* HF_HOME=\$HF_HOME" >> "$work/calls"
 PYTHONPATH="$repo/tests/fixtures/g5k_setup" FAKE_CALLS="$work/calls" exec "$real_python" "\$@"
 EOF
-  chmod +x "$ck/scripts/"*.sh "$work/bin/"*
 }
 setup() {  # setup [VAR=VALUE...]: runs deploy/g5k_setup.sh in the checkout
   (cd "$ck" && env "$@" HOME="$work/home" PATH="$work/bin:/usr/bin:/bin" HF_TOKEN=hf_test \
@@ -137,5 +123,4 @@ check "storage: models, datasets, hf_home, venv and runs link to the group stora
   bash -c "for n in models datasets hf_home .venv-litgpt runs; do [ \"\$(readlink '$ck'/\$n)\" = '$work/storage/'\$n ] || exit 1; done"
 check "storage: the model landed there" test -f "$work/storage/models/checkpoints/meta-llama/Llama-3.2-3B/lit_model.pth"
 
-echo "$passed passed, $failed failed"
-test "$failed" = 0
+checks_summary

@@ -25,23 +25,14 @@ cleanup() {
 trap cleanup EXIT
 # KEEP_WORK=1 keeps the work folder (and the fakes' logs) to look at a failure.
 [ -n "${KEEP_WORK:-}" ] && trap 'echo "kept $work"' EXIT
-passed=0
-failed=0
-check() {  # check NAME CONDITION...
-  local name="$1"; shift
-  if "$@"; then echo "ok: $name"; passed=$((passed + 1)); else echo "FAILED: $name"; failed=$((failed + 1)); fi
-}
-wait_until() {  # wait_until SECONDS CONDITION...: polls the condition until it holds or time is up
-  local deadline=$((SECONDS + $1)); shift
-  until "$@"; do
-    [ "$SECONDS" -ge "$deadline" ] && return 1
-    sleep 0.1
-  done
-}
+# shellcheck source=tests/support/checks.sh
+source "$repo/tests/support/checks.sh"
+# shellcheck source=tests/support/wait.sh
+source "$repo/tests/support/wait.sh"
+# shellcheck source=tests/support/fake_tool.sh
+source "$repo/tests/support/fake_tool.sh"
 ok_count() { local n; n=$(grep -c '"status":"ok"' "$1" 2>/dev/null); echo "${n:-0}"; }
 at_least_ok() { [ "$(ok_count "$1")" -ge "$2" ]; }
-# Gone, or a zombie nobody reaps (a container's init may not): either way it no longer runs.
-dead() { ! kill -0 "$1" 2>/dev/null || [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" = Z ]; }
 # Evaluation lines (no "event" key): each id at most once, and COUNT ids in all.
 ids_once() {  # ids_once JOURNAL COUNT
   local ids
@@ -57,7 +48,7 @@ cp -r "$repo/deploy" "$ck/deploy"
 # says when the binary has it; a binary without it gets the same contract from this wrapper
 # (exit 0 and a table, or exit 2 and one line per failing host and check), so the job's logic is
 # tested either way.
-cat > "$ck/build/lorahpo" <<WRAP
+fake_tool "$ck/build/lorahpo" <<WRAP
 #!/usr/bin/env bash
 if [ "\${1:-}" = preflight ] && ! "$binary" --help 2>&1 | grep -q preflight; then
   config="\$2"; dir="\$(dirname "\$config")"
@@ -71,7 +62,6 @@ if [ "\${1:-}" = preflight ] && ! "$binary" --help 2>&1 | grep -q preflight; the
 fi
 exec "$binary" "\$@"
 WRAP
-chmod +x "$ck/build/lorahpo"
 for name in oar_resume oar_kill; do
   cat > "$ck/configs/test/$name.yaml" <<YAML
 campaign: {name: $name, budget: 30, seed: 3}
@@ -99,7 +89,7 @@ sed 's|checkpoint_dir: .*|checkpoint_dir: "{config_dir}/no-such-model"|' \
 # campaign: the preflight passes, and the campaign waits for the checkpoint signal and exits 99,
 # with one more checkpoint signal landing on the job script (oarexec's USER_CMD_PID) as it exits
 # -- what OAR's Sarko does when it repeats the signal on its next pass (sarko.pl).
-cat > "$work/bin/mpirun" <<ADAPT
+fake_tool "$work/bin/mpirun" <<ADAPT
 #!/usr/bin/env bash
 echo "\$*" >> "$work/mpirun.calls"
 echo \$\$ > "$work/mpirun.pid"
@@ -122,7 +112,6 @@ if [ "\$(cat "$work/mpirun.mode" 2>/dev/null)" = race ]; then
 fi
 exec "$real_mpirun" --oversubscribe "\${args[@]}"
 ADAPT
-chmod +x "$work/bin/mpirun"
 for host in chuc-1 chuc-2 chuc-3; do for _ in $(seq 32); do echo "$host.lille.grid5000.fr"; done; done > "$work/nodefile"
 
 submit() {  # submit STATE [oarexec options] -- "COMMAND": as oarsub from the checkout's root
@@ -137,7 +126,7 @@ submit() {  # submit STATE [oarexec options] -- "COMMAND": as oarsub from the ch
   fakes+=("$fake_pid")
 }
 finish() {  # finish SECONDS: waits for the fake oarexec; sets fake_rc (124 after the deadline)
-  if wait_until "$1" dead "$fake_pid"; then
+  if wait_until "$1" is_dead "$fake_pid"; then
     wait "$fake_pid"; fake_rc=$?
   else
     kill -TERM "$fake_pid" 2>/dev/null; wait "$fake_pid"; fake_rc=124
@@ -192,7 +181,7 @@ finish 60
 log="$work/kill/jobs.log"
 check "oardel: oarexec ends with 3 (killed by Leon)" test "$fake_rc" = 3
 check "oardel: not resubmitted" bash -c "! grep -q '^resubmit' '$log'"
-check "oardel: mpirun is gone (killed with the tree)" dead "$mpirun_pid"
+check "oardel: mpirun is gone (killed with the tree)" is_dead "$mpirun_pid"
 ok_before="$(grep '"status":"ok"' "$run_dir/journal.jsonl" | grep -o '"id":[0-9]*' | sort)"
 # Resume by hand: submit the same command again (README); the journal makes it --resume.
 submit kill_resume "${idempotent[@]}" --job-id 2001 -- "./deploy/oar/lorahpo.oar configs/test/oar_kill.yaml"
@@ -232,5 +221,4 @@ check "preflight failure: only the preflight ran" test "$(grep -c . "$work/mpiru
 check "preflight failure: no campaign journal" test ! -e "$ck/runs/test_preflight_fail/journal.jsonl"
 check "preflight failure: the job's stderr says why" grep -q "preflight failed" "$ck/runs/oar.4000.err"
 
-echo "$passed passed, $failed failed"
-test "$failed" = 0
+checks_summary

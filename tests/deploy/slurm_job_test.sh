@@ -13,21 +13,18 @@ set -uo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
-passed=0
-failed=0
-check() {  # check NAME CONDITION...
-  local name="$1"; shift
-  if "$@"; then echo "ok: $name"; passed=$((passed + 1)); else echo "FAILED: $name"; failed=$((failed + 1)); fi
-}
+# shellcheck source=tests/support/checks.sh
+source "$repo/tests/support/checks.sh"
+# shellcheck source=tests/support/fake_tool.sh
+source "$repo/tests/support/fake_tool.sh"
 
 ck="$work/checkout"
 mkdir -p "$ck/build" "$ck/configs/test" "$ck/runs" "$work/bin"
 cp -r "$repo/deploy" "$ck/deploy"
 echo "campaign: {name: t, budget: 2}" > "$ck/configs/test/slurm.yaml"
-printf '#!/bin/sh\nexit 0\n' > "$ck/build/lorahpo"
-chmod +x "$ck/build/lorahpo"
+printf '#!/bin/sh\nexit 0\n' | fake_tool "$ck/build/lorahpo"
 
-cat > "$work/bin/scontrol" <<'FAKE'
+fake_tool "$work/bin/scontrol" <<'FAKE'
 #!/usr/bin/env bash
 # scontrol show hostnames LIST: one host a line (here: chuc-[1-8] style lists only).
 case "$1 $2" in
@@ -39,7 +36,7 @@ case "$1 $2" in
   *) echo "fake scontrol: $*" >&2; exit 1 ;;
 esac
 FAKE
-cat > "$work/bin/srun" <<'FAKE'
+fake_tool "$work/bin/srun" <<'FAKE'
 #!/usr/bin/env bash
 if [ "$1" = --mpi=list ]; then
   echo "MPI plugin types are..."; echo "	none"; echo "	cray_shasta"; echo "	pmi2"
@@ -76,7 +73,6 @@ case "${cmd[1]}" in
 esac
 exit 1
 FAKE
-chmod +x "$work/bin/scontrol" "$work/bin/srun"
 
 job() {  # job [VAR=VALUE...]: the batch script as slurmd starts it, with its argument
   (cd "$ck" && env "$@" PATH="$work/bin:$PATH" FAKE_DIR="$work" FAKE_REPO="$repo" \
@@ -134,5 +130,4 @@ status=$?
 check "no PMIx plugin: exit 2 before any srun step" bash -c "test $status = 2 && test ! -e '$work/srun.calls'"
 check "no PMIx plugin: a clear message" grep -q "no PMIx plugin" "$work/out"
 
-echo "$passed passed, $failed failed"
-test "$failed" = 0
+checks_summary

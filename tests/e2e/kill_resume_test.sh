@@ -10,7 +10,24 @@ kills_wanted=${2:-12}
 here=$(cd "$(dirname "$0")" && pwd)
 mpirun_sh="$here/../../scripts/mpirun.sh"
 work=$(mktemp -d /tmp/lorahpo_kill_XXXXXX)
-trap 'pkill -9 -f "$work" 2>/dev/null; [ "${KEEP:-0}" = 1 ] || rm -rf "$work"' EXIT
+# shellcheck source=tests/support/session.sh
+source "$here/../support/session.sh"
+# Every MPI job runs in a session of its own (setsid; mpirun's pid is the session id): the job is
+# mpirun and all its ranks, found and killed by session, never by a command-line pattern.
+sessions=()
+start_job() {  # start_job LOG ARGS...: mpirun ARGS in the background, in a new session; sets pid
+  local log=$1; shift
+  setsid "$mpirun_sh" "$@" >> "$log" 2>&1 &
+  pid=$!
+  sessions+=("$pid")
+}
+cleanup() {
+  local sid
+  disown -a
+  for sid in "${sessions[@]}"; do end_session "$sid"; done
+  [ "${KEEP:-0}" = 1 ] || rm -rf "$work"
+}
+trap cleanup EXIT
 failures=0
 fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 
@@ -39,6 +56,23 @@ print("\n".join(sorted(rows, key=lambda r: int(r.split()[0]))))
 PY
 }
 
+# journaled_at_least RUN_DIR N: the journal holds N evaluation lines (lines without "event").
+journaled_at_least() {
+  local n
+  n=$(grep -vc '"event"' "$1/journal.jsonl" 2>/dev/null)
+  [ "${n:-0}" -ge "$2" ]
+}
+
+# session_ranks SID: "pid rank" for each MPI rank of the job (OMPI_COMM_WORLD_RANK in its
+# environment).
+session_ranks() {
+  local p rank
+  for p in $(session_pids "$1"); do
+    rank=$(tr '\0' '\n' < "/proc/$p/environ" 2>/dev/null | sed -n 's/^OMPI_COMM_WORLD_RANK=//p')
+    [ -n "$rank" ] && echo "$p $rank"
+  done
+}
+
 run_args() {  # run_dir: --resume once a journal exists, as the OAR job does
   if [ -s "$1/journal.jsonl" ]; then echo "--resume $1"; else echo "--out $1"; fi
 }
@@ -46,16 +80,16 @@ run_args() {  # run_dir: --resume once a journal exists, as the OAR job does
 kill_campaign() {  # name ranks budget
   local name=$1 ranks=$2 budget=$3 dir="$work/$1-killed" kills=0 status
   while :; do
-    setsid "$mpirun_sh" -np "$ranks" "$binary" run "$work/$name.yaml" $(run_args "$dir") \
-      >> "$work/$name-killed.log" 2>&1 &
-    local pid=$!
+    start_job "$work/$name-killed.log" -np "$ranks" "$binary" run "$work/$name.yaml" $(run_args "$dir")
     if [ "$kills" -lt "$kills_wanted" ]; then
-      # A random moment between 0.3 and 1.8 s after the start (start-up included).
+      # A random moment between 0.3 and 1.8 s after the start (start-up included): this sleep
+      # is what the test is about (a crash at any moment), not a synchronisation.
       sleep "$(awk -v r="$RANDOM" 'BEGIN { printf "%.2f", 0.3 + 1.5 * r / 32767 }')"
       if kill -0 "$pid" 2>/dev/null; then
-        kill -9 -- "-$pid" 2>/dev/null
-        wait "$pid" 2>/dev/null
-        pkill -9 -f "$work/$name.yaml" 2>/dev/null  # a rank outside the group, if any
+        # mpirun and every rank at once; returns when none of them runs (the run lock is free).
+        # disown: bash reaps it without a "Killed" notice.
+        disown "$pid"
+        end_session "$pid"
         kills=$((kills + 1))
         continue
       fi
@@ -98,9 +132,9 @@ kill_campaign bo 2 60
 # finish within the grace period, exit code 99, the resume command is printed; --resume ends it.
 write_config usr2 "{name: lhs}" 40
 dir="$work/usr2"
-"$mpirun_sh" -np 3 "$binary" run "$work/usr2.yaml" --out "$dir" > "$work/usr2.log" 2>&1 &
-pid=$!
-sleep 1.5
+start_job "$work/usr2.log" -np 3 "$binary" run "$work/usr2.yaml" --out "$dir"
+# Once an evaluation is journaled, every rank runs the campaign (its signal handlers are set).
+wait_until 60 journaled_at_least "$dir" 1 || fail "SIGUSR2: no evaluation within 60 s"
 kill -USR2 "$pid"
 wait "$pid"; status=$?
 [ "$status" -eq 99 ] || fail "SIGUSR2: exit code $status, expected 99"
@@ -117,11 +151,16 @@ echo "SIGUSR2: stopped with 99 after $done_before evaluations, resumed to $total
 # A second master on a running campaign (a resubmitted job while the old one still runs) is
 # refused, naming the holder; the running one is not disturbed.
 write_config locked "{name: lhs}" 40
-"$mpirun_sh" -np 3 "$binary" run "$work/locked.yaml" --out "$work/locked" > "$work/locked.log" 2>&1 &
-pid=$!
-sleep 1.5
+start_job "$work/locked.log" -np 3 "$binary" run "$work/locked.yaml" --out "$work/locked"
+# The first campaign holds the run lock once rank 0 has written its name into it ("host H, pid
+# P"). Rank 0 is held (SIGSTOP) while the second master tries, so that the first is still running
+# then however slowly the second starts; it goes on (SIGCONT) as soon as the second has ended.
+wait_until 60 grep -qs pid "$work/locked/.lock" || fail "second master: the first never took the lock"
+holder=$(sed -n 's/.*, pid \([0-9]*\)$/\1/p' "$work/locked/.lock")
+[ -n "$holder" ] && kill -STOP "$holder"
 "$mpirun_sh" -np 3 "$binary" run "$work/locked.yaml" --resume "$work/locked" > "$work/locked2.log" 2>&1
 status=$?
+[ -n "$holder" ] && kill -CONT "$holder"
 [ "$status" -eq 2 ] || fail "second master: exit code $status, expected 2"
 grep -q "another lorahpo is running this campaign (host" "$work/locked2.log" || fail "second master: no clear message"
 wait "$pid" || fail "second master: the first campaign did not finish cleanly"
@@ -137,19 +176,19 @@ optimizer: {name: lhs}
 objective: {kind: builtin, function: branin, cost: {base: 0.5}}
 workers: {heartbeat_seconds: 0.2, silent_after_seconds: 1.5}
 YAML
-"$mpirun_sh" -np 3 "$binary" run "$work/silent.yaml" --out "$work/silent" > "$work/silent.log" 2>&1 &
-pid=$!
-sleep 1.2
-for p in $(pgrep -f "run $work/silent.yaml"); do
-  rank=$(tr '\0' '\n' < "/proc/$p/environ" 2>/dev/null | sed -n 's/^OMPI_COMM_WORLD_RANK=//p')
-  [ "$rank" = 2 ] && kill -STOP "$p"
-done
+start_job "$work/silent.log" -np 3 "$binary" run "$work/silent.yaml" --out "$work/silent"
+# Rank 2 is stopped in the middle of the campaign: once the first evaluation is journaled.
+wait_until 60 journaled_at_least "$work/silent" 1 || fail "silent worker: no evaluation within 60 s"
+ranks=$(session_ranks "$pid")
+rank2=$(awk '$2 == 2 { print $1 }' <<< "$ranks")
+[ -n "$rank2" ] || fail "silent worker: no rank 2 in the job's session"
+kill -STOP $rank2
 wait "$pid"; status=$?
 [ "$status" -eq 3 ] || fail "silent worker: exit code $status, expected 3"
 grep -q "rank 2 has been silent" "$work/silent.log" || fail "silent worker: not noticed"
 total=$(evaluations "$work/silent" | grep -c '^.* ok$')
 [ "$total" -eq 12 ] || fail "silent worker: $total ok evaluations, budget 12"
-pgrep -f "run $work/silent.yaml" > /dev/null && fail "silent worker: a rank was left running"
+for p in $(awk '{ print $1 }' <<< "$ranks"); do is_dead "$p" || fail "silent worker: rank pid $p was left running"; done
 echo "silent worker: given up, campaign complete with $total evaluations, exit 3"
 
 if [ "$failures" -ne 0 ]; then

@@ -7,7 +7,6 @@
 #include <gtest/gtest.h>
 
 #include "report/report_error.h"
-#include "report/timestamp.h"
 #include "tests/report/run_fixture.h"
 
 namespace lorahpo::report {
@@ -18,32 +17,6 @@ using testing::ReportTest;
 using testing::trial_line;
 
 constexpr double kTimeTol = 1e-6;
-
-TEST(Timestamp, ParsesTheJournalsIso8601Form) {
-  EXPECT_NEAR(*parse_iso8601_utc("1970-01-01T00:00:00Z"), 0.0, kTimeTol);
-  EXPECT_NEAR(*parse_iso8601_utc("1970-01-02T00:00:01.5Z"), 86401.5, kTimeTol);
-  // 2026-11-26 is day 20783 of the Unix epoch.
-  EXPECT_NEAR(*parse_iso8601_utc("2026-11-26T20:18:03.123Z"), 20783 * 86400.0 + 20 * 3600 + 18 * 60 + 3.123,
-              kTimeTol);
-  EXPECT_NEAR(*parse_iso8601_utc("2026-11-26T20:18:03+00:00"), *parse_iso8601_utc("2026-11-26T20:18:03Z"), kTimeTol);
-  EXPECT_FALSE(parse_iso8601_utc(""));
-  EXPECT_FALSE(parse_iso8601_utc("2026-13-01T00:00:00Z"));
-  EXPECT_FALSE(parse_iso8601_utc("2026-11-26T20:18:03+02:00"));
-  EXPECT_FALSE(parse_iso8601_utc("yesterday"));
-}
-
-TEST(Timestamp, GregorianLeapYearsAndDaysBeforeTheEpoch) {
-  // Day numbers from Python's datetime.date(...) - date(1970, 1, 1).
-  EXPECT_NEAR(*parse_iso8601_utc("2000-03-01T00:00:00Z"), 11017 * 86400.0, kTimeTol);  // 400-year leap
-  EXPECT_NEAR(*parse_iso8601_utc("2024-02-29T00:00:00Z"), 19782 * 86400.0, kTimeTol);
-  EXPECT_NEAR(*parse_iso8601_utc("2100-03-01T00:00:00Z"), 47541 * 86400.0, kTimeTol);  // 2100 is no leap year
-  EXPECT_NEAR(*parse_iso8601_utc("1969-12-31T23:59:59Z"), -1.0, kTimeTol);
-  EXPECT_FALSE(parse_iso8601_utc("2023-02-29T00:00:00Z"));
-  EXPECT_FALSE(parse_iso8601_utc("2100-02-29T00:00:00Z"));
-  EXPECT_FALSE(parse_iso8601_utc("2026-04-31T00:00:00Z"));
-  EXPECT_FALSE(parse_iso8601_utc("2026-00-10T00:00:00Z"));
-  EXPECT_FALSE(parse_iso8601_utc("2026-01-00T00:00:00Z"));
-}
 
 TEST(ParseJournal, ReadsTrialsAndSkipsEvents) {
   std::istringstream in(
@@ -189,6 +162,81 @@ TEST_F(ReportTest, InfersPow10ParametersFromTheUnitCoordinates) {
   EXPECT_EQ(run.parameters[0].name, "learning_rate");
   EXPECT_TRUE(run.parameters[0].log_scale);
   EXPECT_FALSE(run.parameters[1].log_scale);
+}
+
+// The checked-in format-1 journal (tests/fixtures/journal/, written by lorahpo 0.1.0 before the
+// header carried "format"), alone in a run directory: everything the report shows comes from it.
+TEST_F(ReportTest, ReadsTheFormat1FixtureWithoutItsConfig) {
+  const fs::path fixture =
+      fs::path(LORAHPO_SOURCE_DIR) / "tests/fixtures/journal/format1_command_resumed/journal.jsonl";
+  const auto dir = make_run("format1", {});
+  fs::copy_file(fixture, dir / "journal.jsonl", fs::copy_options::overwrite_existing);
+  const RunData run = read_run(dir.string());
+  EXPECT_EQ(run.metadata.name, "command_e2e");
+  EXPECT_EQ(run.metadata.optimizer, "lhs");
+  EXPECT_EQ(run.metadata.direction, Direction::kMaximize);
+  EXPECT_EQ(*run.metadata.budget, 20);
+  EXPECT_EQ(*run.metadata.workers, 2);
+  EXPECT_EQ(run.resumes, 1);
+  EXPECT_EQ(run.skipped_lines, 0);
+  ASSERT_EQ(run.trials.size(), 20u);
+  int ok = 0, failed = 0;
+  for (const TrialEntry& t : run.trials) {
+    EXPECT_TRUE(t.is_final_evaluation());
+    EXPECT_TRUE(t.start_unix && t.end_unix);
+    ok += t.state == TrialState::kOk;
+    failed += t.state == TrialState::kFailed;
+  }
+  EXPECT_EQ(ok, 2);
+  EXPECT_EQ(failed, 18);
+  // The search space of the header, in its order, with its kinds (no config.yaml here).
+  ASSERT_EQ(run.parameters.size(), 3u);
+  EXPECT_EQ(run.parameters[0].name, "learning_rate");
+  EXPECT_TRUE(run.parameters[0].log_scale);
+  EXPECT_EQ(run.parameters[1].name, "lora_r");
+  EXPECT_FALSE(run.parameters[1].log_scale || run.parameters[1].categorical);
+  EXPECT_EQ(run.parameters[2].name, "mode");
+  EXPECT_TRUE(run.parameters[2].categorical);
+  EXPECT_EQ(run.parameters[2].choices, (std::vector<std::string>{"ok", "exit1", "hang", "nofile", "nokey"}));
+}
+
+TEST_F(ReportTest, TheHeadersSpaceWinsOverConfigYaml) {
+  // config.yaml is the user's file; the header is what the campaign ran with.
+  const auto dir = make_run("space_header", {
+      R"({"event":"campaign","format":1,"name":"c","identity":{"space":[{"name":"x","type":"categorical","choices":["a","b"]}]}})",
+      trial_line(0, "ok", "0.5", 1, 0, 10, R"({"x":"b"})")});
+  write(dir / "config.yaml", "search_space:\n  x: {type: float, low: -3, high: 0, transform: pow10}\n");
+  const RunData run = read_run(dir.string());
+  ASSERT_EQ(run.parameters.size(), 1u);
+  EXPECT_TRUE(run.parameters[0].categorical);
+  EXPECT_FALSE(run.parameters[0].log_scale);
+}
+
+TEST_F(ReportTest, TheLastResumeGivesTheBudgetAndWorkers) {
+  const auto dir = make_run("raised", {
+      R"({"event":"campaign","name":"c","budget":10,"workers":2})",
+      trial_line(0, "ok", "0.5", 1, 0, 10, R"({"lr":0.001})"),
+      R"({"event":"resume","time":"2026-01-01T01:00:00.000Z","budget":30,"workers":4})",
+      R"({"event":"resume","time":"2026-01-01T02:00:00.000Z","budget":40,"workers":3})"});
+  const RunData run = read_run(dir.string());
+  EXPECT_EQ(run.resumes, 2);
+  EXPECT_EQ(*run.metadata.budget, 40);
+  EXPECT_EQ(*run.metadata.workers, 3);
+}
+
+TEST_F(ReportTest, AJournalOfAnotherFormatIsRefusedInOneLine) {
+  const auto dir = make_run("format2", {
+      R"({"event":"campaign","format":2,"lorahpo":"9.0.0","name":"c"})",
+      trial_line(0, "ok", "0.5", 1, 0, 10, R"({"lr":0.001})")});
+  try {
+    read_run(dir.string());
+    FAIL() << "a format-2 journal was read";
+  } catch (const ReportError& e) {
+    const std::string message = e.what();
+    EXPECT_NE(message.find((dir / "journal.jsonl").string() + ":1: format is 2"), std::string::npos) << message;
+    EXPECT_NE(message.find("reads journal format 1 only"), std::string::npos) << message;
+    EXPECT_EQ(message.find('\n'), std::string::npos);
+  }
 }
 
 TEST(RunLabel, IsTheLastPathComponent) {

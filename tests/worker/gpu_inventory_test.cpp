@@ -1,6 +1,5 @@
 #include "worker/gpu_inventory.h"
 
-#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -9,7 +8,9 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/support/fake_tools.h"
 #include "tests/support/scoped_env.h"
+#include "tests/support/temp_dir.h"
 #include "worker/litgpt_evaluator.h"
 
 namespace lorahpo {
@@ -80,11 +81,7 @@ TEST(CudaVisibleCountTest, AppliesTheVariableAsTheCudaRuntimeDoes) {
 class GpuNodeFaultTest : public testing::Test {
  protected:
   void SetUp() override {
-    const auto* info = testing::UnitTest::GetInstance()->current_test_info();
-    root_ = fs::temp_directory_path() / ("lorahpo_gpu_" + std::to_string(getpid()) + "_" + info->name());
-    fs::remove_all(root_);
-    fs::create_directories(root_ / "bin");
-    fs::copy_file(fs::path(LORAHPO_SOURCE_DIR) / "tests/fixtures/nvidia-smi", root_ / "bin/nvidia-smi");
+    testing_support::install_nvidia_smi(root_ / "bin");
     objective_.devices = 4;
     objective_.cuda_visible_devices = "0,1,2,3";
     objective_.checkpoint_dir = (root_ / "checkpoint").string();
@@ -92,13 +89,10 @@ class GpuNodeFaultTest : public testing::Test {
     request_.trial_id = 7;
     request_.trial_dir = (root_ / "trials/7").string();
   }
-  void TearDown() override {
-    std::error_code ignored;
-    fs::remove_all(root_, ignored);
-  }
   std::string path() const { return (root_ / "bin").string() + ":/usr/bin:/bin"; }
 
-  fs::path root_;
+  testing_support::TempDir temp_{"gpu"};
+  const fs::path root_ = temp_.path();
   LitgptObjective objective_;
   EvaluateMessage request_;
 };

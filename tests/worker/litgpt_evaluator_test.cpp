@@ -1,6 +1,5 @@
 #include "worker/litgpt_evaluator.h"
 
-#include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -10,8 +9,10 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/support/fake_tools.h"
 #include "tests/support/parameters.h"
 #include "tests/support/scoped_env.h"
+#include "tests/support/temp_dir.h"
 
 namespace lorahpo {
 namespace {
@@ -43,8 +44,8 @@ TEST(LitgptSkipGenerationTokens, IsTheTrainingSequenceBoundElseMoreThanAnyBlockS
 }
 
 TEST(LitgptCheckpointTiesEmbeddings, ReadsConfigJson) {
-  const fs::path dir = fs::temp_directory_path() / ("lorahpo_ties_" + std::to_string(getpid()));
-  fs::create_directories(dir);
+  const testing_support::TempDir temp("ties");
+  const fs::path& dir = temp.path();
   EXPECT_FALSE(litgpt_checkpoint_ties_embeddings(dir.string()).has_value());  // no config.json
   std::ofstream(dir / "config.json") << R"({"model_type": "llama", "tie_word_embeddings": true})";
   EXPECT_EQ(litgpt_checkpoint_ties_embeddings(dir.string()), true);
@@ -54,7 +55,6 @@ TEST(LitgptCheckpointTiesEmbeddings, ReadsConfigJson) {
   EXPECT_FALSE(litgpt_checkpoint_ties_embeddings(dir.string()).has_value());  // the class decides
   std::ofstream(dir / "config.json") << "not json";
   EXPECT_FALSE(litgpt_checkpoint_ties_embeddings(dir.string()).has_value());
-  fs::remove_all(dir);
 }
 
 TEST(LitgptEvaluateArgv, IsConvertAndEvaluatesArgumentsWithTheDtype) {
@@ -94,13 +94,8 @@ esac
 class LitgptEvaluatorTest : public testing::Test {
  protected:
   void SetUp() override {
-    const auto* info = testing::UnitTest::GetInstance()->current_test_info();
-    root_ = fs::temp_directory_path() / ("lorahpo_litgpt_" + std::to_string(getpid()) + "_" + info->name());
-    fs::remove_all(root_);
-    fs::create_directories(root_ / "checkpoint");
-    std::ofstream(root_ / "checkpoint" / "lit_model.pth") << "weights";
-    std::ofstream(root_ / "litgpt") << kLitgpt;
-    fs::permissions(root_ / "litgpt", fs::perms::owner_all);
+    testing_support::write_file(root_ / "checkpoint" / "lit_model.pth", "weights");
+    testing_support::write_file(root_ / "litgpt", kLitgpt, true);
     objective_.executable = (root_ / "litgpt").string();
     objective_.checkpoint_dir = (root_ / "checkpoint").string();
     objective_.devices = 1;
@@ -108,19 +103,18 @@ class LitgptEvaluatorTest : public testing::Test {
     objective_.work_dir = (root_ / "work" / "{trial_id}").string();
     // The node check before each trial (worker/gpu_inventory.h) asks `nvidia-smi -L`: one GPU
     // here, as objective_.devices says.
-    std::ofstream(root_ / "nvidia-smi")
-        << "#!/bin/sh\necho 'GPU 0: NVIDIA A100-SXM4-40GB (UUID: GPU-00000000-0000-0000-0000-000000000000)'\n";
-    fs::permissions(root_ / "nvidia-smi", fs::perms::owner_all);
+    testing_support::install_nvidia_smi(root_);
+    gpus_.emplace("NVIDIA_SMI_STANDIN_GPUS", "1");
     const char* path = std::getenv("PATH");
     path_.emplace("PATH", root_.string() + ":" + (path ? path : "/usr/bin:/bin"));
   }
   void TearDown() override {
     path_.reset();
-    std::error_code ignored;
-    fs::remove_all(root_, ignored);
+    gpus_.reset();
   }
 
   std::optional<testing_support::ScopedEnv> path_;
+  std::optional<testing_support::ScopedEnv> gpus_;
   fs::path trial_dir() const { return root_ / "trials" / "7"; }
   fs::path work_dir() const { return root_ / "work" / "7"; }
 
@@ -133,7 +127,8 @@ class LitgptEvaluatorTest : public testing::Test {
     return evaluator.evaluate(request);
   }
 
-  fs::path root_;
+  testing_support::TempDir temp_{"litgpt"};
+  const fs::path root_ = temp_.path();
   LitgptObjective objective_;
 };
 

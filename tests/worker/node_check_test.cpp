@@ -1,7 +1,6 @@
 #include "worker/node_check.h"
 
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -11,19 +10,16 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/support/fake_tools.h"
 #include "tests/support/scoped_env.h"
+#include "tests/support/temp_dir.h"
 
 namespace lorahpo {
 namespace {
 
 namespace fs = std::filesystem;
 using testing_support::ScopedEnv;
-
-void write_file(const fs::path& path, const std::string& text, bool executable = false) {
-  fs::create_directories(path.parent_path());
-  std::ofstream(path) << text;
-  if (executable) fs::permissions(path, fs::perms::owner_all | fs::perms::group_read | fs::perms::others_read);
-}
+using testing_support::write_file;
 
 const NodeCheck& find_check(const NodeReport& report, const std::string& name) {
   const auto it = std::find_if(report.checks.begin(), report.checks.end(),
@@ -57,17 +53,6 @@ TEST(VersionTest, SupportedRanges) {
 
 class NodeCheckTest : public testing::Test {
  protected:
-  void SetUp() override {
-    const auto* info = testing::UnitTest::GetInstance()->current_test_info();
-    root_ = fs::temp_directory_path() / ("lorahpo_node_" + std::to_string(getpid()) + "_" + info->name());
-    fs::remove_all(root_);
-    fs::create_directories(root_);
-  }
-  void TearDown() override {
-    std::error_code ignored;
-    fs::remove_all(root_, ignored);
-  }
-
   /// A virtual environment as pip leaves it: bin/python, bin/litgpt (a console script whose
   /// "#!" names bin/python) and the dist-info directories of litgpt and lm_eval.
   fs::path make_venv(const std::string& name, const std::string& litgpt, const std::string& lm_eval) {
@@ -91,7 +76,8 @@ class NodeCheckTest : public testing::Test {
   }
   static std::vector<std::string> env_with_path(const std::string& path) { return {"PATH=" + path, "HOME=/nonexistent"}; }
 
-  fs::path root_;
+  testing_support::TempDir temp_{"node"};
+  const fs::path root_ = temp_.path();
 };
 
 TEST_F(NodeCheckTest, VersionsFromTheConsoleScriptsInterpreter) {
@@ -205,8 +191,7 @@ TEST_F(NodeCheckTest, DatasetsAreCheckedOnlyOffline) {
 }
 
 TEST_F(NodeCheckTest, ALitgptNodeReportsEveryCheck) {
-  fs::create_directories(root_ / "bin");
-  fs::copy_file(fs::path(LORAHPO_SOURCE_DIR) / "tests/fixtures/nvidia-smi", root_ / "bin/nvidia-smi");
+  testing_support::install_nvidia_smi(root_ / "bin");
   const fs::path venv = make_venv("venv", "0.5.13", "0.4.8");
   for (const char* name : {"lit_model.pth", "model_config.yaml", "tokenizer.json", "tokenizer_config.json"}) {
     write_file(root_ / "checkpoint" / name, "x");

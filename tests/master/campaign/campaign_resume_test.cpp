@@ -197,5 +197,77 @@ TEST(Resume, DamagedOrForeignJournalsAreConfigErrors) {
   fs::remove_all(dir);
 }
 
+/// The checked-in format-1 journal (tests/fixtures/journal/README.md), in a fresh run directory.
+fs::path format1_run(const std::string& name) {
+  const fs::path dir = fresh(name);
+  fs::create_directories(dir / "trials");
+  fs::copy_file(fs::path(LORAHPO_SOURCE_DIR) /
+                    "tests/fixtures/journal/format1_command_resumed/journal.jsonl",
+                dir / "journal.jsonl");
+  return dir;
+}
+
+CampaignConfig format1_config() {
+  return load_config(std::string(LORAHPO_SOURCE_DIR) + "/tests/fixtures/command_campaign.yaml");
+}
+
+// A journal lorahpo 0.1.0 wrote (no "format" in its header) replays with today's codec and
+// scheduler: every ask gives the points it holds, every evaluation is taken back, nothing runs
+// again, and the job appends only its "resume" line.
+TEST(Resume, AFormat1JournalOfAnEarlierReleaseReplays) {
+  const fs::path dir = format1_run("format1");
+  const auto before = lines_of(dir / "journal.jsonl");
+  const CampaignOutcome outcome = run_local(format1_config(), dir, true, 2);
+  EXPECT_EQ(outcome.end, CampaignEnd::kBudget);
+  EXPECT_EQ(outcome.replayed, 20);
+  EXPECT_EQ(outcome.records.size(), 20u);
+  const auto after = lines_of(dir / "journal.jsonl");
+  ASSERT_EQ(after.size(), before.size() + 1);
+  EXPECT_EQ(std::vector<std::string>(after.begin(), after.end() - 1), before);
+  EXPECT_EQ(after.back().rfind(R"({"event":"resume","time":")", 0), 0u) << after.back();
+  fs::remove_all(dir);
+}
+
+TEST(Resume, AJournalOfAnotherFormatIsRefusedInOneLine) {
+  const fs::path dir = format1_run("format2");
+  auto lines = lines_of(dir / "journal.jsonl");
+  lines[0].replace(0, std::string(R"({"event":"campaign",)").size(),
+                   R"({"event":"campaign","format":2,"lorahpo":"9.0.0",)");
+  {
+    std::ofstream out(dir / "journal.jsonl");
+    for (const auto& line : lines) out << line << "\n";
+  }
+  try {
+    run_local(format1_config(), dir, true, 1);
+    FAIL() << "a format-2 journal was resumed";
+  } catch (const ConfigError& e) {
+    const std::string path = fs::absolute(dir / "journal.jsonl").lexically_normal().string();
+    EXPECT_EQ(std::string(e.what()),
+              path + ":1: format is 2 (written by lorahpo 9.0.0): this lorahpo reads journal "
+                     "format 1 only (finish the campaign with the lorahpo that started it, or "
+                     "start a new one)");
+  }
+  EXPECT_EQ(lines_of(dir / "journal.jsonl"), lines);  // refused before anything was written
+  fs::remove_all(dir);
+}
+
+TEST(Resume, ASecondCampaignHeaderIsRefused) {
+  const fs::path dir = format1_run("two_headers");
+  const auto lines = lines_of(dir / "journal.jsonl");
+  {
+    std::ofstream out(dir / "journal.jsonl", std::ios::app);
+    out << lines.front() << "\n";
+  }
+  try {
+    run_local(format1_config(), dir, true, 1);
+    FAIL() << "a journal with two headers was resumed";
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(e.line(), static_cast<int>(lines.size()) + 1) << e.what();
+    EXPECT_NE(std::string(e.what()).find("second campaign header (the first is line 1)"),
+              std::string::npos) << e.what();
+  }
+  fs::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace lorahpo

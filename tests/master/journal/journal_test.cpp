@@ -273,21 +273,5 @@ TEST_F(JournalTest, UnwritableDirectoryThrows) {
   EXPECT_THROW(Journal((dir_ / "does" / "not" / "exist").string(), space()), std::runtime_error);
 }
 
-TEST(Iso8601Test, EpochAndKnownDate) {
-  EXPECT_EQ(iso8601_utc(0.0), "1970-01-01T00:00:00.000Z");
-  EXPECT_EQ(iso8601_utc(1.5), "1970-01-01T00:00:01.500Z");
-  // 2024-02-29T12:34:56Z = 1709210096 (a leap day).
-  EXPECT_EQ(iso8601_utc(1709210096.0), "2024-02-29T12:34:56.000Z");
-  EXPECT_EQ(iso8601_utc(1709210096.25), "2024-02-29T12:34:56.250Z");
-}
-
-TEST(Iso8601Test, MillisecondsRoundIntoTheNextSecond) {
-  EXPECT_EQ(iso8601_utc(1.9996), "1970-01-01T00:00:02.000Z");
-  EXPECT_EQ(iso8601_utc(59.9999), "1970-01-01T00:01:00.000Z");
-  // The carry crosses a day (and a year) boundary: 1970-12-31T23:59:59.9996.
-  EXPECT_EQ(iso8601_utc(31535999.9996), "1971-01-01T00:00:00.000Z");
-  EXPECT_EQ(iso8601_utc(1.9994), "1970-01-01T00:00:01.999Z");
-}
-
 }  // namespace
 }  // namespace lorahpo

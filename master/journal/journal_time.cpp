@@ -1,9 +1,12 @@
-#include "report/timestamp.h"
+#include "master/journal/journal_time.h"
 
 #include <cctype>
-#include <cstdlib>
+#include <cmath>
+#include <ctime>
 
-namespace lorahpo::report {
+#include <fmt/format.h>
+
+namespace lorahpo {
 namespace {
 
 /// Reads `count` digits at text[pos] into value; false if they are not all digits.
@@ -39,14 +42,30 @@ long days_from_civil(int year, int month, int day) {
 
 }  // namespace
 
-std::optional<double> parse_iso8601_utc(const std::string& text) {
+std::string iso8601_utc(double unix_seconds) {
+  const double whole = std::floor(unix_seconds);
+  const auto seconds = static_cast<std::time_t>(whole);
+  int millis = static_cast<int>(std::lround((unix_seconds - whole) * 1000.0));
+  std::time_t shown = seconds;
+  if (millis == 1000) {
+    millis = 0;
+    ++shown;
+  }
+  std::tm utc{};
+  gmtime_r(&shown, &utc);
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", utc.tm_year + 1900,
+                     utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec, millis);
+}
+
+double parse_iso8601_utc(const std::string& text) {
+  const double invalid = std::nan("");
   // YYYY-MM-DDTHH:MM:SS
   int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
   if (!read_digits(text, 0, 4, year) || text.size() < 19 || text[4] != '-' ||
       !read_digits(text, 5, 2, month) || text[7] != '-' || !read_digits(text, 8, 2, day) ||
-      (text[10] != 'T' && text[10] != ' ') || !read_digits(text, 11, 2, hour) || text[13] != ':' ||
+      text[10] != 'T' || !read_digits(text, 11, 2, hour) || text[13] != ':' ||
       !read_digits(text, 14, 2, minute) || text[16] != ':' || !read_digits(text, 17, 2, second)) {
-    return std::nullopt;
+    return invalid;
   }
   std::size_t pos = 19;
   double fraction = 0.0;
@@ -59,18 +78,15 @@ std::optional<double> parse_iso8601_utc(const std::string& text) {
       scale /= 10.0;
       ++pos;
     }
-    if (pos == first) return std::nullopt;
+    if (pos == first) return invalid;
   }
-  const std::string zone = text.substr(pos);
-  if (!(zone.empty() || zone == "Z" || zone == "+00:00")) return std::nullopt;
-
+  if (text.compare(pos, std::string::npos, "Z") != 0) return invalid;
   if (month < 1 || month > 12 || day < 1 || day > days_in_month(year, month) || hour > 23 ||
       minute > 59 || second > 60) {
-    return std::nullopt;
+    return invalid;
   }
-  const long days_since_epoch = days_from_civil(year, month, day);
-  return static_cast<double>(days_since_epoch) * 86400.0 + hour * 3600.0 + minute * 60.0 + second +
-         fraction;
+  return static_cast<double>(days_from_civil(year, month, day)) * 86400.0 + hour * 3600.0 +
+         minute * 60.0 + second + fraction;
 }
 
-}  // namespace lorahpo::report
+}  // namespace lorahpo
