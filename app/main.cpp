@@ -179,6 +179,60 @@ int preflight_command(int* argc, char*** argv, const std::string& config_path) {
   return failures.empty() ? 0 : kExitUsage;
 }
 
+/// How `lorahpo run` ends for the campaign's outcome: its exit code, after the messages that
+/// say how to go on. Ends the MPI job itself (MPI_Abort) when workers were given up as silent.
+int campaign_exit(const char* program, const std::string& config_path, const std::string& out_dir,
+                  const lorahpo::CampaignOutcome& outcome) {
+  if (!outcome.lost_workers.empty()) {
+    // A worker that stopped answering may never call MPI_Finalize, and mpirun would wait for
+    // it forever: the campaign is complete and journaled, so end the job here.
+    spdlog::warn("{} worker rank(s) were given up as silent: ending the MPI job with MPI_Abort "
+                 "so that mpirun does not wait for them",
+                 outcome.lost_workers.size());
+    lorahpo::MpiEnvironment::abort(outcome.end == lorahpo::CampaignEnd::kSignal        ? kExitStopped
+                                   : outcome.end == lorahpo::CampaignEnd::kSetupBroken ? kExitUsage
+                                                                                       : kExitLostWorkers);
+  }
+  switch (outcome.end) {
+    case lorahpo::CampaignEnd::kBudget:
+      return 0;
+    case lorahpo::CampaignEnd::kSetupBroken:
+      spdlog::error("campaign stopped: {}", outcome.message);
+      spdlog::error("the journal is kept; after fixing the setup, continue with: {} run {} "
+                    "--resume {}",
+                    program, config_path, out_dir);
+      return kExitUsage;
+    case lorahpo::CampaignEnd::kSignal:
+      spdlog::warn("campaign stopped on {}: {} evaluations done, all in {}/journal.jsonl",
+                   lorahpo::signal_name(outcome.signal), outcome.records.size(), out_dir);
+      spdlog::warn("resume with: mpirun <same options> {} run {} --resume {}", program,
+                   config_path, out_dir);
+      return kExitStopped;
+  }
+  return 0;
+}
+
+/// The run directory of `lorahpo run`: with --resume the one given, checked; else --out or the
+/// default, created, never over an existing campaign. Locks it (`lock`) for this process.
+/// Throws ConfigError, or std::runtime_error when it cannot be created or locked.
+std::string open_run_directory(const lorahpo::CampaignConfig& config, std::string out_dir,
+                               const std::string& resume_dir, std::optional<lorahpo::RunLock>& lock) {
+  if (!resume_dir.empty()) {
+    lorahpo::check_resumable(resume_dir);
+    lock.emplace(resume_dir);
+    return resume_dir;
+  }
+  if (out_dir.empty()) out_dir = lorahpo::default_run_directory(config);
+  if (std::filesystem::exists(std::filesystem::path(out_dir) / "journal.jsonl")) {
+    throw lorahpo::ConfigError(out_dir, 0, "--out",
+                               "holds a campaign already: continue it with --resume " + out_dir +
+                                   " (lorahpo never overwrites a campaign)");
+  }
+  lorahpo::create_run_directory(out_dir, config);
+  lock.emplace(out_dir);
+  return out_dir;
+}
+
 int run_command(int* argc, char*** argv, const std::string& config_path, std::string out_dir,
                 const std::string& resume_dir) {
   // Before MPI starts its threads, so that they inherit the handlers (OAR's SIGUSR2 reaches
@@ -210,20 +264,7 @@ int run_command(int* argc, char*** argv, const std::string& config_path, std::st
   std::optional<lorahpo::RunLock> lock;  // held until the campaign's last line is written
   try {
     config = lorahpo::load_config(config_path);
-    if (resume) {
-      out_dir = resume_dir;
-      lorahpo::check_resumable(out_dir);
-      lock.emplace(out_dir);
-    } else {
-      if (out_dir.empty()) out_dir = lorahpo::default_run_directory(config);
-      if (std::filesystem::exists(std::filesystem::path(out_dir) / "journal.jsonl")) {
-        throw lorahpo::ConfigError(out_dir, 0, "--out",
-                                   "holds a campaign already: continue it with --resume " +
-                                       out_dir + " (lorahpo never overwrites a campaign)");
-      }
-      lorahpo::create_run_directory(out_dir, config);
-      lock.emplace(out_dir);
-    }
+    out_dir = open_run_directory(config, out_dir, resume_dir, lock);
   } catch (const std::exception& e) {
     spdlog::error("{}", e.what());
     stop_workers();
@@ -231,7 +272,7 @@ int run_command(int* argc, char*** argv, const std::string& config_path, std::st
   }
   lorahpo::CampaignOutcome outcome;
   try {
-    outcome = lorahpo::run_campaign(config, out_dir, transport, resume);
+    outcome = lorahpo::run_campaign(config, out_dir, transport, lorahpo::system_clock(), resume);
   } catch (const lorahpo::ConfigError& e) {
     spdlog::error("{}", e.what());
     stop_workers();
@@ -243,33 +284,7 @@ int run_command(int* argc, char*** argv, const std::string& config_path, std::st
                      out_dir, (*argv)[0], config_path, out_dir);
     lorahpo::MpiEnvironment::abort(kExitRuntime);
   }
-  if (!outcome.lost_workers.empty()) {
-    // A worker that stopped answering may never call MPI_Finalize, and mpirun would wait for
-    // it forever: the campaign is complete and journaled, so end the job here.
-    spdlog::warn("{} worker rank(s) were given up as silent: ending the MPI job with MPI_Abort "
-                 "so that mpirun does not wait for them",
-                 outcome.lost_workers.size());
-    lorahpo::MpiEnvironment::abort(outcome.end == lorahpo::CampaignEnd::kSignal        ? kExitStopped
-                                   : outcome.end == lorahpo::CampaignEnd::kSetupBroken ? kExitUsage
-                                                                                       : kExitLostWorkers);
-  }
-  switch (outcome.end) {
-    case lorahpo::CampaignEnd::kBudget:
-      return 0;
-    case lorahpo::CampaignEnd::kSetupBroken:
-      spdlog::error("campaign stopped: {}", outcome.message);
-      spdlog::error("the journal is kept; after fixing the setup, continue with: {} run {} "
-                    "--resume {}",
-                    (*argv)[0], config_path, out_dir);
-      return kExitUsage;
-    case lorahpo::CampaignEnd::kSignal:
-      spdlog::warn("campaign stopped on {}: {} evaluations done, all in {}/journal.jsonl",
-                   lorahpo::signal_name(outcome.signal), outcome.records.size(), out_dir);
-      spdlog::warn("resume with: mpirun <same options> {} run {} --resume {}", (*argv)[0],
-                   config_path, out_dir);
-      return kExitStopped;
-  }
-  return 0;
+  return campaign_exit((*argv)[0], config_path, out_dir, outcome);
 }
 
 }  // namespace

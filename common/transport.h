@@ -18,7 +18,7 @@ struct Envelope {
 
 /// Point-to-point messages between ranks 0..size()-1. The scheduler and the worker loop only
 /// see this interface, so they run over MPI in production and in-process in tests and in the
-/// simulator.
+/// simulator. receive() is where rank 0 waits; what time it is, is a Clock's (common/clock.h).
 class Transport {
  public:
   virtual ~Transport() = default;
@@ -27,12 +27,6 @@ class Transport {
   virtual void send(int destination, MessageTag tag, std::string_view payload) = 0;
   /// The next message from any rank, or nullopt if none arrived within `timeout`.
   virtual std::optional<Envelope> receive(std::chrono::milliseconds timeout) = 0;
-  /// Seconds since the epoch on the campaign's clock: the wall clock, except in the simulator
-  /// (master/simulated_transport.h), whose clock is virtual.
-  virtual double now() const {
-    return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
-        .count();
-  }
 };
 
 }  // namespace lorahpo

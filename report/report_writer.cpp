@@ -60,9 +60,8 @@ void make_directory(const std::string& out_dir) {
   }
 }
 
-}  // namespace
-
-std::string report_markdown(const RunData& run, const RunAnalysis& a, const std::vector<Figure>& figures) {
+/// The title and the table of what the run was and how it went.
+std::string overview_section(const RunData& run, const RunAnalysis& a) {
   const RunMetadata& m = run.metadata;
   std::string md = fmt::format("# Report: {}\n\n", m.name);
   md += "| | |\n| --- | --- |\n";
@@ -99,8 +98,12 @@ std::string report_markdown(const RunData& run, const RunAnalysis& a, const std:
   if (run.skipped_lines > 0) {
     md += fmt::format("| journal | {} unparsable line(s) ignored (e.g. a torn last line) |\n", run.skipped_lines);
   }
+  return md;
+}
 
-  md += "\n## Best configuration\n\n";
+/// The best evaluation and its parameters at full precision.
+std::string best_section(const RunData& run, const RunAnalysis& a) {
+  std::string md = "\n## Best configuration\n\n";
   if (a.best_trial) {
     const TrialEntry& best = run.trials[*a.best_trial];
     md += fmt::format("Evaluation #{}: score **{}**, found at evaluation {} of {}", best.id, score_text(*best.score),
@@ -118,8 +121,12 @@ std::string report_markdown(const RunData& run, const RunAnalysis& a, const std:
   } else {
     md += "No evaluation succeeded.\n";
   }
+  return md;
+}
 
-  md += fmt::format("\n## Top {}\n\n", kTopRows);
+/// The kTopRows best ok evaluations, one row each.
+std::string top_section(const RunData& run, const RunAnalysis& a) {
+  std::string md = fmt::format("\n## Top {}\n\n", kTopRows);
   if (!a.ranked.empty()) {
     md += "| rank | id | score |";
     std::string rule = "| --- | --- | --- |";
@@ -148,8 +155,12 @@ std::string report_markdown(const RunData& run, const RunAnalysis& a, const std:
   } else {
     md += "No ok evaluation.\n";
   }
+  return md;
+}
 
-  md += "\n## Failures\n\n";
+/// Every failed or erroneous evaluation with its reason.
+std::string failures_section(const RunData& run) {
+  std::string md = "\n## Failures\n\n";
   const bool any_failure = std::any_of(run.trials.begin(), run.trials.end(), [](const TrialEntry& t) {
     return t.state == TrialState::kFailed || t.state == TrialState::kError;
   });
@@ -164,10 +175,21 @@ std::string report_markdown(const RunData& run, const RunAnalysis& a, const std:
   } else {
     md += "None.\n";
   }
+  return md;
+}
 
-  md += "\n## Figures\n\n";
+/// The figures, linked and shown.
+std::string figures_section(const std::vector<Figure>& figures) {
+  std::string md = "\n## Figures\n\n";
   for (const Figure& f : figures) md += fmt::format("- [{}]({}): {}\n\n  ![{}]({})\n\n", f.file, f.file, f.caption, f.file, f.file);
   return md;
+}
+
+}  // namespace
+
+std::string report_markdown(const RunData& run, const RunAnalysis& a, const std::vector<Figure>& figures) {
+  return overview_section(run, a) + best_section(run, a) + top_section(run, a) + failures_section(run) +
+         figures_section(figures);
 }
 
 std::string comparison_markdown(const std::vector<RunData>& runs, const std::vector<RunAnalysis>& analyses,

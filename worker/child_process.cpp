@@ -114,6 +114,81 @@ void close_descriptors(unsigned first, unsigned last, long open_max) {
   _exit(127);
 }
 
+/// What the exec-error pipe carried: nothing when the exec succeeded (the pipe closes on a
+/// successful exec, O_CLOEXEC), else the reason exec_child wrote.
+std::string read_exec_error(int fd) {
+  std::string error;
+  char buffer[512];
+  ssize_t n;
+  while ((n = read(fd, buffer, sizeof buffer)) != 0) {
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      break;
+    }
+    error.append(buffer, static_cast<std::size_t>(n));
+  }
+  return error;
+}
+
+/// How the wait for a child ended.
+struct ChildEnd {
+  int status = 0;  ///< waitpid's
+  bool timed_out = false;
+  bool cancelled = false;
+  std::optional<std::string> stop_reason;  ///< spec.stop_check's reason
+};
+
+/// Waits for the child (group `pid`) until it ends, its timeout passes, the evaluation is
+/// cancelled or spec.stop_check gives a reason; in the last three cases SIGTERM to the group,
+/// then SIGKILL after spec.kill_grace_seconds. Leftovers of the group (a launcher's children)
+/// are killed in every case: they die with the evaluation.
+ChildEnd wait_for_child(pid_t pid, const ChildSpec& spec, Clock::time_point start) {
+  ChildEnd end;
+  const auto deadline = spec.timeout_seconds > 0
+                            ? start + std::chrono::duration_cast<Clock::duration>(
+                                          std::chrono::duration<double>(spec.timeout_seconds))
+                            : Clock::time_point::max();
+  Watch watch;
+  watch.cancel = true;
+  if (spec.stop_check) {
+    watch.stop_check = &spec.stop_check;
+    watch.stop_check_interval = std::chrono::duration_cast<Clock::duration>(
+        std::chrono::duration<double>(std::max(spec.stop_check_interval_seconds, 0.01)));
+    watch.stop_reason = &end.stop_reason;
+  }
+  if (!wait_until(pid, &end.status, deadline, watch)) {
+    end.cancelled = !end.stop_reason && Clock::now() < deadline;
+    end.timed_out = !end.stop_reason && !end.cancelled;
+    kill(-pid, SIGTERM);
+    const auto grace = Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                                          std::chrono::duration<double>(spec.kill_grace_seconds));
+    if (!wait_until(pid, &end.status, grace)) {
+      kill(-pid, SIGKILL);
+      waitpid(pid, &end.status, 0);
+    }
+  }
+  kill(-pid, SIGKILL);
+  return end;
+}
+
+/// The kind of exit (and its signal, exit code or stop reason) of a child that was started.
+void describe_end(ChildEnd end, ChildExit& result) {
+  if (end.stop_reason) {
+    result.kind = ChildExit::Kind::kStopped;
+    result.stop_reason = std::move(*end.stop_reason);
+  } else if (end.cancelled) {
+    result.kind = ChildExit::Kind::kCancelled;
+  } else if (end.timed_out) {
+    result.kind = ChildExit::Kind::kTimedOut;
+  } else if (WIFSIGNALED(end.status)) {
+    result.kind = ChildExit::Kind::kSignaled;
+    result.signal = WTERMSIG(end.status);
+  } else {
+    result.kind = ChildExit::Kind::kExited;
+    result.exit_code = WIFEXITED(end.status) ? WEXITSTATUS(end.status) : -1;
+  }
+}
+
 }  // namespace
 
 ChildExit run_child(const ChildSpec& spec) {
@@ -157,66 +232,15 @@ ChildExit run_child(const ChildSpec& spec) {
   setpgid(pid, pid);  // also from the parent: no race with a kill before the child ran setpgid
   close(pipe_fds[1]);
 
-  // The pipe closes on a successful exec (O_CLOEXEC) or carries the reason exec failed.
-  std::string exec_error;
-  char buffer[512];
-  ssize_t n;
-  while ((n = read(pipe_fds[0], buffer, sizeof buffer)) != 0) {
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      break;
-    }
-    exec_error.append(buffer, static_cast<std::size_t>(n));
-  }
+  const std::string exec_error = read_exec_error(pipe_fds[0]);
   close(pipe_fds[0]);
-
-  int status = 0;
-  const auto deadline = spec.timeout_seconds > 0
-                            ? start + std::chrono::duration_cast<Clock::duration>(
-                                          std::chrono::duration<double>(spec.timeout_seconds))
-                            : Clock::time_point::max();
-  bool timed_out = false;
-  bool cancelled = false;
-  std::optional<std::string> stop_reason;
-  Watch watch;
-  watch.cancel = true;
-  if (spec.stop_check) {
-    watch.stop_check = &spec.stop_check;
-    watch.stop_check_interval = std::chrono::duration_cast<Clock::duration>(
-        std::chrono::duration<double>(std::max(spec.stop_check_interval_seconds, 0.01)));
-    watch.stop_reason = &stop_reason;
-  }
-  if (!wait_until(pid, &status, deadline, watch)) {
-    cancelled = !stop_reason && Clock::now() < deadline;
-    timed_out = !stop_reason && !cancelled;
-    kill(-pid, SIGTERM);
-    const auto grace = Clock::now() + std::chrono::duration_cast<Clock::duration>(
-                                          std::chrono::duration<double>(spec.kill_grace_seconds));
-    if (!wait_until(pid, &status, grace)) {
-      kill(-pid, SIGKILL);
-      waitpid(pid, &status, 0);
-    }
-  }
-  // Leftovers of the group (a launcher's children) die with the evaluation.
-  kill(-pid, SIGKILL);
+  const ChildEnd end = wait_for_child(pid, spec, start);
   result.seconds = seconds_since(start);
-
   if (!exec_error.empty()) {
     result.kind = ChildExit::Kind::kSpawnFailed;
     result.error = exec_error;
-  } else if (stop_reason) {
-    result.kind = ChildExit::Kind::kStopped;
-    result.stop_reason = std::move(*stop_reason);
-  } else if (cancelled) {
-    result.kind = ChildExit::Kind::kCancelled;
-  } else if (timed_out) {
-    result.kind = ChildExit::Kind::kTimedOut;
-  } else if (WIFSIGNALED(status)) {
-    result.kind = ChildExit::Kind::kSignaled;
-    result.signal = WTERMSIG(status);
   } else {
-    result.kind = ChildExit::Kind::kExited;
-    result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    describe_end(end, result);
   }
   return result;
 }

@@ -145,6 +145,199 @@ std::vector<std::string> litgpt_evaluate_argv(const LitgptObjective& objective, 
   return argv;
 }
 
+namespace {
+
+/// Where one evaluation works: the trial directory (the journal's, kept) and the work directory
+/// (objective.work_dir: the trial directory itself or a node-local one), both absolute,
+/// resolved and without a trailing '/', so that the two compare as strings.
+struct TrialPaths {
+  fs::path trial_dir;
+  fs::path work;
+  bool work_is_trial_dir = false;
+  fs::path out_dir;     ///< litgpt finetune_lora's --out_dir
+  fs::path final_dir;   ///< out/final: the LoRA weights and the merged model
+  fs::path eval_dir;    ///< litgpt evaluate's --out_dir
+  fs::path results;     ///< eval/results.json, lm_eval's
+  fs::path trial_yaml;  ///< the finetune config written for this trial
+};
+
+TrialPaths trial_paths(const fs::path& trial_dir, const fs::path& work) {
+  std::error_code ec;
+  const auto resolved = [&](const fs::path& path) {
+    std::string text = fs::weakly_canonical(fs::absolute(path, ec), ec).lexically_normal().string();
+    while (text.size() > 1 && text.back() == '/') text.pop_back();
+    return fs::path(text);
+  };
+  TrialPaths paths;
+  paths.trial_dir = resolved(trial_dir);
+  paths.work = resolved(work);
+  paths.work_is_trial_dir = paths.work == paths.trial_dir;
+  paths.out_dir = paths.work / "out";
+  paths.final_dir = paths.out_dir / "final";
+  paths.eval_dir = paths.work / "eval";
+  paths.results = paths.eval_dir / "results.json";
+  paths.trial_yaml = paths.work / "trial.yaml";
+  return paths;
+}
+
+/// Empties the work directory of an earlier run, or says why it cannot be used.
+std::optional<std::string> prepare_work_directory(const TrialPaths& paths) {
+  const std::string work = paths.work.string();
+  // Emptying a work directory that holds the trial directory would delete this attempt (and more).
+  if (!paths.work_is_trial_dir &&
+      (work == "/" || paths.trial_dir.string().compare(0, work.size() + 1, work + "/") == 0)) {
+    return "work directory " + work + " contains the trial directory " + paths.trial_dir.string();
+  }
+  // Nothing of an earlier run may survive into this one: merge_lora (litgpt scripts/merge_lora.py
+  // merge_lora) returns early when final/lit_model.pth exists, and evaluate (eval/evaluate.py
+  // convert_and_evaluate) skips the conversion when eval/pytorch_model.bin exists, so a leftover
+  // model would be scored in place of this trial's. In the trial directory the worker loop has
+  // already moved an earlier attempt aside (<id>.attempt-k) and nothing of this one exists yet.
+  std::error_code ec;
+  if (paths.work_is_trial_dir) {
+    fs::remove_all(paths.out_dir, ec);
+    fs::remove_all(paths.eval_dir, ec);
+  } else {
+    fs::remove_all(paths.work, ec);
+  }
+  fs::create_directories(paths.work, ec);
+  if (!fs::is_directory(paths.work)) return "cannot create work directory " + work;
+  return std::nullopt;
+}
+
+/// A base checkpoint this objective cannot train from: the node's (or the setup's) problem, not
+/// the point's.
+std::optional<std::string> checkpoint_problem(const LitgptObjective& objective) {
+  if (!fs::exists(fs::path(objective.checkpoint_dir) / "lit_model.pth")) {
+    return "missing checkpoint: " + objective.checkpoint_dir + "/lit_model.pth";
+  }
+  // The loader refuses this when it can read config.json; a node whose copy differs is caught here.
+  const auto& targets = objective.lora_targets;
+  if (std::find(targets.begin(), targets.end(), "head") != targets.end() &&
+      litgpt_checkpoint_ties_embeddings(objective.checkpoint_dir).value_or(false)) {
+    return "lora_targets has 'head' but " + objective.checkpoint_dir +
+           "/config.json has tie_word_embeddings: true (the head's LoRA would be dropped at "
+           "evaluation)";
+  }
+  return std::nullopt;
+}
+
+/// Every outcome, failures included, leaves the logs in the trial directory and the gigabytes
+/// of merged and converted models deleted.
+EvaluationOutcome finish_trial(const LitgptObjective& objective, const TrialPaths& paths,
+                               std::int64_t trial_id, double seconds, EvaluationOutcome outcome) {
+  std::error_code ec;
+  if (!objective.keep_artifacts) {
+    fs::remove(paths.final_dir / "lit_model.pth", ec);
+    for (const char* name : {"pytorch_model.bin", "model.safetensors", "model.pth", "lit_model.pth"}) {
+      fs::remove(paths.eval_dir / name, ec);
+    }
+  }
+  outcome.metrics["seconds"] = seconds;
+  // With classify_litgpt_stage's stopped_early: the GPU time an early stop saved
+  // (common/gpu_time_saved.h).
+  outcome.metrics["gpus"] = objective.devices;
+  if (!paths.work_is_trial_dir) {
+    // A node-local work directory: bring what must outlive the node back to the trial directory.
+    std::vector<fs::path> items = {paths.trial_yaml, paths.work / "finetune.out.log",
+                                   paths.work / "finetune.err.log", paths.work / "evaluate.out.log",
+                                   paths.work / "evaluate.err.log",
+                                   paths.final_dir / "hyperparameters.yaml"};
+    if (objective.keep_lora_weights) items.push_back(paths.final_dir / "lit_model.pth.lora");
+    for (const fs::path& item : items) {
+      if (fs::exists(item)) {
+        fs::copy_file(item, paths.trial_dir / item.filename(), fs::copy_options::overwrite_existing, ec);
+      }
+    }
+  }
+  // trials/<id>/results.json: lm_eval's file itself with keep_samples, else the copy without
+  // `samples` written when it was read.
+  if (objective.keep_samples && fs::exists(paths.results)) {
+    fs::copy_file(paths.results, paths.trial_dir / "results.json", fs::copy_options::overwrite_existing, ec);
+  }
+  if (!objective.keep_artifacts) {
+    if (paths.work_is_trial_dir) {
+      fs::remove(paths.results, ec);
+      if (!objective.keep_lora_weights) fs::remove(paths.final_dir / "lit_model.pth.lora", ec);
+    } else {
+      fs::remove_all(paths.work, ec);
+    }
+  } else if (!objective.keep_lora_weights) {
+    spdlog::info("trial {}: LoRA weights left in {} (keep_artifacts)", trial_id, paths.final_dir.string());
+  }
+  return outcome;
+}
+
+/// Runs one litgpt stage as a child process with the time left of the trial's timeout, its logs
+/// in <work>/<stage>.{out,err}.log; its outcome when the stage ended the evaluation, nullopt when
+/// the next stage may run.
+std::optional<EvaluationOutcome> run_stage(const LitgptObjective& objective, const TrialPaths& paths,
+                                           ChildSpec spec, LitgptStage stage,
+                                           std::vector<std::string> argv, double remaining_seconds) {
+  const std::string name = to_string(stage);
+  spec.argv = std::move(argv);
+  spec.stdout_path = (paths.work / (name + ".out.log")).string();
+  spec.stderr_path = (paths.work / (name + ".err.log")).string();
+  spec.timeout_seconds = std::max(remaining_seconds, 1.0);
+  // The fine-tuning's logs are watched for a diverged loss: litgpt's fit() (v0.5.10-v0.5.13
+  // finetune/lora.py) has no NaN check and would train to the end of the epoch.
+  spec.stop_check = nullptr;
+  if (stage == LitgptStage::kFinetune && objective.stop_on_divergence.enabled) {
+    DivergenceStop stop;
+    stop.enabled = true;
+    stop.consecutive = objective.stop_on_divergence.after_iterations;
+    spec.stop_check = divergence_stop_check({spec.stdout_path, spec.stderr_path}, stop);
+  }
+  LitgptStageEnd end;
+  end.stage = stage;
+  end.exit = run_child(spec);
+  end.out_log = read_log_tail(spec.stdout_path);
+  end.err_log = read_log_tail(spec.stderr_path);
+  LitgptOutcomeOptions options;
+  options.divergence_consecutive = objective.stop_on_divergence.after_iterations;
+  options.trial_timeout_seconds = objective.timeout_seconds;
+  return classify_litgpt_stage(end, options);
+}
+
+/// The score lm_eval wrote in eval/results.json (objective.objective's task and metric), with
+/// the test metric and every numeric metric of objective.tasks; leaves the trial directory's
+/// copy of the file without its `samples`.
+EvaluationOutcome scored_outcome(const LitgptObjective& objective, const TrialPaths& paths) {
+  // lm_eval's `samples` (tens of MB) are streamed past, never held: only the aggregates are kept.
+  const ScoreReading reading = read_score_from_json_file(
+      paths.results.string(), "/results/" + objective.objective.task + "/" + objective.objective.metric);
+  EvaluationOutcome outcome;
+  if (reading.ok) {
+    outcome = EvaluationOutcome::ok(reading.score);
+  } else if (!reading.document.is_null()) {
+    const auto from_groups = metric_of(reading.document, objective.objective);
+    outcome = from_groups ? EvaluationOutcome::ok(*from_groups) : EvaluationOutcome::failed(reading.reason);
+  } else {
+    outcome = EvaluationOutcome::failed(reading.reason);
+  }
+  if (reading.document.is_object() && !objective.keep_samples) {
+    // The trial directory's copy: everything lm_eval wrote but the samples.
+    std::ofstream copy(paths.trial_dir / "results.json");
+    copy << reading.document.dump(2) << "\n";
+  }
+  if (outcome.status == TrialStatus::kOk) {
+    if (const auto test = metric_of(reading.document, objective.test)) outcome.metrics["test_score"] = *test;
+    for (const char* section : {"results", "groups"}) {
+      if (!reading.document.contains(section)) continue;
+      for (const auto& task : objective.tasks) {
+        const auto& tasks_json = reading.document[section];
+        if (!tasks_json.contains(task) || !tasks_json[task].is_object()) continue;
+        for (const auto& [metric, value] : tasks_json[task].items()) {
+          if (value.is_number()) outcome.metrics[task][metric] = value;
+        }
+      }
+    }
+  }
+  return outcome;
+}
+
+}  // namespace
+
 LitgptEvaluator::LitgptEvaluator(LitgptObjective objective, SearchSpace space, std::string config_dir)
     : objective_(std::move(objective)), space_(std::move(space)), config_dir_(std::move(config_dir)) {}
 
@@ -155,7 +348,6 @@ EvaluationOutcome LitgptEvaluator::evaluate(const EvaluateMessage& request) {
   const auto lookup = [&](const std::string& name) { return trial_placeholder(name, request, config_dir_); };
   const auto start = std::chrono::steady_clock::now();
   const auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); };
-  const auto remaining = [&] { return objective_.timeout_seconds - elapsed(); };
 
   fs::path work;
   std::vector<std::string> extra_env;
@@ -167,176 +359,41 @@ EvaluationOutcome LitgptEvaluator::evaluate(const EvaluateMessage& request) {
   }
   std::error_code ec;
   fs::create_directories(request.trial_dir, ec);
-  // Absolute, resolved and without a trailing '/', so that the two compare as strings.
-  const auto resolved = [&](const fs::path& path) {
-    std::string text = fs::weakly_canonical(fs::absolute(path, ec), ec).lexically_normal().string();
-    while (text.size() > 1 && text.back() == '/') text.pop_back();
-    return fs::path(text);
-  };
-  const fs::path trial_dir = resolved(request.trial_dir);
-  work = resolved(work);
-  const bool work_is_trial_dir = work == trial_dir;
-  // Emptying a work directory that holds the trial directory would delete this attempt (and more).
-  if (!work_is_trial_dir &&
-      (work == "/" || trial_dir.string().compare(0, work.string().size() + 1, work.string() + "/") == 0)) {
-    return EvaluationOutcome::error("work directory " + work.string() + " contains the trial directory " +
-                                    trial_dir.string());
-  }
+  const TrialPaths paths = trial_paths(request.trial_dir, work);
+  if (auto problem = prepare_work_directory(paths)) return EvaluationOutcome::error(*problem);
+  if (auto problem = checkpoint_problem(objective_)) return EvaluationOutcome::error(*problem);
 
-  const fs::path out_dir = work / "out";
-  const fs::path eval_dir = work / "eval";
-  const fs::path final_dir = out_dir / "final";
-  const fs::path results = eval_dir / "results.json";
-  const fs::path trial_yaml = work / "trial.yaml";
-  // Nothing of an earlier run may survive into this one: merge_lora (litgpt scripts/merge_lora.py
-  // merge_lora) returns early when final/lit_model.pth exists, and evaluate (eval/evaluate.py
-  // convert_and_evaluate) skips the conversion when eval/pytorch_model.bin exists, so a leftover
-  // model would be scored in place of this trial's. In the trial directory the worker loop has
-  // already moved an earlier attempt aside (<id>.attempt-k) and nothing of this one exists yet.
-  if (work_is_trial_dir) {
-    fs::remove_all(out_dir, ec);
-    fs::remove_all(eval_dir, ec);
-  } else {
-    fs::remove_all(work, ec);
-  }
-  fs::create_directories(work, ec);
-  if (!fs::is_directory(work)) return EvaluationOutcome::error("cannot create work directory " + work.string());
-
-  // A missing base model is the node's (or the setup's) problem, not the point's.
-  if (!fs::exists(fs::path(objective_.checkpoint_dir) / "lit_model.pth")) {
-    return EvaluationOutcome::error("missing checkpoint: " + objective_.checkpoint_dir + "/lit_model.pth");
-  }
-  // The loader refuses this when it can read config.json; a node whose copy differs is caught here.
-  if (std::find(objective_.lora_targets.begin(), objective_.lora_targets.end(), "head") != objective_.lora_targets.end() &&
-      litgpt_checkpoint_ties_embeddings(objective_.checkpoint_dir).value_or(false)) {
-    return EvaluationOutcome::error("lora_targets has 'head' but " + objective_.checkpoint_dir +
-                                    "/config.json has tie_word_embeddings: true (the head's LoRA would be "
-                                    "dropped at evaluation)");
-  }
-
-  // Every outcome, failures included, leaves the logs in the trial directory and the gigabytes
-  // of merged and converted models deleted.
   const auto finish = [&](EvaluationOutcome outcome) {
-    if (!objective_.keep_artifacts) {
-      fs::remove(final_dir / "lit_model.pth", ec);
-      for (const char* name : {"pytorch_model.bin", "model.safetensors", "model.pth", "lit_model.pth"}) {
-        fs::remove(eval_dir / name, ec);
-      }
-    }
-    outcome.metrics["seconds"] = elapsed();
-    // With classify_litgpt_stage's stopped_early: the GPU time an early stop saved
-    // (common/gpu_time_saved.h).
-    outcome.metrics["gpus"] = objective_.devices;
-    if (!work_is_trial_dir) {
-      // A node-local work directory: bring what must outlive the node back to the trial directory.
-      std::vector<fs::path> items = {trial_yaml, work / "finetune.out.log", work / "finetune.err.log",
-                                     work / "evaluate.out.log", work / "evaluate.err.log",
-                                     final_dir / "hyperparameters.yaml"};
-      if (objective_.keep_lora_weights) items.push_back(final_dir / "lit_model.pth.lora");
-      for (const fs::path& item : items) {
-        if (fs::exists(item)) {
-          fs::copy_file(item, trial_dir / item.filename(), fs::copy_options::overwrite_existing, ec);
-        }
-      }
-    }
-    // trials/<id>/results.json: lm_eval's file itself with keep_samples, else the copy without
-    // `samples` written when it was read.
-    if (objective_.keep_samples && fs::exists(results)) {
-      fs::copy_file(results, trial_dir / "results.json", fs::copy_options::overwrite_existing, ec);
-    }
-    if (!objective_.keep_artifacts) {
-      if (work_is_trial_dir) {
-        fs::remove(results, ec);
-        if (!objective_.keep_lora_weights) fs::remove(final_dir / "lit_model.pth.lora", ec);
-      } else {
-        fs::remove_all(work, ec);
-      }
-    } else if (!objective_.keep_lora_weights) {
-      spdlog::info("trial {}: LoRA weights left in {} (keep_artifacts)", request.trial_id, final_dir.string());
-    }
-    return outcome;
+    return finish_trial(objective_, paths, request.trial_id, elapsed(), std::move(outcome));
   };
   {
-    std::ofstream file(trial_yaml);
-    file << litgpt_trial_config(objective_, space_, request.params, out_dir.string());
-    if (!file.flush()) return finish(EvaluationOutcome::error("cannot write " + trial_yaml.string()));
+    std::ofstream file(paths.trial_yaml);
+    file << litgpt_trial_config(objective_, space_, request.params, paths.out_dir.string());
+    if (!file.flush()) return finish(EvaluationOutcome::error("cannot write " + paths.trial_yaml.string()));
   }
 
   ChildSpec spec;
-  spec.working_dir = work.string();
+  spec.working_dir = paths.work.string();
   // Python block-buffers a stdout redirected to a file: without this the loss lines reach the log
   // (and the divergence watch) 8 KiB at a time. The user's env may still override both.
   extra_env.insert(extra_env.begin(), {"CUDA_VISIBLE_DEVICES=" + objective_.cuda_visible_devices, "PYTHONUNBUFFERED=1"});
   spec.environment = trial_environment(request, extra_env);
-
-  LitgptOutcomeOptions options;
-  options.divergence_consecutive = objective_.stop_on_divergence.after_iterations;
-  options.trial_timeout_seconds = objective_.timeout_seconds;
-  const auto run = [&](LitgptStage stage, std::vector<std::string> argv) -> std::optional<EvaluationOutcome> {
-    const std::string name = to_string(stage);
-    spec.argv = std::move(argv);
-    spec.stdout_path = (work / (name + ".out.log")).string();
-    spec.stderr_path = (work / (name + ".err.log")).string();
-    spec.timeout_seconds = std::max(remaining(), 1.0);
-    // The fine-tuning's logs are watched for a diverged loss: litgpt's fit() (v0.5.10-v0.5.13
-    // finetune/lora.py) has no NaN check and would train to the end of the epoch.
-    spec.stop_check = nullptr;
-    if (stage == LitgptStage::kFinetune && objective_.stop_on_divergence.enabled) {
-      DivergenceStop stop;
-      stop.enabled = true;
-      stop.consecutive = objective_.stop_on_divergence.after_iterations;
-      spec.stop_check = divergence_stop_check({spec.stdout_path, spec.stderr_path}, stop);
-    }
-    LitgptStageEnd end;
-    end.stage = stage;
-    end.exit = run_child(spec);
-    end.out_log = read_log_tail(spec.stdout_path);
-    end.err_log = read_log_tail(spec.stderr_path);
-    return classify_litgpt_stage(end, options);
+  const auto run = [&](LitgptStage stage, std::vector<std::string> argv) {
+    return run_stage(objective_, paths, spec, stage, std::move(argv), objective_.timeout_seconds - elapsed());
   };
 
-  if (auto outcome = run(LitgptStage::kFinetune, {objective_.executable, "finetune_lora", "--config", trial_yaml.string()})) {
+  if (auto outcome = run(LitgptStage::kFinetune, {objective_.executable, "finetune_lora", "--config",
+                                                  paths.trial_yaml.string()})) {
     return finish(*outcome);
   }
-  if (!fs::exists(final_dir / "lit_model.pth.lora")) {
-    return finish(EvaluationOutcome::failed("finetune: no LoRA weights in " + final_dir.string()));
+  if (!fs::exists(paths.final_dir / "lit_model.pth.lora")) {
+    return finish(EvaluationOutcome::failed("finetune: no LoRA weights in " + paths.final_dir.string()));
   }
-  if (auto outcome = run(LitgptStage::kEvaluate, litgpt_evaluate_argv(objective_, final_dir.string(), eval_dir.string()))) {
+  if (auto outcome = run(LitgptStage::kEvaluate, litgpt_evaluate_argv(objective_, paths.final_dir.string(),
+                                                                      paths.eval_dir.string()))) {
     return finish(*outcome);
   }
-
-  // lm_eval's `samples` (tens of MB) are streamed past, never held: only the aggregates are kept.
-  const ScoreReading reading = read_score_from_json_file(
-      results.string(), "/results/" + objective_.objective.task + "/" + objective_.objective.metric);
-  EvaluationOutcome outcome;
-  if (reading.ok) {
-    outcome = EvaluationOutcome::ok(reading.score);
-  } else if (!reading.document.is_null()) {
-    const auto from_groups = metric_of(reading.document, objective_.objective);
-    outcome = from_groups ? EvaluationOutcome::ok(*from_groups) : EvaluationOutcome::failed(reading.reason);
-  } else {
-    outcome = EvaluationOutcome::failed(reading.reason);
-  }
-  if (reading.document.is_object() && !objective_.keep_samples) {
-    // The trial directory's copy: everything lm_eval wrote but the samples.
-    std::ofstream copy(trial_dir / "results.json");
-    copy << reading.document.dump(2) << "\n";
-  }
-  if (outcome.status == TrialStatus::kOk) {
-    if (const auto test = metric_of(reading.document, objective_.test)) outcome.metrics["test_score"] = *test;
-    for (const char* section : {"results", "groups"}) {
-      if (!reading.document.contains(section)) continue;
-      for (const auto& task : objective_.tasks) {
-        const auto& tasks_json = reading.document[section];
-        if (!tasks_json.contains(task) || !tasks_json[task].is_object()) continue;
-        for (const auto& [metric, value] : tasks_json[task].items()) {
-          if (value.is_number()) outcome.metrics[task][metric] = value;
-        }
-      }
-    }
-  }
-
-  return finish(std::move(outcome));
+  return finish(scored_outcome(objective_, paths));
 }
 
 }  // namespace lorahpo

@@ -240,6 +240,80 @@ std::string rank_suffix(std::optional<int> rank) {
   return rank ? fmt::format(" (rank {})", *rank) : std::string();
 }
 
+EvaluationOutcome stage_failed(const std::string& stage, const std::string& why) {
+  return EvaluationOutcome::failed(stage + ": " + why);
+}
+
+EvaluationOutcome stage_error(const std::string& stage, const std::string& why) {
+  return EvaluationOutcome::error(stage + ": " + why);
+}
+
+/// Step 1 of classify_litgpt_stage: the ends the logs cannot explain.
+std::optional<EvaluationOutcome> unexplained_end(const std::string& stage, const ChildExit& exit) {
+  switch (exit.kind) {
+    case ChildExit::Kind::kSpawnFailed:
+      return stage_error(stage, "cannot start: " + exit.error);
+    case ChildExit::Kind::kCancelled:
+      return stage_error(stage, "cancelled by rank 0 (process group killed)");
+    case ChildExit::Kind::kStopped: {
+      // The training-log watch saw the loss diverge and stopped the run (training_log_watch.h).
+      EvaluationOutcome outcome =
+          stage_failed(stage, exit.stop_reason + "; stopped early, process group killed");
+      outcome.metrics["stopped_early"] = true;
+      return outcome;
+    }
+    default:
+      return std::nullopt;
+  }
+}
+
+/// Step 2: divergence in the loss lines (fabric.print, stdout; stderr scanned too, harmlessly),
+/// or, for a run that did not end cleanly, in the end-of-epoch generation.
+std::optional<EvaluationOutcome> divergence(const std::string& stage, const LitgptStageEnd& end,
+                                            const LogFindings& found, bool clean,
+                                            const LitgptOutcomeOptions& options) {
+  for (const std::string* log : {&end.out_log, &end.err_log}) {
+    LossDivergence in_log(options.divergence_consecutive);
+    for (std::string_view line : lines_of(*log)) in_log.add_line(line);
+    if (in_log.diverged() || in_log.ends_nonfinite()) return stage_failed(stage, in_log.reason());
+  }
+  if (!clean && found.nan_sampling) {
+    return stage_failed(stage, "diverged: the end-of-epoch generation sampled from NaN/inf "
+                               "probabilities (no non-finite loss logged before)");
+  }
+  return std::nullopt;
+}
+
+/// Step 6: the exit itself (timeout, signal or exit code), with the last exception or line.
+EvaluationOutcome exit_outcome(const std::string& stage, const ChildExit& exit, const LogFindings& found,
+                               const LitgptOutcomeOptions& options) {
+  const std::optional<std::string_view> quoted = found.last_exception ? found.last_exception : found.last_line;
+  const std::string detail = quoted ? ": " + clip(*quoted) : std::string();
+  switch (exit.kind) {
+    case ChildExit::Kind::kTimedOut: {
+      std::string why = fmt::format("timed out after {} s", std::lround(exit.seconds));
+      if (options.trial_timeout_seconds > 0) {
+        why += fmt::format(" (the trial's budget is {} s)", std::lround(options.trial_timeout_seconds));
+      }
+      return stage_failed(stage, why + "; process group killed");
+    }
+    case ChildExit::Kind::kSignaled:
+      if (found.observer && found.observer->code > 0) {
+        // Lightning killed the main process because a child rank exited with an error: that
+        // rank's error, as it would be rank 0's.
+        return stage_failed(stage, fmt::format("rank {} exited with code {} (Lightning then killed the main process with {})",
+                                               found.observer->rank, found.observer->code, signal_text(exit.signal)) +
+                                       (found.last_exception ? ": " + clip(*found.last_exception) : std::string()));
+      }
+      return stage_error(stage, "killed by " + signal_text(exit.signal) + detail);
+    case ChildExit::Kind::kExited:
+      return stage_failed(stage, fmt::format("exited with code {}", exit.exit_code) + detail);
+    default:
+      break;
+  }
+  return stage_error(stage, "ended in an unknown way");
+}
+
 }  // namespace
 
 const char* to_string(LitgptStage stage) {
@@ -256,24 +330,11 @@ std::optional<EvaluationOutcome> classify_litgpt_stage(const LitgptStageEnd& end
                                                        const LitgptOutcomeOptions& options) {
   const std::string stage = to_string(end.stage);
   const ChildExit& exit = end.exit;
-  const auto failed = [&](const std::string& why) { return EvaluationOutcome::failed(stage + ": " + why); };
-  const auto error = [&](const std::string& why) { return EvaluationOutcome::error(stage + ": " + why); };
+  const auto failed = [&](const std::string& why) { return stage_failed(stage, why); };
+  const auto error = [&](const std::string& why) { return stage_error(stage, why); };
 
   // 1. What the logs cannot explain.
-  switch (exit.kind) {
-    case ChildExit::Kind::kSpawnFailed:
-      return error("cannot start: " + exit.error);
-    case ChildExit::Kind::kCancelled:
-      return error("cancelled by rank 0 (process group killed)");
-    case ChildExit::Kind::kStopped: {
-      // The training-log watch saw the loss diverge and stopped the run (training_log_watch.h).
-      EvaluationOutcome outcome = failed(exit.stop_reason + "; stopped early, process group killed");
-      outcome.metrics["stopped_early"] = true;
-      return outcome;
-    }
-    default:
-      break;
-  }
+  if (auto outcome = unexplained_end(stage, exit)) return outcome;
   const bool clean = exit.kind == ChildExit::Kind::kExited && exit.exit_code == 0;
 
   LogFindings found;
@@ -282,17 +343,9 @@ std::optional<EvaluationOutcome> classify_litgpt_stage(const LitgptStageEnd& end
   found.last_line.reset();
   scan(end.err_log, found);
 
-  // 2. Divergence: the loss lines (fabric.print, stdout; stderr scanned too, harmlessly).
+  // 2. Divergence.
   if (end.stage == LitgptStage::kFinetune) {
-    for (const std::string* log : {&end.out_log, &end.err_log}) {
-      LossDivergence in_log(options.divergence_consecutive);
-      for (std::string_view line : lines_of(*log)) in_log.add_line(line);
-      if (in_log.diverged() || in_log.ends_nonfinite()) return failed(in_log.reason());
-    }
-    if (!clean && found.nan_sampling) {
-      return failed("diverged: the end-of-epoch generation sampled from NaN/inf probabilities "
-                    "(no non-finite loss logged before)");
-    }
+    if (auto outcome = divergence(stage, end, found, clean, options)) return outcome;
   }
   if (clean) return std::nullopt;
 
@@ -313,31 +366,7 @@ std::optional<EvaluationOutcome> classify_litgpt_stage(const LitgptStageEnd& end
   if (found.checkpoint) return error("missing checkpoint: " + clip(*found.checkpoint));
 
   // 6. The exit itself.
-  const std::optional<std::string_view> quoted = found.last_exception ? found.last_exception : found.last_line;
-  const std::string detail = quoted ? ": " + clip(*quoted) : std::string();
-  switch (exit.kind) {
-    case ChildExit::Kind::kTimedOut: {
-      std::string why = fmt::format("timed out after {} s", std::lround(exit.seconds));
-      if (options.trial_timeout_seconds > 0) {
-        why += fmt::format(" (the trial's budget is {} s)", std::lround(options.trial_timeout_seconds));
-      }
-      return failed(why + "; process group killed");
-    }
-    case ChildExit::Kind::kSignaled:
-      if (found.observer && found.observer->code > 0) {
-        // Lightning killed the main process because a child rank exited with an error: that
-        // rank's error, as it would be rank 0's.
-        return failed(fmt::format("rank {} exited with code {} (Lightning then killed the main process with {})",
-                                  found.observer->rank, found.observer->code, signal_text(exit.signal)) +
-                      (found.last_exception ? ": " + clip(*found.last_exception) : std::string()));
-      }
-      return error("killed by " + signal_text(exit.signal) + detail);
-    case ChildExit::Kind::kExited:
-      return failed(fmt::format("exited with code {}", exit.exit_code) + detail);
-    default:
-      break;
-  }
-  return error("ended in an unknown way");
+  return exit_outcome(stage, exit, found, options);
 }
 
 std::string read_log_tail(const std::string& path, std::size_t max_bytes) {

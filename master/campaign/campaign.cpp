@@ -121,7 +121,7 @@ void check_resumable(const std::string& run_dir) {
 }
 
 CampaignOutcome run_campaign(const CampaignConfig& config, const std::string& run_dir,
-                             Transport& transport, bool resume) {
+                             Transport& transport, const Clock& clock, bool resume) {
   const std::string absolute = fs::absolute(run_dir).lexically_normal().string();
   const std::string journal_path = absolute + "/journal.jsonl";
   CampaignConfig resolved = config;
@@ -198,7 +198,7 @@ CampaignOutcome run_campaign(const CampaignConfig& config, const std::string& ru
   options.failures = config.failures;
   options.workers = config.workers;
   options.journal_path = journal_path;
-  Scheduler scheduler(transport, *optimizer, config.space, journal, options);
+  Scheduler scheduler(transport, clock, *optimizer, config.space, journal, options);
 
   if (resume) {
     for (const auto& line : past.lines) {
@@ -206,7 +206,7 @@ CampaignOutcome run_campaign(const CampaignConfig& config, const std::string& ru
     }
     scheduler.replay(past.lines);
     ResumeEvent event;
-    event.time_unix = unix_now();
+    event.time_unix = clock.unix_seconds();
     event.budget = config.campaign.budget;
     event.workers = transport.size() - 1;
     journal.append_event(resume_line(event));
@@ -214,7 +214,7 @@ CampaignOutcome run_campaign(const CampaignConfig& config, const std::string& ru
     CampaignHeader header;
     header.lorahpo_version = LORAHPO_VERSION;
     header.name = config.campaign.name;
-    header.created_unix = unix_now();
+    header.created_unix = clock.unix_seconds();
     header.budget = config.campaign.budget;
     header.optimizer_budget = optimizer_budget;
     header.workers = transport.size() - 1;

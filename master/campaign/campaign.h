@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "common/campaign_config.h"
+#include "common/clock.h"
 #include "common/gpu_time_saved.h"
 #include "common/transport.h"
 #include "master/campaign/scheduler.h"
@@ -17,11 +18,12 @@ namespace lorahpo {
 void create_run_directory(const std::string& run_dir, const CampaignConfig& config);
 
 /// Rank 0's whole job: optimizer, journal and scheduler for the campaign, run to its budget
-/// (or a stop) over `transport`; writes summary.json and prints the summary. `run_dir` must
+/// (or a stop) over `transport`, on `clock` (system_clock() for a real run; the simulator's
+/// virtual clock); writes summary.json and prints the summary. `run_dir` must
 /// exist. With `resume`, the journal in run_dir is checked against the config (ConfigError
 /// naming what changed), its torn last line dropped, and replayed before the campaign goes on.
 CampaignOutcome run_campaign(const CampaignConfig& config, const std::string& run_dir,
-                             Transport& transport, bool resume = false);
+                             Transport& transport, const Clock& clock, bool resume = false);
 
 /// Throws ConfigError unless run_dir holds a campaign that `--resume` can continue.
 void check_resumable(const std::string& run_dir);

@@ -20,20 +20,12 @@ std::string clock_text(double seconds) {
   return fmt::format("{:02}:{:02}:{:02}", total / 3600, (total / 60) % 60, total % 60);
 }
 
-double seconds_between(std::chrono::steady_clock::time_point a,
-                       std::chrono::steady_clock::time_point b) {
-  return std::chrono::duration<double>(b - a).count();
-}
-
 }  // namespace
 
-double unix_now() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
-Scheduler::Scheduler(Transport& transport, Optimizer& optimizer, const SearchSpace& space,
-                     Journal& journal, SchedulerOptions options)
+Scheduler::Scheduler(Transport& transport, const Clock& clock, Optimizer& optimizer,
+                     const SearchSpace& space, Journal& journal, SchedulerOptions options)
     : transport_(transport),
+      clock_(clock),
       optimizer_(optimizer),
       space_(space),
       journal_(journal),
@@ -118,7 +110,7 @@ CampaignOutcome Scheduler::run(const SetupMessage& setup) {
   const int workers = transport_.size() - 1;
   if (workers < 1) throw std::runtime_error("no worker ranks");
   outcome_.workers = workers;
-  start_unix_ = transport_.now();
+  start_seconds_ = clock_.monotonic_seconds();
 
   const std::string setup_bytes = encode(setup);
   for (int w = 1; w <= workers; ++w) {
@@ -164,7 +156,7 @@ CampaignOutcome Scheduler::run(const SetupMessage& setup) {
     const auto envelope = transport_.receive(
         std::chrono::milliseconds(static_cast<long>(poll_seconds * 1000.0)));
     if (envelope) {
-      last_heard_[envelope->source] = Clock::now();
+      last_heard_[envelope->source] = clock_.monotonic_seconds();
       switch (envelope->tag) {
         case MessageTag::kResult:
           on_result(envelope->source, decode<ResultMessage>(envelope->payload));
@@ -180,7 +172,7 @@ CampaignOutcome Scheduler::run(const SetupMessage& setup) {
   }
 
   shutdown();
-  outcome_.wall_seconds = transport_.now() - start_unix_;
+  outcome_.wall_seconds = clock_.monotonic_seconds() - start_seconds_;
   outcome_.lost_workers.assign(lost_.begin(), lost_.end());
   return outcome_;
 }
@@ -235,7 +227,7 @@ void Scheduler::send(std::int64_t trial_id, int worker) {
   request.trial_dir = fmt::format("{}/{}", options_.trials_dir, trial_id);
   transport_.send(worker, MessageTag::kEvaluate, encode(request));
   busy_[worker] = trial_id;
-  last_heard_[worker] = Clock::now();
+  last_heard_[worker] = clock_.monotonic_seconds();
 }
 
 void Scheduler::journal_unevaluated(bool replaying) {
@@ -245,7 +237,7 @@ void Scheduler::journal_unevaluated(bool replaying) {
     record.status = TrialStatus::kApproximated;
     record.params = space_.to_user(point.unit);
     record.unit = std::move(point.unit);
-    record.start_unix = record.end_unix = transport_.now();
+    record.start_unix = record.end_unix = clock_.unix_seconds();
     record.metrics = std::move(point.details);
     if (!replaying) journal_.append(record);
     ++outcome_.approximated;
@@ -374,10 +366,10 @@ std::optional<std::string> Scheduler::setup_broken() const {
 }
 
 void Scheduler::check_silent_workers() {
-  const auto now = Clock::now();
+  const double now = clock_.monotonic_seconds();
   std::vector<int> silent;
   for (const auto& [worker, trial_id] : busy_) {
-    if (seconds_between(last_heard_[worker], now) > options_.workers.silent_after_seconds) {
+    if (now - last_heard_[worker] > options_.workers.silent_after_seconds) {
       silent.push_back(worker);
     }
   }
@@ -399,11 +391,11 @@ void Scheduler::check_silent_workers() {
     record.params = trial.params;
     record.unit = trial.unit;
     record.worker = worker;
-    record.start_unix = record.end_unix = unix_now();
+    record.start_unix = record.end_unix = clock_.unix_seconds();
     record.attempt = trial.attempt;
     record.optimizer = trial.annotation;
     conclude(std::move(record));
-    journal_.append_event(worker_lost_line(worker, trial_id, unix_now()));
+    journal_.append_event(worker_lost_line(worker, trial_id, clock_.unix_seconds()));
   }
 }
 
@@ -414,15 +406,14 @@ void Scheduler::stop_on_signal(int signal) {
   spdlog::warn("{} received: no new evaluations; {} running may finish within {} s "
                "(workers.stop_grace_seconds)",
                signal_name(signal), busy_.size(), grace);
-  journal_.append_event(stop_line(signal_name(signal), unix_now()));
+  journal_.append_event(stop_line(signal_name(signal), clock_.unix_seconds()));
 
-  const auto deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(
-                                           std::chrono::duration<double>(grace));
+  const double deadline = clock_.monotonic_seconds() + grace;
   queue_.clear();  // nothing new leaves; retries wait for the resume
-  while (!busy_.empty() && Clock::now() < deadline) {
+  while (!busy_.empty() && clock_.monotonic_seconds() < deadline) {
     const auto envelope = transport_.receive(std::chrono::milliseconds(200));
     if (!envelope) continue;
-    last_heard_[envelope->source] = Clock::now();
+    last_heard_[envelope->source] = clock_.monotonic_seconds();
     if (envelope->tag == MessageTag::kResult) {
       on_result(envelope->source, decode<ResultMessage>(envelope->payload));
       queue_.clear();
@@ -432,8 +423,8 @@ void Scheduler::stop_on_signal(int signal) {
     spdlog::warn("cancelling {} running evaluations; they run again on --resume", busy_.size());
     for (const auto& [worker, trial_id] : busy_) transport_.send(worker, MessageTag::kCancel, "");
     // Their "cancelled" answers are not results of the points: drain them, journal nothing.
-    const auto drain_deadline = Clock::now() + std::chrono::seconds(30);
-    while (!busy_.empty() && Clock::now() < drain_deadline) {
+    const double drain_deadline = clock_.monotonic_seconds() + 30.0;
+    while (!busy_.empty() && clock_.monotonic_seconds() < drain_deadline) {
       const auto envelope = transport_.receive(std::chrono::milliseconds(200));
       if (envelope && envelope->tag == MessageTag::kResult) busy_.erase(envelope->source);
     }
@@ -442,7 +433,7 @@ void Scheduler::stop_on_signal(int signal) {
 
 void Scheduler::log_progress(const TrialRecord& record) const {
   const int done = finished_;
-  const double elapsed = transport_.now() - start_unix_;
+  const double elapsed = clock_.monotonic_seconds() - start_seconds_;
   const int done_here = std::max(1, done - outcome_.replayed);
   const double eta = elapsed / done_here * (options_.budget - done);
   const std::string result =

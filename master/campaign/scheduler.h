@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "common/campaign_config.h"
+#include "common/clock.h"
 #include "common/messages.h"
 #include "common/transport.h"
 #include "master/journal/journal.h"
@@ -57,8 +58,11 @@ struct CampaignOutcome {
 /// on a signal, and stops when the failure policy says the setup is broken.
 class Scheduler {
  public:
-  Scheduler(Transport& transport, Optimizer& optimizer, const SearchSpace& space, Journal& journal,
-            SchedulerOptions options);
+  /// Every time the scheduler reads (silences, the stop grace, the records' and the journal's
+  /// times, the elapsed time) comes from `clock`: the SystemClock, or the simulator's virtual
+  /// clock, which advances while the scheduler waits in transport.receive().
+  Scheduler(Transport& transport, const Clock& clock, Optimizer& optimizer,
+            const SearchSpace& space, Journal& journal, SchedulerOptions options);
 
   /// Replays a journal (--resume): every ask and tell of the interrupted run, in their order, so
   /// the optimizer is where it was; finished evaluations are counted and never run again, the
@@ -72,8 +76,6 @@ class Scheduler {
   CampaignOutcome run(const SetupMessage& setup);
 
  private:
-  using Clock = std::chrono::steady_clock;
-
   struct Trial {
     std::int64_t ticket = 0;
     std::vector<double> unit;
@@ -97,6 +99,7 @@ class Scheduler {
   int running() const { return static_cast<int>(busy_.size()); }
 
   Transport& transport_;
+  const Clock& clock_;
   Optimizer& optimizer_;
   const SearchSpace& space_;
   Journal& journal_;
@@ -106,7 +109,7 @@ class Scheduler {
   std::deque<std::int64_t> queue_;        ///< trials waiting for a worker
   std::set<int> idle_;
   std::map<int, std::int64_t> busy_;      ///< worker -> trial
-  std::map<int, Clock::time_point> last_heard_;
+  std::map<int, double> last_heard_;      ///< worker -> clock_.monotonic_seconds()
   std::set<int> lost_;
   std::set<int> faulty_;           ///< workers whose node reported a node fault: no more work
   std::string last_node_fault_;
@@ -116,10 +119,7 @@ class Scheduler {
   int failed_ = 0;    ///< final results that are not ok
   std::string last_failure_;
   CampaignOutcome outcome_;
-  double start_unix_ = 0.0;
+  double start_seconds_ = 0.0;  ///< clock_.monotonic_seconds() at the start of run()
 };
-
-/// Seconds since the epoch, wall clock.
-double unix_now();
 
 }  // namespace lorahpo

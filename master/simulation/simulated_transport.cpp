@@ -19,6 +19,9 @@ struct SimulatedTransport::Worker {
   bool shut_down = false;
   std::optional<std::uint64_t> running;  ///< the order of its pending result
   ResultMessage result;                  ///< the pending result
+  double result_end = 0.0;               ///< virtual time of the pending result
+  double heartbeat_seconds = 10.0;       ///< SetupMessage::heartbeat_seconds
+  std::optional<double> silent_from;     ///< SimulatedTransportOptions::silent_from
 };
 
 SimulatedTransport::SimulatedTransport(SimulatedTransportOptions options)
@@ -31,6 +34,12 @@ SimulatedTransport::SimulatedTransport(SimulatedTransportOptions options)
     };
   }
   for (int w = 0; w < options_.workers; ++w) workers_.push_back(std::make_unique<Worker>());
+  for (const auto& [rank, seconds] : options_.silent_from) {
+    if (rank < 1 || rank > options_.workers) {
+      throw std::out_of_range(fmt::format("silent_from: no simulated worker rank {}", rank));
+    }
+    workers_[static_cast<std::size_t>(rank - 1)]->silent_from = seconds;
+  }
   mark();
 }
 
@@ -42,7 +51,11 @@ double SimulatedTransport::virtual_seconds() const {
   return now_ + std::max(0.0, clock() - mark_) * options_.master_time_scale;
 }
 
-double SimulatedTransport::now() const { return options_.epoch_unix + virtual_seconds(); }
+double SimulatedTransport::monotonic_seconds() const { return virtual_seconds(); }
+
+double SimulatedTransport::unix_seconds() const {
+  return options_.epoch_unix + virtual_seconds();
+}
 
 void SimulatedTransport::charge_master_time() {
   const double seconds = std::max(0.0, clock() - mark_) * options_.master_time_scale;
@@ -85,6 +98,7 @@ void SimulatedTransport::setup(Worker& worker, const std::string& payload) {
   worker.ready = now_ + options_.setup_seconds;
   try {
     worker.setup = decode<SetupMessage>(payload);
+    worker.heartbeat_seconds = worker.setup.heartbeat_seconds;
     if (worker.setup.objective.kind != ObjectiveKind::kBuiltin) {
       throw std::invalid_argument("the simulator evaluates builtin objectives only");
     }
@@ -131,8 +145,10 @@ void SimulatedTransport::evaluate(int rank, Worker& worker, const std::string& p
   result.reason = outcome.reason;
   result.metrics_json = outcome.metrics.dump();
   ++stats_.evaluations;
-  schedule(rank, worker, std::move(result), std::max(0.0, worker.ready - now_) + seconds);
+  const double start = std::max(now_, worker.ready);
+  schedule(rank, worker, std::move(result), start - now_ + seconds);
   worker.result.start_unix = std::max(worker.result.start_unix, options_.epoch_unix + worker.ready);
+  schedule_heartbeat(rank, worker, start);
 }
 
 void SimulatedTransport::cancel(int rank, Worker& worker) {
@@ -144,7 +160,8 @@ void SimulatedTransport::cancel(int rank, Worker& worker) {
   result.metrics_json = "{}";
   result.end_unix = options_.epoch_unix + now_;
   worker.running = next_order_;
-  pending_.push(Pending{now_, next_order_, rank});
+  worker.result_end = now_;
+  pending_.push(Pending{now_, next_order_, rank, next_order_, false});
   ++next_order_;
 }
 
@@ -153,31 +170,55 @@ void SimulatedTransport::schedule(int rank, Worker& worker, ResultMessage result
   result.end_unix = result.start_unix + seconds;
   worker.result = std::move(result);
   worker.running = next_order_;
-  pending_.push(Pending{now_ + seconds, next_order_, rank});
+  worker.result_end = now_ + seconds;
+  pending_.push(Pending{now_ + seconds, next_order_, rank, next_order_, false});
+  ++next_order_;
+}
+
+void SimulatedTransport::schedule_heartbeat(int rank, Worker& worker, double from) {
+  if (!worker.running || !(worker.heartbeat_seconds > 0.0)) return;
+  const double at = from + worker.heartbeat_seconds;
+  if (at >= worker.result_end) return;  // the result says it is alive
+  pending_.push(Pending{at, next_order_, rank, *worker.running, true});
   ++next_order_;
 }
 
 std::optional<Envelope> SimulatedTransport::receive(std::chrono::milliseconds timeout) {
   charge_master_time();
-  stats_.max_decision_seconds = std::max(stats_.max_decision_seconds, decision_);
-  decision_ = 0.0;
-  ++stats_.decisions;
+  if (!after_heartbeat_) {  // a heartbeat asks for no decision: the one before goes on
+    stats_.max_decision_seconds = std::max(stats_.max_decision_seconds, decision_);
+    decision_ = 0.0;
+    ++stats_.decisions;
+  }
+  after_heartbeat_ = false;
   while (!pending_.empty()) {
     const Pending next = pending_.top();
     pending_.pop();
     Worker& worker = *workers_[static_cast<std::size_t>(next.worker - 1)];
-    if (worker.running != next.order) continue;  // cancelled or shut down meanwhile
-    worker.running.reset();
+    if (worker.running != next.evaluation) continue;  // cancelled or shut down meanwhile
+    if (worker.silent_from && next.end > *worker.silent_from) continue;  // says nothing more
     now_ = std::max(now_, next.end);
-    ++stats_.results;
-    stats_.busy_seconds += worker.result.end_unix - worker.result.start_unix;
-    Envelope envelope{next.worker, MessageTag::kResult, encode(worker.result)};
+    std::optional<Envelope> envelope = deliver(next, worker);
     mark();
     return envelope;
   }
   now_ += std::chrono::duration<double>(timeout).count();  // a real receive waits that long
   mark();
   return std::nullopt;
+}
+
+std::optional<Envelope> SimulatedTransport::deliver(const Pending& next, Worker& worker) {
+  if (next.heartbeat) {
+    ++stats_.heartbeats;
+    after_heartbeat_ = true;
+    schedule_heartbeat(next.worker, worker, next.end);
+    // The payload a real worker sends: its evaluation's id (worker_loop.cpp, WorkerWatch).
+    return Envelope{next.worker, MessageTag::kHeartbeat, std::to_string(worker.result.trial_id)};
+  }
+  worker.running.reset();
+  ++stats_.results;
+  stats_.busy_seconds += worker.result.end_unix - worker.result.start_unix;
+  return Envelope{next.worker, MessageTag::kResult, encode(worker.result)};
 }
 
 }  // namespace lorahpo

@@ -1,6 +1,5 @@
 #include "master/simulation/simulation.h"
 
-#include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -8,6 +7,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "common/clock.h"
 #include "common/config_error.h"
 #include "master/campaign/campaign.h"
 
@@ -43,29 +43,22 @@ SimulationResult run_simulation(const CampaignConfig& config, const std::string&
                                 const SimulationOptions& options) {
   check_simulation(config, options);
 
-  const auto real_start = std::chrono::steady_clock::now();
+  const Clock& real = system_clock();  // how long the simulation itself takes
+  const double real_start = real.monotonic_seconds();
   SimulatedTransportOptions transport_options;
   transport_options.workers = options.workers;
-  transport_options.epoch_unix =
-      options.epoch_unix.value_or(std::chrono::duration<double>(
-                                      std::chrono::system_clock::now().time_since_epoch())
-                                      .count());
+  transport_options.epoch_unix = options.epoch_unix.value_or(real.unix_seconds());
   transport_options.training_time_scale = options.training_time_scale;
   transport_options.eval_seconds = options.eval_seconds;
   transport_options.master_time_scale = options.master_time_scale;
   transport_options.setup_seconds = options.setup_seconds;
   SimulatedTransport transport(transport_options);
 
-  // Real time barely passes while a simulated worker "runs" for an hour: no worker is ever
-  // silent, whatever the master's compute between two of its messages.
-  CampaignConfig simulated = config;
-  simulated.workers.silent_after_seconds = 1e12;
-
+  // The transport is the campaign's clock: silences and stop deadlines are virtual too.
   SimulationResult result;
-  result.outcome = run_campaign(simulated, run_dir, transport);
+  result.outcome = run_campaign(config, run_dir, transport, transport);
   result.stats = transport.stats();
-  result.real_seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - real_start).count();
+  result.real_seconds = real.monotonic_seconds() - real_start;
   double final_seconds = 0.0;
   for (const TrialRecord& record : result.outcome.records) {
     final_seconds += record.end_unix - record.start_unix;
@@ -96,6 +89,7 @@ SimulationResult run_simulation(const CampaignConfig& config, const std::string&
       result.stats.decisions > 0 ? result.stats.master_seconds / result.stats.decisions : 0.0;
   json["max_decision_seconds"] = result.stats.max_decision_seconds;
   json["evaluations"] = result.stats.evaluations;
+  json["heartbeats"] = result.stats.heartbeats;
   json["real_seconds"] = result.real_seconds;
   std::ofstream file(std::filesystem::path(run_dir) / "simulation.json", std::ios::trunc);
   file << json.dump(2) << "\n";

@@ -39,8 +39,8 @@ void check_simulation(const CampaignConfig& config, const SimulationOptions& opt
 
 /// Runs the campaign of `config` (the real optimizer, journal and scheduler: run_campaign) on
 /// `options.workers` simulated workers (SimulatedTransport): the same decisions as `lorahpo
-/// run`, on a virtual clock, without MPI and without waiting. Silent-worker checks are off
-/// (real time barely passes). `run_dir` must exist (create_run_directory); the run directory
+/// run`, on a virtual clock (the transport's: deadlines, silences, records and journal times are
+/// virtual), without MPI and without waiting. `run_dir` must exist (create_run_directory); the run directory
 /// gets the usual files with virtual times, plus simulation.json (the options, the statistics,
 /// the utilization and the master's time per decision). Throws as check_simulation.
 SimulationResult run_simulation(const CampaignConfig& config, const std::string& run_dir,

@@ -47,7 +47,7 @@ CampaignOutcome run_local(const CampaignConfig& config, const fs::path& dir, boo
   if (!resume) create_run_directory(dir.string(), config);
   CampaignOutcome outcome;
   try {
-    outcome = run_campaign(config, dir.string(), *master, resume);
+    outcome = run_campaign(config, dir.string(), *master, system_clock(), resume);
   } catch (...) {
     for (int w = 1; w <= workers; ++w) master->send(w, MessageTag::kShutdown, "");
     for (auto& t : threads) t.join();

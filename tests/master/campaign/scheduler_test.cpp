@@ -92,7 +92,7 @@ ResultMessage answer(TrialStatus status, double score = 1.0, std::string reason 
   result.status = status;
   result.score = score;
   result.reason = std::move(reason);
-  result.start_unix = result.end_unix = unix_now();
+  result.start_unix = result.end_unix = system_clock().unix_seconds();
   return result;
 }
 
@@ -153,7 +153,7 @@ TEST(Scheduler, RunsToBudgetJournalingEveryResultOnce) {
   ScriptedOptimizer optimizer(2, 100, false);
   Journal journal(f.dir.string(), f.setup.space);
   SchedulerOptions options = options_for(f, 23, Direction::kMinimize);
-  Scheduler scheduler(*master, optimizer, f.setup.space, journal, options);
+  Scheduler scheduler(*master, system_clock(), optimizer, f.setup.space, journal, options);
   const CampaignOutcome outcome = scheduler.run(f.setup);
 
   EXPECT_EQ(outcome.records.size(), 23u);
@@ -179,7 +179,7 @@ TEST(Scheduler, WaitsForASynchronousOptimizersBatch) {
   auto master = f.network.endpoint(0);
   ScriptedOptimizer optimizer(2, 2, true);  // batches of 2 on 3 workers: one always idle
   Journal journal(f.dir.string(), f.setup.space);
-  Scheduler scheduler(*master, optimizer, f.setup.space, journal,
+  Scheduler scheduler(*master, system_clock(), optimizer, f.setup.space, journal,
                       options_for(f, 10, Direction::kMinimize));
   const CampaignOutcome outcome = scheduler.run(f.setup);
   EXPECT_EQ(outcome.records.size(), 10u);
@@ -191,7 +191,7 @@ TEST(Scheduler, StallingOptimizerIsAnErrorNotAHang) {
   auto master = f.network.endpoint(0);
   NothingOptimizer optimizer;
   Journal journal(f.dir.string(), f.setup.space);
-  Scheduler scheduler(*master, optimizer, f.setup.space, journal,
+  Scheduler scheduler(*master, system_clock(), optimizer, f.setup.space, journal,
                       options_for(f, 5, Direction::kMinimize));
   EXPECT_THROW(scheduler.run(f.setup), std::runtime_error);
   for (int w = 1; w <= 2; ++w) master->send(w, MessageTag::kShutdown, "");
@@ -202,7 +202,7 @@ TEST(Scheduler, LatinHypercubeCampaignOnBraninFindsAGoodPoint) {
   auto master = f.network.endpoint(0);
   LatinHypercubeSearch optimizer(2, 60, std::mt19937_64(5));
   Journal journal(f.dir.string(), f.setup.space);
-  Scheduler scheduler(*master, optimizer, f.setup.space, journal,
+  Scheduler scheduler(*master, system_clock(), optimizer, f.setup.space, journal,
                       options_for(f, 60, Direction::kMinimize));
   const CampaignOutcome outcome = scheduler.run(f.setup);
   ASSERT_TRUE(outcome.best);
@@ -229,7 +229,7 @@ TEST(Scheduler, RetriesInfrastructureErrorsThenRecordsTheLastOne) {
   Journal journal(f.dir.string(), f.setup.space);
   SchedulerOptions options = options_for(f, 6);
   options.failures.max_retries = 2;
-  const CampaignOutcome outcome = Scheduler(*master, optimizer, f.setup.space, journal, options).run(f.setup);
+  const CampaignOutcome outcome = Scheduler(*master, system_clock(), optimizer, f.setup.space, journal, options).run(f.setup);
 
   EXPECT_EQ(attempts[0], 3);  // 1 + max_retries
   EXPECT_EQ(attempts[1], 2);
@@ -259,7 +259,7 @@ TEST(Scheduler, ANodeFaultRetiresTheWorkerAndItsPointRunsElsewhere) {
   Journal journal(f.dir.string(), f.setup.space);
   SchedulerOptions options = options_for(f, 6);
   options.failures.stop_after = 2;
-  const CampaignOutcome outcome = Scheduler(*master, optimizer, f.setup.space, journal, options).run(f.setup);
+  const CampaignOutcome outcome = Scheduler(*master, system_clock(), optimizer, f.setup.space, journal, options).run(f.setup);
   EXPECT_EQ(outcome.end, CampaignEnd::kBudget) << outcome.message;
   EXPECT_EQ(faults.load(), 1);
   EXPECT_EQ(outcome.retries, 1);
@@ -277,7 +277,7 @@ TEST(Scheduler, WhenEveryWorkerIsOnAFaultyNodeTheSetupIsBroken) {
   ScriptedOptimizer optimizer(2, 100, false);
   Journal journal(f.dir.string(), f.setup.space);
   const CampaignOutcome outcome =
-      Scheduler(*master, optimizer, f.setup.space, journal, options_for(f, 10)).run(f.setup);
+      Scheduler(*master, system_clock(), optimizer, f.setup.space, journal, options_for(f, 10)).run(f.setup);
   EXPECT_EQ(outcome.end, CampaignEnd::kSetupBroken);
   EXPECT_NE(outcome.message.find("2 of 2 worker rank(s) are on faulty nodes"), std::string::npos) << outcome.message;
   EXPECT_NE(outcome.message.find("nvidia-smi: not found"), std::string::npos) << outcome.message;
@@ -294,7 +294,7 @@ TEST(Scheduler, FailedPointsAreToldTheConfiguredScore) {
   Journal journal(f.dir.string(), f.setup.space);
   SchedulerOptions options = options_for(f, 6);
   options.failures.failed_value = 0.25;
-  Scheduler(*master, optimizer, f.setup.space, journal, options).run(f.setup);
+  Scheduler(*master, system_clock(), optimizer, f.setup.space, journal, options).run(f.setup);
   // No silent hole: 6 values told, the failed ones at 0.25; and never retried.
   ASSERT_EQ(optimizer.values.size(), 6u);
   EXPECT_EQ(std::count(optimizer.values.begin(), optimizer.values.end(), 0.25), 3);
@@ -311,7 +311,7 @@ TEST(Scheduler, StopsWhenTheFirstEvaluationsAllFail) {
   SchedulerOptions options = options_for(f, 50);
   options.failures.stop_after = 4;
   const CampaignOutcome outcome =
-      Scheduler(*master, optimizer, f.setup.space, journal, options).run(f.setup);
+      Scheduler(*master, system_clock(), optimizer, f.setup.space, journal, options).run(f.setup);
   EXPECT_EQ(outcome.end, CampaignEnd::kSetupBroken);
   EXPECT_EQ(outcome.records.size(), 4u);
   EXPECT_NE(outcome.message.find("command not found"), std::string::npos) << outcome.message;
@@ -331,7 +331,7 @@ TEST(Scheduler, SilentWorkerIsGivenUpAndItsEvaluationRunsElsewhere) {
   options.workers.heartbeat_seconds = 0.05;
   options.workers.silent_after_seconds = 0.5;
   const CampaignOutcome outcome =
-      Scheduler(*master, optimizer, f.setup.space, journal, options).run(f.setup);
+      Scheduler(*master, system_clock(), optimizer, f.setup.space, journal, options).run(f.setup);
   EXPECT_EQ(outcome.end, CampaignEnd::kBudget);
   EXPECT_EQ(swallowed.load(), 1);
   EXPECT_EQ(outcome.lost_workers, std::vector<int>{2});
@@ -355,7 +355,7 @@ TEST(Scheduler, HeartbeatsKeepASlowWorkerAlive) {
   options.workers.heartbeat_seconds = 0.05;
   options.workers.silent_after_seconds = 0.3;
   const CampaignOutcome outcome =
-      Scheduler(*master, optimizer, f.setup.space, journal, options).run(f.setup);
+      Scheduler(*master, system_clock(), optimizer, f.setup.space, journal, options).run(f.setup);
   EXPECT_TRUE(outcome.lost_workers.empty());
   EXPECT_EQ(outcome.retries, 0);
 }
@@ -379,7 +379,7 @@ TEST(Scheduler, StopSignalCancelsRunningEvaluationsAfterTheGracePeriod) {
   });
   const auto start = std::chrono::steady_clock::now();
   const CampaignOutcome outcome =
-      Scheduler(*master, optimizer, f.setup.space, journal, options).run(f.setup);
+      Scheduler(*master, system_clock(), optimizer, f.setup.space, journal, options).run(f.setup);
   signaller.join();
   clear_stop_signal();
   EXPECT_EQ(outcome.end, CampaignEnd::kSignal);

@@ -30,6 +30,7 @@ SetupMessage branin_setup() {
   setup.objective.builtin.cost = CostModel{10.0, 5.0, "x1"};
   setup.space = describe_builtin(setup.objective.builtin).space;
   setup.seed = 1;
+  setup.heartbeat_seconds = 1000.0;  // no heartbeat within these evaluations: results only
   return setup;
 }
 
@@ -66,7 +67,7 @@ TEST(SimulatedTransport, ResultsArriveInVirtualTimeOrderWithMasterTimeAdded) {
   EXPECT_EQ(r.status, TrialStatus::kOk);
   EXPECT_NEAR(r.start_unix, kEpoch + 0.0, kTolerance);
   EXPECT_NEAR(r.end_unix, kEpoch + 10.0, kTolerance);
-  EXPECT_NEAR(transport.now(), kEpoch + 10.0, kTolerance);
+  EXPECT_NEAR(transport.unix_seconds(), kEpoch + 10.0, kTolerance);
   EXPECT_NEAR(nlohmann::json::parse(r.metrics_json).at("simulated_seconds").get<double>(), 10.0,
               kTolerance);
 
@@ -111,6 +112,7 @@ TEST(SimulatedTransport, LoraSurrogateLastsItsRealTrainingTime) {
   setup.objective.builtin.function = kLoraSurrogate;
   setup.objective.builtin.time_scale = 1.0;  // the config's sleep: replaced by the virtual clock
   setup.space = describe_builtin(setup.objective.builtin).space;
+  setup.heartbeat_seconds = 7200.0;  // longer than an evaluation: results only
   transport.send(1, MessageTag::kSetup, encode(setup));
   for (const double unit : {0.0, 0.5, 1.0}) {
     EvaluateMessage request;
@@ -180,6 +182,59 @@ TEST(SimulatedTransport, WithoutSetupOrWithABadOneEveryJobIsAnError) {
   transport.send(2, MessageTag::kEvaluate, evaluate_x1(1, 0.0));
   EXPECT_EQ(next_result(transport, 1).status, TrialStatus::kError);
   EXPECT_EQ(next_result(transport, 2).status, TrialStatus::kError);
+}
+
+/// The next message, which must be worker `expected_worker`'s heartbeat at virtual second `at`.
+void expect_heartbeat(SimulatedTransport& transport, int expected_worker, const std::string& trial,
+                      double at) {
+  const auto envelope = transport.receive(std::chrono::milliseconds(1000));
+  ASSERT_TRUE(envelope.has_value());
+  EXPECT_EQ(envelope->source, expected_worker);
+  EXPECT_EQ(envelope->tag, MessageTag::kHeartbeat);
+  EXPECT_EQ(envelope->payload, trial);
+  EXPECT_NEAR(transport.virtual_seconds(), at, kTolerance);
+}
+
+TEST(SimulatedTransport, ABusyWorkerSendsAHeartbeatEveryHeartbeatSeconds) {
+  double master = 0.0;
+  SimulatedTransport transport = make_transport(1, &master);
+  SetupMessage setup = branin_setup();
+  setup.heartbeat_seconds = 3.0;
+  transport.send(1, MessageTag::kSetup, encode(setup));
+  transport.send(1, MessageTag::kEvaluate, evaluate_x1(7, 0.0));  // 10 s: beats at 3, 6, 9
+  for (const double at : {3.0, 6.0, 9.0}) expect_heartbeat(transport, 1, "7", at);
+  EXPECT_EQ(next_result(transport, 1).trial_id, 7);
+  EXPECT_NEAR(transport.virtual_seconds(), 10.0, kTolerance);
+  EXPECT_EQ(transport.stats().heartbeats, 3);
+  EXPECT_EQ(transport.stats().decisions, 1) << "a heartbeat asks for no decision";
+
+  transport.send(1, MessageTag::kEvaluate, evaluate_x1(8, 2.0));  // 20 s from t = 10
+  expect_heartbeat(transport, 1, "8", 13.0);
+  transport.send(1, MessageTag::kCancel, "");  // its heartbeats stop with it
+  EXPECT_EQ(next_result(transport, 1).status, TrialStatus::kError);
+  EXPECT_FALSE(transport.receive(std::chrono::milliseconds(0)).has_value());
+  EXPECT_EQ(transport.stats().heartbeats, 4);
+}
+
+TEST(SimulatedTransport, ASilentRankSendsNothingAfterItsTime) {
+  double master = 0.0;
+  SimulatedTransportOptions options;
+  options.workers = 2;
+  options.epoch_unix = kEpoch;
+  options.master_clock = [&master] { return master; };
+  options.silent_from = {{2, 4.0}};
+  SimulatedTransport transport(options);
+  SetupMessage setup = branin_setup();
+  setup.heartbeat_seconds = 3.0;
+  transport.send(2, MessageTag::kSetup, encode(setup));
+  transport.send(2, MessageTag::kEvaluate, evaluate_x1(0, 0.0));  // would end at t = 10
+  expect_heartbeat(transport, 2, "0", 3.0);                         // before its silence
+  EXPECT_FALSE(transport.receive(std::chrono::milliseconds(2000)).has_value());
+  EXPECT_NEAR(transport.virtual_seconds(), 5.0, kTolerance) << "it waited, nothing came";
+  EXPECT_EQ(transport.stats().results, 0);
+
+  options.silent_from = {{3, 1.0}};
+  EXPECT_THROW(SimulatedTransport{options}, std::out_of_range);
 }
 
 TEST(SimulatedTransport, NothingPendingAdvancesTheClockByTheTimeout) {

@@ -4,6 +4,7 @@
 #include "master/simulation/simulation.h"
 
 #include <cmath>
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 
@@ -14,6 +15,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/config_error.h"
+#include "common/stop_signal.h"
 #include "master/campaign/campaign.h"
 #include "master/config/config_loader.h"
 #include "tests/support/journal_lines.h"
@@ -147,6 +149,82 @@ TEST(Simulation, BayesianOptimizationOnTheLoraSurrogateJournalsTheBudgetWithReal
               result.stats.master_seconds + 1.0);
   EXPECT_GT(result.utilization, 0.8);
   ASSERT_TRUE(result.outcome.best.has_value());
+  // Hour-long evaluations against the default 300 s silence: their heartbeats keep them alive.
+  EXPECT_GT(result.stats.heartbeats, 16 * 52 * 60 / 10 - 16);
+  EXPECT_TRUE(result.outcome.lost_workers.empty());
+  fs::remove_all(dir);
+}
+
+// Rank 2 goes silent 30 s into its first 100 s evaluation: the scheduler gives it up once it
+// has heard nothing for workers.silent_after_seconds of virtual time (at the first message
+// after that: within one heartbeat of rank 1), and rank 1 evaluates the rest.
+TEST(Simulation, ASilentWorkerIsGivenUpAfterTheConfiguredSilenceInVirtualTime) {
+  spdlog::set_level(spdlog::level::off);
+  const CampaignConfig config = parse_config(
+      "campaign: {name: sim, budget: 4, direction: minimize, seed: 3}\n"
+      "optimizer: {name: lhs}\n"
+      "objective: {kind: builtin, function: branin}\n"
+      "workers: {heartbeat_seconds: 10, silent_after_seconds: 60}\n",
+      "sim.yaml");
+  const fs::path dir = fresh_run_dir(config);
+  SimulatedTransportOptions options;
+  options.workers = 2;
+  options.epoch_unix = kEpoch;
+  options.eval_seconds = 100.0;
+  options.master_time_scale = 0.0;
+  options.silent_from = {{2, 30.0}};  // its heartbeats at 10, 20 and 30 s arrive, then nothing
+  SimulatedTransport transport(options);
+  const CampaignOutcome outcome = run_campaign(config, dir.string(), transport, transport);
+
+  EXPECT_EQ(outcome.lost_workers, std::vector<int>{2});
+  ASSERT_EQ(outcome.records.size(), 4u);
+  for (const TrialRecord& record : outcome.records) {
+    EXPECT_EQ(record.status, TrialStatus::kOk);
+    EXPECT_EQ(record.worker, 1);
+  }
+  double lost_at = 0.0;
+  std::ifstream journal(dir / "journal.jsonl");
+  for (std::string line; std::getline(journal, line);) {
+    const auto value = nlohmann::json::parse(line);
+    if (value.value("event", "") == "worker_lost") {
+      EXPECT_EQ(value["worker"], 2);
+      lost_at = parse_iso8601_utc(value["time"].get<std::string>());
+    }
+  }
+  EXPECT_GT(lost_at, kEpoch + 30.0 + 60.0) << "given up only after 60 s of virtual silence";
+  EXPECT_LE(lost_at, kEpoch + 30.0 + 60.0 + 10.0 + kJournalTolerance) << "within a heartbeat";
+  // One worker does the four evaluations: the lost one's from t = 100, after rank 1's first.
+  EXPECT_NEAR(outcome.wall_seconds, 400.0, kTolerance);
+  fs::remove_all(dir);
+}
+
+// A stop signal journals its "stop" event at the virtual time, among the campaign's other
+// virtual times, not at today's date.
+TEST(Simulation, AStopIsJournaledAtTheVirtualTime) {
+  spdlog::set_level(spdlog::level::off);
+  const CampaignConfig config = config_of("{name: lhs}", "{kind: builtin, function: branin}", 4);
+  const fs::path dir = fresh_run_dir(config);
+  SimulationOptions options;
+  options.workers = 2;
+  options.eval_seconds = 100.0;
+  options.master_time_scale = 0.0;
+  options.epoch_unix = kEpoch;
+  install_stop_signal_handlers();
+  clear_stop_signal();
+  std::raise(SIGUSR2);  // before the first decision: the campaign stops at virtual second 0
+  const SimulationResult result = run_simulation(config, dir.string(), options);
+  clear_stop_signal();
+  EXPECT_EQ(result.outcome.end, CampaignEnd::kSignal);
+  std::optional<double> stopped_at;
+  std::ifstream journal(dir / "journal.jsonl");
+  for (std::string line; std::getline(journal, line);) {
+    const auto value = nlohmann::json::parse(line);
+    if (value.value("event", "") == "stop") {
+      stopped_at = parse_iso8601_utc(value["time"].get<std::string>());
+    }
+  }
+  ASSERT_TRUE(stopped_at.has_value());
+  EXPECT_NEAR(*stopped_at, kEpoch, kJournalTolerance);
   fs::remove_all(dir);
 }
 
