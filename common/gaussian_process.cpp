@@ -135,82 +135,109 @@ double GaussianProcess::log_posterior(const Eigen::MatrixXd& x, const Eigen::Vec
   return value;
 }
 
-FitStatus GaussianProcess::fit(const Eigen::MatrixXd& x, const Eigen::VectorXd& y,
-                               std::mt19937_64& rng, const GpFitOptions& options) {
-  if (y.size() == 0) return FitStatus::kNoData;
-  y_mean_ = y.mean();
-  const double variance = y.size() > 1 ? (y.array() - y_mean_).square().sum() / static_cast<double>(y.size() - 1) : 0.0;
-  y_scale_ = variance > 1e-24 ? std::sqrt(variance) : 1.0;
-  const Eigen::VectorXd ys = (y.array() - y_mean_) / y_scale_;
+namespace {
 
-  // Beyond max_fit_points, fit hyperparameters on a random subset: O(m^3) per evaluation instead
-  // of O(n^3), and the posterior still conditions on every point.
-  Eigen::MatrixXd fx = x;
-  Eigen::VectorXd fy = ys;
-  if (options.max_fit_points > 0 && x.rows() > options.max_fit_points) {
-    std::vector<Eigen::Index> order(static_cast<std::size_t>(x.rows()));
-    std::iota(order.begin(), order.end(), 0);
-    std::shuffle(order.begin(), order.end(), rng);
-    fx.resize(options.max_fit_points, x.cols());
-    fy.resize(options.max_fit_points);
-    for (int i = 0; i < options.max_fit_points; ++i) {
-      fx.row(i) = x.row(order[static_cast<std::size_t>(i)]);
-      fy(i) = ys(order[static_cast<std::size_t>(i)]);
-    }
+/// The points the hyperparameters are fitted on: all of them, or beyond max_fit_points a random
+/// subset (O(m^3) per likelihood evaluation instead of O(n^3); the posterior still conditions on
+/// every point).
+struct FitData {
+  Eigen::MatrixXd x;
+  Eigen::VectorXd y;
+};
+FitData fit_subset(const Eigen::MatrixXd& x, const Eigen::VectorXd& ys, int max_fit_points,
+                   std::mt19937_64& rng) {
+  FitData data{x, ys};
+  if (max_fit_points <= 0 || x.rows() <= max_fit_points) return data;
+  std::vector<Eigen::Index> order(static_cast<std::size_t>(x.rows()));
+  std::iota(order.begin(), order.end(), 0);
+  std::shuffle(order.begin(), order.end(), rng);
+  data.x.resize(max_fit_points, x.cols());
+  data.y.resize(max_fit_points);
+  for (int i = 0; i < max_fit_points; ++i) {
+    data.x.row(i) = x.row(order[static_cast<std::size_t>(i)]);
+    data.y(i) = ys(order[static_cast<std::size_t>(i)]);
   }
+  return data;
+}
 
-  const auto p = static_cast<unsigned>(dim_ + 2);
-  std::vector<double> lower(p), upper(p);
-  for (int k = 0; k < dim_; ++k) {
-    lower[static_cast<std::size_t>(k)] = kMinLogLengthscale;
-    upper[static_cast<std::size_t>(k)] = kMaxLogLengthscale;
+/// Box bounds of the log hyperparameters (lengthscales, signal variance, noise variance); a
+/// noise floor given in output units becomes a lower bound in standardized units.
+struct HyperBounds {
+  std::vector<double> lower;
+  std::vector<double> upper;
+};
+HyperBounds hyper_bounds(int dim, double min_noise_variance, double y_scale) {
+  const auto p = static_cast<std::size_t>(dim + 2);
+  HyperBounds b{std::vector<double>(p), std::vector<double>(p)};
+  for (std::size_t k = 0; k + 2 < p; ++k) {
+    b.lower[k] = kMinLogLengthscale;
+    b.upper[k] = kMaxLogLengthscale;
   }
-  lower[p - 2] = kMinLogSignal;
-  upper[p - 2] = kMaxLogSignal;
-  lower[p - 1] = kMinLogNoise;
-  if (options.min_noise_variance > 0.0) {
-    lower[p - 1] = std::clamp(std::log(options.min_noise_variance / (y_scale_ * y_scale_)),
-                              kMinLogNoise, kMaxLogNoise - 1.0);
+  b.lower[p - 2] = kMinLogSignal;
+  b.upper[p - 2] = kMaxLogSignal;
+  b.lower[p - 1] = kMinLogNoise;
+  if (min_noise_variance > 0.0) {
+    b.lower[p - 1] = std::clamp(std::log(min_noise_variance / (y_scale * y_scale)), kMinLogNoise,
+                                kMaxLogNoise - 1.0);
   }
-  upper[p - 1] = kMaxLogNoise;
+  b.upper[p - 1] = kMaxLogNoise;
+  return b;
+}
 
-  struct Objective {
-    const Eigen::MatrixXd* x;
-    const Eigen::VectorXd* y;
-  } data{&fx, &fy};
-  const auto objective = [](const std::vector<double>& theta, std::vector<double>& grad, void* raw) {
-    const auto* d = static_cast<Objective*>(raw);
-    const Eigen::Map<const Eigen::VectorXd> t(theta.data(), static_cast<Eigen::Index>(theta.size()));
-    Eigen::VectorXd g;
-    const double value = log_posterior(*d->x, *d->y, GpHyperparameters::from_vector(t), grad.empty() ? nullptr : &g);
-    if (!std::isfinite(value)) {
-      std::fill(grad.begin(), grad.end(), 0.0);
-      return -1e300;
-    }
-    for (std::size_t i = 0; i < grad.size(); ++i) grad[i] = g(static_cast<Eigen::Index>(i));
-    return value;
-  };
-
-  std::vector<Eigen::VectorXd> starts = {hyper_.to_vector()};
+/// The current hyperparameters, then `restarts` random ones drawn log-uniformly from plausible
+/// ranges for standardized outputs on the unit cube.
+std::vector<Eigen::VectorXd> fit_starts(const Eigen::VectorXd& current, int dim, int restarts,
+                                        std::mt19937_64& rng) {
+  std::vector<Eigen::VectorXd> starts = {current};
   std::uniform_real_distribution<double> uniform(0.0, 1.0);
-  for (int s = 0; s < options.restarts; ++s) {
+  const Eigen::Index p = dim + 2;
+  for (int s = 0; s < restarts; ++s) {
     Eigen::VectorXd theta(p);
-    for (int k = 0; k < dim_; ++k) theta(k) = std::log(0.05) + uniform(rng) * (std::log(2.0) - std::log(0.05));
+    for (int k = 0; k < dim; ++k) {
+      theta(k) = std::log(0.05) + uniform(rng) * (std::log(2.0) - std::log(0.05));
+    }
     theta(p - 2) = std::log(0.3) + uniform(rng) * (std::log(3.0) - std::log(0.3));
     theta(p - 1) = std::log(1e-6) + uniform(rng) * (std::log(1e-1) - std::log(1e-6));
     starts.push_back(theta);
   }
+  return starts;
+}
 
-  Eigen::VectorXd best_theta = hyper_.to_vector();
+/// NLopt's objective: the log posterior and its gradient; a point where K does not factorize
+/// is the worst value with a zero gradient, so L-BFGS backs off.
+double nlopt_log_posterior(const std::vector<double>& theta, std::vector<double>& grad,
+                           void* raw) {
+  const auto* data = static_cast<const FitData*>(raw);
+  const Eigen::Map<const Eigen::VectorXd> t(theta.data(), static_cast<Eigen::Index>(theta.size()));
+  Eigen::VectorXd g;
+  const double value = GaussianProcess::log_posterior(
+      data->x, data->y, GpHyperparameters::from_vector(t), grad.empty() ? nullptr : &g);
+  if (!std::isfinite(value)) {
+    std::fill(grad.begin(), grad.end(), 0.0);
+    return -1e300;
+  }
+  for (std::size_t i = 0; i < grad.size(); ++i) grad[i] = g(static_cast<Eigen::Index>(i));
+  return value;
+}
+
+/// Maximizes the log posterior with L-BFGS from every start within the bounds; the best finite
+/// optimum, or `fallback` when none is.
+Eigen::VectorXd maximize_log_posterior(FitData& data, const std::vector<Eigen::VectorXd>& starts,
+                                       const HyperBounds& bounds, int max_evaluations,
+                                       const Eigen::VectorXd& fallback) {
+  const auto p = static_cast<unsigned>(bounds.lower.size());
+  Eigen::VectorXd best_theta = fallback;
   double best_value = -std::numeric_limits<double>::infinity();
   for (const Eigen::VectorXd& start : starts) {
     std::vector<double> theta(start.data(), start.data() + start.size());
-    for (std::size_t i = 0; i < p; ++i) theta[i] = std::clamp(theta[i], lower[i], upper[i]);
+    for (std::size_t i = 0; i < p; ++i) {
+      theta[i] = std::clamp(theta[i], bounds.lower[i], bounds.upper[i]);
+    }
     nlopt::opt opt(nlopt::LD_LBFGS, p);
-    opt.set_lower_bounds(lower);
-    opt.set_upper_bounds(upper);
-    opt.set_max_objective(objective, &data);
-    opt.set_maxeval(options.max_evaluations);
+    opt.set_lower_bounds(bounds.lower);
+    opt.set_upper_bounds(bounds.upper);
+    opt.set_max_objective(nlopt_log_posterior, &data);
+    opt.set_maxeval(max_evaluations);
     opt.set_ftol_rel(1e-8);
     double value = -std::numeric_limits<double>::infinity();
     try {
@@ -218,23 +245,47 @@ FitStatus GaussianProcess::fit(const Eigen::MatrixXd& x, const Eigen::VectorXd& 
     } catch (const std::exception&) {
       // NLopt throws on round-off limits; theta then holds its last point, still usable.
       std::vector<double> unused;
-      value = objective(theta, unused, &data);
+      value = nlopt_log_posterior(theta, unused, &data);
     }
     if (std::isfinite(value) && value > best_value) {
       best_value = value;
       best_theta = Eigen::Map<Eigen::VectorXd>(theta.data(), static_cast<Eigen::Index>(p));
     }
   }
+  return best_theta;
+}
+
+}  // namespace
+
+FitStatus GaussianProcess::fit(const Eigen::MatrixXd& x, const Eigen::VectorXd& y,
+                               std::mt19937_64& rng, const GpFitOptions& options) {
+  if (y.size() == 0) return FitStatus::kNoData;
+  y_mean_ = y.mean();
+  const double variance =
+      y.size() > 1
+          ? (y.array() - y_mean_).square().sum() / static_cast<double>(y.size() - 1)
+          : 0.0;
+  y_scale_ = variance > 1e-24 ? std::sqrt(variance) : 1.0;
+  const Eigen::VectorXd ys = (y.array() - y_mean_) / y_scale_;
+
+  FitData data = fit_subset(x, ys, options.max_fit_points, rng);
+  const HyperBounds bounds = hyper_bounds(dim_, options.min_noise_variance, y_scale_);
+  const std::vector<Eigen::VectorXd> starts =
+      fit_starts(hyper_.to_vector(), dim_, options.restarts, rng);
+  const Eigen::VectorXd best_theta =
+      maximize_log_posterior(data, starts, bounds, options.max_evaluations, hyper_.to_vector());
 
   const GpHyperparameters previous = hyper_;
   hyper_ = GpHyperparameters::from_vector(best_theta);
-  kernel_ = Matern52Kernel(hyper_.log_lengthscales.array().exp(), std::exp(hyper_.log_signal_variance));
+  kernel_ = Matern52Kernel(hyper_.log_lengthscales.array().exp(),
+                           std::exp(hyper_.log_signal_variance));
   x_ = x;
   y_ = ys;
   FitStatus status = factorize();
   if (status != FitStatus::kOk) {
     hyper_ = previous;  // fall back to the last good hyperparameters
-    kernel_ = Matern52Kernel(hyper_.log_lengthscales.array().exp(), std::exp(hyper_.log_signal_variance));
+    kernel_ = Matern52Kernel(hyper_.log_lengthscales.array().exp(),
+                             std::exp(hyper_.log_signal_variance));
     status = factorize();
   }
   return status;

@@ -181,8 +181,14 @@ void Scheduler::dispatch() {
   while (!idle_.empty()) {
     if (queue_.empty()) {
       if (asked_ >= options_.budget) return;
+      // Nothing it did not know when it last proposed nothing: it would propose nothing again.
+      if (waiting_with_idle_ && idle_.size() <= *waiting_with_idle_) return;
       ask_optimizer();
-      if (queue_.empty()) return;  // a synchronous optimizer waits for its batch
+      if (queue_.empty()) {  // a synchronous optimizer waits for its batch
+        waiting_with_idle_ = idle_.size();
+        return;
+      }
+      waiting_with_idle_.reset();
     }
     const std::int64_t id = queue_.front();
     queue_.pop_front();
@@ -345,6 +351,7 @@ void Scheduler::finish(std::int64_t trial_id, TrialRecord record, bool replaying
   }
   if (value && options_.direction == Direction::kMinimize) value = -*value;
   optimizer_.tell(trial.ticket, value);
+  waiting_with_idle_.reset();
 }
 
 std::optional<std::string> Scheduler::setup_broken() const {

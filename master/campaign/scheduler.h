@@ -115,6 +115,10 @@ class Scheduler {
   std::string last_node_fault_;
   std::int64_t next_trial_id_ = 0;
   int asked_ = 0;     ///< trials the optimizer proposed (retries not counted)
+  /// The last ask proposed nothing (a synchronous optimizer waiting for its batch) with this
+  /// many workers idle; cleared by the next tell. Asking again before a result or more idle
+  /// workers would journal one empty ask per poll and heartbeat: thousands of lines an hour.
+  std::optional<std::size_t> waiting_with_idle_;
   int finished_ = 0;  ///< final results (ok, failed, or error after the last retry)
   int failed_ = 0;    ///< final results that are not ok
   std::string last_failure_;

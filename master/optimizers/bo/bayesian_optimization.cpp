@@ -212,24 +212,51 @@ void BayesianOptimization::trust_region(const std::vector<double>& center, std::
 }
 
 std::vector<double> BayesianOptimization::propose(Proposal kind) {
-  std::vector<double> values;
+  std::vector<double> observed;
   for (const auto& o : observations_) {
-    if (o.value) values.push_back(*o.value);
+    if (o.value) observed.push_back(*o.value);
   }
-  if (values.size() < 2) return random_point();
+  if (observed.size() < 2) return random_point();
   select_model_data();
   refit_if_needed();
 
-  const double best = *std::max_element(values.begin(), values.end());
-  const double worst = *std::min_element(values.begin(), values.end());
-  double mean = 0.0;
-  for (double v : values) mean += v;
-  mean /= static_cast<double>(values.size());
+  ValueSummary values;
+  values.best = *std::max_element(observed.begin(), observed.end());
+  values.worst = *std::min_element(observed.begin(), observed.end());
+  for (double v : observed) values.mean += v;
+  values.mean /= static_cast<double>(observed.size());
 
-  const bool sample_fantasies =
+  const bool fantasize =
       options_.synchronous && options_.sync_batch.fantasies > 0 && !model_pending_.empty();
-  // Fantasize the pending points at the lie, hyperparameters fixed (constant liar).
+  condition_on_lies(values, fantasize);
+  std::vector<std::vector<double>> seeds = incumbents(5);
+  Fantasies fantasies = fantasize ? sample_fantasies(values.best) : Fantasies{};
+
+  AcquisitionSearchOptions search = options_.search;
+  if (kind == Proposal::kLocal && !seeds.empty()) {
+    trust_region(seeds.front(), &search.lower, &search.upper);
+    seeds.resize(1);
+  }
+  // The posterior mean is UCB with beta = 0.
+  std::vector<const GaussianProcess*> models;
+  for (const GaussianProcess& g : fantasies.models) models.push_back(&g);
+  if (models.empty()) {
+    models.push_back(&gp_);
+    fantasies.bests.push_back(values.best);
+  }
+  const Acquisition acquisition =
+      kind == Proposal::kMean
+          ? Acquisition(models, fantasies.bests, AcquisitionKind::kUcb, 0.0)
+          : Acquisition(models, fantasies.bests, options_.acquisition, options_.ucb_beta);
+  const auto point = maximize_acquisition(
+      acquisition, features_, seeds,
+      [this](const std::vector<double>& u) { return is_duplicate(u); }, rng_, search);
+  return point ? *point : random_point();
+}
+
+void BayesianOptimization::condition_on_lies(const ValueSummary& values, bool sample_fantasies) {
   if (!model_pending_.empty() && !sample_fantasies) {
+    // Fantasize the pending points at the lie, hyperparameters fixed (constant liar).
     const auto n = static_cast<Eigen::Index>(model_observations_.size());
     Eigen::MatrixXd x;
     Eigen::VectorXd y;
@@ -245,9 +272,9 @@ std::vector<double> BayesianOptimization::propose(Proposal kind) {
       const Eigen::VectorXd f = features_.features(unit);
       x.row(row) = f.transpose();
       switch (options_.liar) {
-        case Liar::kBest: y(row) = best; break;
-        case Liar::kWorst: y(row) = worst; break;
-        case Liar::kMean: y(row) = mean; break;
+        case Liar::kBest: y(row) = values.best; break;
+        case Liar::kWorst: y(row) = values.worst; break;
+        case Liar::kMean: y(row) = values.mean; break;
         case Liar::kKrigingBeliever: y(row) = gp_.predict(f).mean; break;
       }
       ++row;
@@ -260,66 +287,50 @@ std::vector<double> BayesianOptimization::propose(Proposal kind) {
     training_data(0, &x, &y);
     gp_.condition(x, y);
   }
+}
 
-  // Incumbents: the best few observed points seed the local candidates.
+std::vector<std::vector<double>> BayesianOptimization::incumbents(std::size_t count) const {
   std::vector<std::size_t> order;
   for (std::size_t i = 0; i < observations_.size(); ++i) {
     if (observations_[i].value) order.push_back(i);
   }
-  const std::size_t keep = std::min<std::size_t>(5, order.size());
+  const std::size_t keep = std::min(count, order.size());
   std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(keep), order.end(),
-                    [&](std::size_t a, std::size_t b) { return *observations_[a].value > *observations_[b].value; });
-  std::vector<std::vector<double>> incumbents;
-  for (std::size_t i = 0; i < keep; ++i) incumbents.push_back(observations_[order[i]].unit);
+                    [&](std::size_t a, std::size_t b) {
+                      return *observations_[a].value > *observations_[b].value;
+                    });
+  std::vector<std::vector<double>> best;
+  for (std::size_t i = 0; i < keep; ++i) best.push_back(observations_[order[i]].unit);
+  return best;
+}
 
-  // Monte-Carlo fantasies: each model is the GP conditioned on one joint posterior sample at the
-  // pending points, drawn point by point (sample, condition, sample the next), hyperparameters
-  // fixed; its incumbent is the best of the data and its own fantasized values.
-  std::vector<GaussianProcess> fantasy_gps;
-  std::vector<double> fantasy_bests;
-  if (sample_fantasies) {
-    const auto n = static_cast<Eigen::Index>(model_observations_.size());
-    Eigen::MatrixXd x;
-    Eigen::VectorXd y;
-    training_data(static_cast<Eigen::Index>(model_pending_.size()), &x, &y);
-    std::normal_distribution<double> normal(0.0, 1.0);
-    for (int s = 0; s < options_.sync_batch.fantasies; ++s) {
-      GaussianProcess g = gp_;
-      double b = best;
-      Eigen::Index row = n;
-      for (const auto& unit : model_pending_) {
-        const Eigen::VectorXd f = features_.features(unit);
-        const Prediction p = g.predict(f);
-        x.row(row) = f.transpose();
-        y(row) = p.mean + std::sqrt(std::max(p.variance, 0.0)) * normal(rng_);
-        b = std::max(b, y(row));
-        ++row;
-        g.condition(x.topRows(row), y.head(row));
-      }
-      fantasy_gps.push_back(std::move(g));
-      fantasy_bests.push_back(b);
+// Monte-Carlo fantasies: each model is the GP conditioned on one joint posterior sample at the
+// pending points, drawn point by point (sample, condition, sample the next), hyperparameters
+// fixed; its incumbent is the best of the data and its own fantasized values.
+BayesianOptimization::Fantasies BayesianOptimization::sample_fantasies(double best) {
+  Fantasies fantasies;
+  const auto n = static_cast<Eigen::Index>(model_observations_.size());
+  Eigen::MatrixXd x;
+  Eigen::VectorXd y;
+  training_data(static_cast<Eigen::Index>(model_pending_.size()), &x, &y);
+  std::normal_distribution<double> normal(0.0, 1.0);
+  for (int s = 0; s < options_.sync_batch.fantasies; ++s) {
+    GaussianProcess g = gp_;
+    double b = best;
+    Eigen::Index row = n;
+    for (const auto& unit : model_pending_) {
+      const Eigen::VectorXd f = features_.features(unit);
+      const Prediction p = g.predict(f);
+      x.row(row) = f.transpose();
+      y(row) = p.mean + std::sqrt(std::max(p.variance, 0.0)) * normal(rng_);
+      b = std::max(b, y(row));
+      ++row;
+      g.condition(x.topRows(row), y.head(row));
     }
+    fantasies.models.push_back(std::move(g));
+    fantasies.bests.push_back(b);
   }
-
-  AcquisitionSearchOptions search = options_.search;
-  if (kind == Proposal::kLocal && !incumbents.empty()) {
-    trust_region(incumbents.front(), &search.lower, &search.upper);
-    incumbents.resize(1);
-  }
-  // The posterior mean is UCB with beta = 0.
-  std::vector<const GaussianProcess*> models;
-  for (const GaussianProcess& g : fantasy_gps) models.push_back(&g);
-  if (models.empty()) {
-    models.push_back(&gp_);
-    fantasy_bests.push_back(best);
-  }
-  const Acquisition acquisition = kind == Proposal::kMean
-                                      ? Acquisition(models, fantasy_bests, AcquisitionKind::kUcb, 0.0)
-                                      : Acquisition(models, fantasy_bests, options_.acquisition, options_.ucb_beta);
-  const auto point = maximize_acquisition(
-      acquisition, features_, incumbents, [this](const std::vector<double>& u) { return is_duplicate(u); },
-      rng_, search);
-  return point ? *point : random_point();
+  return fantasies;
 }
 
 }  // namespace lorahpo

@@ -94,7 +94,25 @@ class BayesianOptimization final : public Optimizer {
     std::optional<double> value;
   };
   enum class Proposal { kGlobal, kMean, kLocal };
+  /// Statistics of the observed values: what the constant liars lie with.
+  struct ValueSummary {
+    double best = 0.0;
+    double worst = 0.0;
+    double mean = 0.0;
+  };
+  /// GPs conditioned on joint posterior samples at the pending points, and the best value of
+  /// each (the data's or a fantasized one).
+  struct Fantasies {
+    std::vector<GaussianProcess> models;
+    std::vector<double> bests;
+  };
   std::vector<double> propose(Proposal kind = Proposal::kGlobal);
+  /// Conditions gp_ on the data and the pending points at the liar's value (or on the data
+  /// alone, when fantasies stand in for the pending points or there are none).
+  void condition_on_lies(const ValueSummary& values, bool sample_fantasies);
+  /// The best `count` observed points, best first: they seed the acquisition's local search.
+  std::vector<std::vector<double>> incumbents(std::size_t count) const;
+  Fantasies sample_fantasies(double best);
   /// What the `slot`-th GP point of a synchronous batch is (SyncBatchOptions).
   Proposal sync_slot_kind(int slot) const;
   /// TuRBO's side-length update, once per synchronous batch, from whether the last one improved.

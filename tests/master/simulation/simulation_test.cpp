@@ -155,6 +155,41 @@ TEST(Simulation, BayesianOptimizationOnTheLoraSurrogateJournalsTheBudgetWithReal
   fs::remove_all(dir);
 }
 
+// SOO's synchronous batches leave workers idle while the last points of a batch train, for up to
+// an hour of heartbeats and polls. The optimizer has nothing to propose until a result arrives:
+// the journal gets one empty ask per wait, not one per heartbeat (which was 12,814 of 12,876
+// lines of a 50-evaluation campaign).
+TEST(Simulation, AWaitingOptimizerIsAskedAgainOnlyAfterAResult) {
+  spdlog::set_level(spdlog::level::warn);
+  const CampaignConfig config = parse_config(
+      "campaign: {name: sim, budget: 12, direction: maximize, seed: 2}\n"
+      "optimizer: {name: soo}\n"
+      "objective: {kind: builtin, function: lora_surrogate, noise: 0.005, time_scale: 1.0}\n",
+      "sim.yaml");
+  const fs::path dir = fresh_run_dir(config);
+  SimulationOptions options;
+  options.workers = 4;
+  options.epoch_unix = kEpoch;
+  const SimulationResult result = run_simulation(config, dir.string(), options);
+  ASSERT_EQ(testing_support::journal_evaluations(dir).size(), 12u);
+  EXPECT_GT(result.stats.heartbeats, 1000) << "the waits this test is about did happen";
+  int empty_asks = 0;
+  bool empty_since_result = false;
+  std::ifstream journal(dir / "journal.jsonl");
+  for (std::string line; std::getline(journal, line);) {
+    const auto value = nlohmann::json::parse(line);
+    if (!value.contains("event")) {
+      empty_since_result = false;
+    } else if (value["event"] == "ask" && value["trials"].empty()) {
+      EXPECT_FALSE(empty_since_result) << "asked again with nothing new: " << line;
+      empty_since_result = true;
+      ++empty_asks;
+    }
+  }
+  EXPECT_GT(empty_asks, 0) << "SOO did wait for its batches";
+  fs::remove_all(dir);
+}
+
 // Rank 2 goes silent 30 s into its first 100 s evaluation: the scheduler gives it up once it
 // has heard nothing for workers.silent_after_seconds of virtual time (at the first message
 // after that: within one heartbeat of rank 1), and rank 1 evaluates the rest.
