@@ -170,11 +170,16 @@ std::string SvgPlot::render(double width, double height) const {
          render_group(0.0, 0.0, width, height) + "</svg>\n";
 }
 
-std::string SvgPlot::render_group(double x, double y, double width, double height) const {
-  const Axis xa = make_x_axis();
-  const Axis ya = make_y_axis();
+namespace {
+bool inside(double fraction) { return fraction >= -1e-6 && fraction <= 1.0 + 1e-6; }
+}  // namespace
 
-  // The legend sits right of the plot area.
+double SvgPlot::Frame::width() const { return std::max(1.0, right - left); }
+double SvgPlot::Frame::height() const { return std::max(1.0, bottom - top); }
+double SvgPlot::Frame::map_x(double v) const { return left + x_axis.fraction(v) * width(); }
+double SvgPlot::Frame::map_y(double v) const { return bottom - y_axis.fraction(v) * height(); }
+
+double SvgPlot::legend_width(double group_width) const {
   std::size_t longest = 0;
   int entries = 0;
   for (const Series& s : series_) {
@@ -186,106 +191,133 @@ std::string SvgPlot::render_group(double x, double y, double width, double heigh
     longest = std::max(longest, s.label.size());
     ++entries;
   }
-  const double legend_width =
-      entries == 0 ? 0.0 : std::min(0.4 * width, 30.0 + kCharWidth * static_cast<double>(longest));
+  if (entries == 0) return 0.0;
+  return std::min(0.4 * group_width, 30.0 + kCharWidth * static_cast<double>(longest));
+}
 
-  const double left = x + kMarginLeft;
-  const double right = x + width - kMarginRight - legend_width;
-  const double top = y + kMarginTop;
-  const double bottom = y + height - kMarginBottom;
-  const double plot_w = std::max(1.0, right - left);
-  const double plot_h = std::max(1.0, bottom - top);
-  const auto map_x = [&](double v) { return left + xa.fraction(v) * plot_w; };
-  const auto map_y = [&](double v) { return bottom - ya.fraction(v) * plot_h; };
-  const auto inside = [](double f) { return f >= -1e-6 && f <= 1.0 + 1e-6; };
-
+std::string SvgPlot::render_group(double x, double y, double width, double height) const {
+  // The legend sits right of the plot area.
+  const Frame f{make_x_axis(),
+                make_y_axis(),
+                x + kMarginLeft,
+                x + width - kMarginRight - legend_width(width),
+                y + kMarginTop,
+                y + height - kMarginBottom};
   std::string out = "<g class=\"plot\">\n";
-  out += fmt::format(R"(<rect x="{}" y="{}" width="{}" height="{}" fill="white" stroke="#888888" stroke-width="1"/>)",
-                     px(left), px(top), px(plot_w), px(plot_h)) +
-         "\n";
-  out += text_svg(x + width / 2.0, y + 17.0, "middle", title_, R"( font-size="13" font-weight="bold")");
+  out += render_axes(f, x, y, width, height);
+  // Bars first, so that markers and lines stay visible on top.
+  out += render_bars(f);
+  out += render_series(f);
+  out += render_legend(f);
+  out += "</g>\n";
+  return out;
+}
+
+std::string SvgPlot::render_axes(const Frame& f, double x, double y, double width,
+                                 double height) const {
+  std::string out = fmt::format(
+      R"(<rect x="{}" y="{}" width="{}" height="{}" fill="white" stroke="#888888" stroke-width="1"/>)",
+      px(f.left), px(f.top), px(f.width()), px(f.height())) + "\n";
+  out += text_svg(x + width / 2.0, y + 17.0, "middle", title_,
+                  R"( font-size="13" font-weight="bold")");
 
   // Grid, ticks and tick labels.
-  for (const Tick& t : xa.ticks()) {
-    const double f = xa.fraction(t.value);
-    if (!inside(f)) continue;
-    const double cx = left + f * plot_w;
-    out += fmt::format(R"(<line x1="{0}" y1="{1}" x2="{0}" y2="{2}" stroke="#e4e4e4" stroke-width="1"/>)", px(cx),
-                       px(top), px(bottom)) +
-           "\n";
-    out += fmt::format(R"(<line x1="{0}" y1="{1}" x2="{0}" y2="{2}" stroke="#444444" stroke-width="1"/>)", px(cx),
-                       px(bottom), px(bottom + kTickLength)) +
-           "\n";
-    out += text_svg(cx, bottom + kTickLength + 12.0, "middle", t.label);
+  for (const Tick& t : f.x_axis.ticks()) {
+    const double fraction = f.x_axis.fraction(t.value);
+    if (!inside(fraction)) continue;
+    const double cx = f.left + fraction * f.width();
+    out += fmt::format(
+        R"(<line x1="{0}" y1="{1}" x2="{0}" y2="{2}" stroke="#e4e4e4" stroke-width="1"/>)",
+        px(cx), px(f.top), px(f.bottom)) + "\n";
+    out += fmt::format(
+        R"(<line x1="{0}" y1="{1}" x2="{0}" y2="{2}" stroke="#444444" stroke-width="1"/>)",
+        px(cx), px(f.bottom), px(f.bottom + kTickLength)) + "\n";
+    out += text_svg(cx, f.bottom + kTickLength + 12.0, "middle", t.label);
   }
-  for (const Tick& t : ya.ticks()) {
-    const double f = ya.fraction(t.value);
-    if (!inside(f)) continue;
-    const double cy = bottom - f * plot_h;
-    out += fmt::format(R"(<line x1="{1}" y1="{0}" x2="{2}" y2="{0}" stroke="#e4e4e4" stroke-width="1"/>)", px(cy),
-                       px(left), px(right)) +
-           "\n";
-    out += fmt::format(R"(<line x1="{1}" y1="{0}" x2="{2}" y2="{0}" stroke="#444444" stroke-width="1"/>)", px(cy),
-                       px(left - kTickLength), px(left)) +
-           "\n";
-    out += text_svg(left - kTickLength - 3.0, cy + 4.0, "end", t.label);
+  for (const Tick& t : f.y_axis.ticks()) {
+    const double fraction = f.y_axis.fraction(t.value);
+    if (!inside(fraction)) continue;
+    const double cy = f.bottom - fraction * f.height();
+    out += fmt::format(
+        R"(<line x1="{1}" y1="{0}" x2="{2}" y2="{0}" stroke="#e4e4e4" stroke-width="1"/>)",
+        px(cy), px(f.left), px(f.right)) + "\n";
+    out += fmt::format(
+        R"(<line x1="{1}" y1="{0}" x2="{2}" y2="{0}" stroke="#444444" stroke-width="1"/>)",
+        px(cy), px(f.left - kTickLength), px(f.left)) + "\n";
+    out += text_svg(f.left - kTickLength - 3.0, cy + 4.0, "end", t.label);
   }
-  out += text_svg(left + plot_w / 2.0, y + height - 8.0, "middle", x_label_);
-  const double label_x = x + 14.0, label_y = top + plot_h / 2.0;
+  out += text_svg(f.left + f.width() / 2.0, y + height - 8.0, "middle", x_label_);
+  const double label_x = x + 14.0, label_y = f.top + f.height() / 2.0;
   // translate + rotate rather than rotate(a x y): simpler renderers only know the former.
   out += text_svg(0.0, 0.0, "middle", y_label_,
-                  fmt::format(R"svg( transform="translate({},{}) rotate(-90)")svg", px(label_x), px(label_y)));
+                  fmt::format(R"svg( transform="translate({},{}) rotate(-90)")svg", px(label_x),
+                              px(label_y)));
+  return out;
+}
 
-  // Bars first, so that markers and lines stay visible on top.
+std::string SvgPlot::render_bars(const Frame& f) const {
+  std::string out;
   for (const Bar& b : bars_) {
-    if (!xa.accepts(b.x0) || !xa.accepts(b.x1) || !ya.accepts(b.row)) continue;
-    const double x0 = map_x(std::min(b.x0, b.x1));
-    const double x1 = map_x(std::max(b.x0, b.x1));
-    const double y0 = map_y(b.row + kBarHeight / 2.0);
-    const double y1 = map_y(b.row - kBarHeight / 2.0);
-    const std::string open =
-        fmt::format(R"(<rect x="{}" y="{}" width="{}" height="{}" fill="{}" stroke="white" stroke-width="0.5")", px(x0),
-                    px(std::min(y0, y1)), px(std::max(0.5, x1 - x0)), px(std::abs(y1 - y0)), b.color);
-    out += b.tip.empty() ? open + "/>\n" : fmt::format("{}><title>{}</title></rect>\n", open, xml_escape(b.tip));
+    if (!f.x_axis.accepts(b.x0) || !f.x_axis.accepts(b.x1) || !f.y_axis.accepts(b.row)) continue;
+    const double x0 = f.map_x(std::min(b.x0, b.x1));
+    const double x1 = f.map_x(std::max(b.x0, b.x1));
+    const double y0 = f.map_y(b.row + kBarHeight / 2.0);
+    const double y1 = f.map_y(b.row - kBarHeight / 2.0);
+    const std::string open = fmt::format(
+        R"(<rect x="{}" y="{}" width="{}" height="{}" fill="{}" stroke="white" stroke-width="0.5")",
+        px(x0), px(std::min(y0, y1)), px(std::max(0.5, x1 - x0)), px(std::abs(y1 - y0)), b.color);
+    out += b.tip.empty() ? open + "/>\n"
+                         : fmt::format("{}><title>{}</title></rect>\n", open, xml_escape(b.tip));
   }
+  return out;
+}
 
+std::string SvgPlot::render_series(const Frame& f) const {
+  std::string out;
+  const Axis& xa = f.x_axis;
+  const Axis& ya = f.y_axis;
   for (const Series& s : series_) {
     switch (s.kind) {
       case Kind::kScatter:
         for (const Point& p : s.points) {
-          if (!xa.accepts(p.x) || !ya.accepts(p.y) || !inside(xa.fraction(p.x)) || !inside(ya.fraction(p.y))) continue;
-          out += marker_svg(map_x(p.x), map_y(p.y), s.style, p.tip);
+          if (!xa.accepts(p.x) || !ya.accepts(p.y) || !inside(xa.fraction(p.x)) ||
+              !inside(ya.fraction(p.y))) {
+            continue;
+          }
+          out += marker_svg(f.map_x(p.x), f.map_y(p.y), s.style, p.tip);
         }
         break;
       case Kind::kBottomMarks:
         for (const Point& p : s.points) {
           if (!xa.accepts(p.x) || !inside(xa.fraction(p.x))) continue;
-          out += marker_svg(map_x(p.x), bottom - s.style.marker_size - 2.0, s.style, p.tip);
+          out += marker_svg(f.map_x(p.x), f.bottom - s.style.marker_size - 2.0, s.style, p.tip);
         }
         break;
       case Kind::kLine:
       case Kind::kStep: {
         // Non-drawable points break the line into runs.
         std::vector<std::array<double, 2>> run;
-        for (std::size_t i = 0; i < s.points.size(); ++i) {
-          const Point& p = s.points[i];
+        for (const Point& p : s.points) {
           if (!xa.accepts(p.x) || !ya.accepts(p.y)) {
             out += polyline_svg(run, s.style);
             run.clear();
             continue;
           }
-          if (s.kind == Kind::kStep && !run.empty()) run.push_back({map_x(p.x), run.back()[1]});
-          run.push_back({map_x(p.x), map_y(p.y)});
+          if (s.kind == Kind::kStep && !run.empty()) run.push_back({f.map_x(p.x), run.back()[1]});
+          run.push_back({f.map_x(p.x), f.map_y(p.y)});
         }
         out += polyline_svg(run, s.style);
         break;
       }
     }
   }
+  return out;
+}
 
-  // Legend.
-  double ly = top + 10.0;
-  const double lx = right + 10.0;
+std::string SvgPlot::render_legend(const Frame& f) const {
+  std::string out;
+  double ly = f.top + 10.0;
+  const double lx = f.right + 10.0;
   for (const Series& s : series_) {
     if (s.legend.empty()) continue;
     if (s.kind == Kind::kLine || s.kind == Kind::kStep) {
@@ -297,11 +329,11 @@ std::string SvgPlot::render_group(double x, double y, double width, double heigh
     ly += kLegendRow;
   }
   for (const Swatch& s : swatches_) {
-    out += fmt::format(R"(<rect x="{}" y="{}" width="16" height="10" fill="{}"/>)", px(lx), px(ly - 5.0), s.color) + "\n";
+    out += fmt::format(R"(<rect x="{}" y="{}" width="16" height="10" fill="{}"/>)", px(lx),
+                       px(ly - 5.0), s.color) + "\n";
     out += text_svg(lx + 22.0, ly + 4.0, "start", s.label);
     ly += kLegendRow;
   }
-  out += "</g>\n";
   return out;
 }
 

@@ -88,6 +88,24 @@ class SvgPlot {
   Axis make_x_axis() const;
   Axis make_y_axis() const;
 
+  /// Where the plot area of a group sits, and its axes: data to pixel coordinates.
+  struct Frame {
+    Axis x_axis;
+    Axis y_axis;
+    double left = 0.0, right = 0.0, top = 0.0, bottom = 0.0;
+    double width() const;
+    double height() const;
+    double map_x(double v) const;
+    double map_y(double v) const;
+  };
+  /// Width of the legend right of the plot area (0 without entries).
+  double legend_width(double group_width) const;
+  /// The plot area's box, the title, grid lines, ticks, tick labels and axis labels.
+  std::string render_axes(const Frame& f, double x, double y, double width, double height) const;
+  std::string render_bars(const Frame& f) const;
+  std::string render_series(const Frame& f) const;
+  std::string render_legend(const Frame& f) const;
+
   std::string title_;
   std::string x_label_;
   std::string y_label_;

@@ -1,6 +1,7 @@
 #include "master/campaign/campaign.h"
 
 #include <ctime>
+#include <optional>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -120,73 +121,130 @@ void check_resumable(const std::string& run_dir) {
   }
 }
 
+namespace {
+
+/// The campaign header of a journal to resume: the first "campaign" line (journal_codec.h),
+/// written once at creation (a later job appends a "resume" line; a second header means two
+/// campaigns in one file), of this lorahpo's format.
+const JournalLine& resumable_header(const JournalContents& past, const std::string& journal_path,
+                                    CampaignHeader* header) {
+  const JournalLine* header_line = nullptr;
+  for (const auto& line : past.lines) {
+    if (line_type(nlohmann::ordered_json(line.value)) != JournalLineType::kCampaign) continue;
+    if (header_line != nullptr) {
+      throw ConfigError(journal_path, line.number, "event",
+                        fmt::format("is a second campaign header (the first is line {}): two "
+                                    "campaigns in one journal cannot be resumed",
+                                    header_line->number));
+    }
+    header_line = &line;
+  }
+  if (header_line == nullptr || !header_line->value.contains("identity")) {
+    throw ConfigError(journal_path, past.lines.empty() ? 1 : past.lines.front().number, "event",
+                      "has no campaign header: not a lorahpo journal, or one too old to resume");
+  }
+  *header = decode_campaign_line(nlohmann::ordered_json(header_line->value), journal_path,
+                                 header_line->number);
+  // Before anything else reads the journal: a journal of another format is refused up front.
+  check_format(*header, journal_path, header_line->number);
+  return *header_line;
+}
+
+/// Refuses to resume with a config that is another campaign (campaign_identity.h); takes the
+/// batch size and the optimizer's budget the campaign started with into `resolved`.
+void check_same_campaign(const JournalLine& header_line, const CampaignHeader& header,
+                         const CampaignConfig& config, const std::string& run_dir,
+                         CampaignConfig* resolved) {
+  const nlohmann::json& identity = header_line.value.at("identity");
+  if (identity.contains("optimizer") && identity["optimizer"].contains("batch_size")) {
+    resolved->optimizer.bo_gp.batch_size = identity["optimizer"]["batch_size"].get<int>();
+  }
+  const auto differences = identity_differences(
+      identity, campaign_identity(config, resolved->optimizer.bo_gp.batch_size));
+  if (!differences.empty()) {
+    std::string list;
+    for (const auto& d : differences) list += (list.empty() ? "" : "; ") + d;
+    throw ConfigError(config.source_path, 0, "",
+                      fmt::format("cannot resume {}: this config is another campaign ({}). Only "
+                                  "campaign.budget, paths, timeouts and the failures and "
+                                  "workers sections may change",
+                                  run_dir, list));
+  }
+  // The optimizer is built as at the campaign's start: LHS sizes its design by the budget, and
+  // a raised budget must not change the points already journaled.
+  resolved->campaign.budget = header.optimizer_budget;
+}
+
+/// The journal of the campaign to resume, checked against `config` (which it updates into
+/// `resolved`), its torn last line dropped; empty when there is nothing to resume (killed
+/// before the header was durable: the campaign starts afresh).
+std::optional<JournalContents> journal_to_resume(const CampaignConfig& config,
+                                                 const std::string& run_dir,
+                                                 CampaignConfig* resolved) {
+  const std::string journal_path = run_dir + "/journal.jsonl";
+  check_resumable(run_dir);
+  JournalContents past = read_journal(journal_path);
+  if (past.lines.empty()) {
+    spdlog::warn("{} holds no complete line: the campaign starts from the beginning",
+                 journal_path);
+    drop_torn_tail(journal_path, past);
+    return std::nullopt;
+  }
+  CampaignHeader header;
+  const JournalLine& header_line = resumable_header(past, journal_path, &header);
+  check_same_campaign(header_line, header, config, run_dir, resolved);
+  drop_torn_tail(journal_path, past);
+  if (past.torn_tail) {
+    spdlog::warn("{}: dropped a torn last line (a write cut short)", journal_path);
+  }
+  write_file(fs::path(run_dir) / "config.yaml", config.source_text);
+  fs::remove(fs::path(run_dir) / "results.csv");
+  return past;
+}
+
+/// What the end of a campaign says in the log: counts, GPU time saved, the best point.
+void log_campaign_end(const CampaignConfig& config, const CampaignOutcome& outcome,
+                      const nlohmann::ordered_json& summary, const std::string& run_dir) {
+  spdlog::info("finished {} evaluations ({} ok, {} failed, {} error) in {:.1f} s on {} workers",
+               outcome.records.size(), summary["evaluations"]["ok"].get<int>(),
+               summary["evaluations"]["failed"].get<int>(),
+               summary["evaluations"]["error"].get<int>(), outcome.wall_seconds, outcome.workers);
+  const GpuTimeSaved saved = campaign_gpu_time_saved(config, outcome.records);
+  if (saved.stopped_early > 0 && saved.reference_seconds) {
+    spdlog::info("{} diverged trial(s) stopped early: {:.2f} GPU-hours saved (vs {:.0f} s, the {})",
+                 saved.stopped_early, saved.gpu_hours(), *saved.reference_seconds,
+                 saved.reference_from);
+  } else if (saved.stopped_early > 0) {
+    spdlog::info("{} diverged trial(s) stopped early (GPU time saved unknown: no ok trial, no "
+                 "timeout)",
+                 saved.stopped_early);
+  }
+  if (outcome.best) {
+    spdlog::info("best score {:.6g} (evaluation #{}, {}):", *outcome.best->score, outcome.best->id,
+                 to_string(config.campaign.direction));
+    for (int i = 0; i < config.space.dim(); ++i) {
+      spdlog::info("  {} = {}", config.space.parameter(i).name,
+                   format_value(outcome.best->params[static_cast<std::size_t>(i)]));
+    }
+  } else {
+    spdlog::warn("no evaluation succeeded: see the reasons in {}/journal.jsonl", run_dir);
+  }
+  spdlog::info("journal: {}/journal.jsonl, table: {}/results.csv", run_dir, run_dir);
+}
+
+}  // namespace
+
 CampaignOutcome run_campaign(const CampaignConfig& config, const std::string& run_dir,
                              Transport& transport, const Clock& clock, bool resume) {
   const std::string absolute = fs::absolute(run_dir).lexically_normal().string();
   const std::string journal_path = absolute + "/journal.jsonl";
   CampaignConfig resolved = config;
-  if (resolved.optimizer.bo_gp.batch_size == 0) resolved.optimizer.bo_gp.batch_size = transport.size() - 1;
-  // The optimizer is built as at the campaign's start: LHS sizes its design by the budget, and
-  // a raised budget must not change the points already journaled.
-  int optimizer_budget = config.campaign.budget;
-
-  JournalContents past;
-  if (resume) {
-    check_resumable(absolute);
-    past = read_journal(journal_path);
-    if (past.lines.empty()) {
-      // Killed before the header was durable: nothing happened yet, start afresh.
-      spdlog::warn("{} holds no complete line: the campaign starts from the beginning",
-                   journal_path);
-      drop_torn_tail(journal_path, past);
-      resume = false;
-    }
+  if (resolved.optimizer.bo_gp.batch_size == 0) {
+    resolved.optimizer.bo_gp.batch_size = transport.size() - 1;
   }
-  if (resume) {
-    // The header is the first "campaign" line (journal_codec.h): written once, at creation; a
-    // later job appends a "resume" line. A second header means two campaigns in one file.
-    const JournalLine* header_line = nullptr;
-    for (const auto& line : past.lines) {
-      if (line_type(nlohmann::ordered_json(line.value)) != JournalLineType::kCampaign) continue;
-      if (header_line != nullptr) {
-        throw ConfigError(journal_path, line.number, "event",
-                          fmt::format("is a second campaign header (the first is line {}): two "
-                                      "campaigns in one journal cannot be resumed",
-                                      header_line->number));
-      }
-      header_line = &line;
-    }
-    if (header_line == nullptr || !header_line->value.contains("identity")) {
-      throw ConfigError(journal_path, past.lines.empty() ? 1 : past.lines.front().number, "event",
-                        "has no campaign header: not a lorahpo journal, or one too old to resume");
-    }
-    const CampaignHeader header = decode_campaign_line(
-        nlohmann::ordered_json(header_line->value), journal_path, header_line->number);
-    // Before anything else reads the journal: a journal of another format is refused up front.
-    check_format(header, journal_path, header_line->number);
-    const nlohmann::json& identity = header_line->value.at("identity");
-    if (identity.contains("optimizer") && identity["optimizer"].contains("batch_size")) {
-      resolved.optimizer.bo_gp.batch_size = identity["optimizer"]["batch_size"].get<int>();
-    }
-    const auto differences = identity_differences(
-        identity, campaign_identity(config, resolved.optimizer.bo_gp.batch_size));
-    if (!differences.empty()) {
-      std::string list;
-      for (const auto& d : differences) list += (list.empty() ? "" : "; ") + d;
-      throw ConfigError(config.source_path, 0, "",
-                        fmt::format("cannot resume {}: this config is another campaign ({}). Only "
-                                    "campaign.budget, paths, timeouts and the failures and "
-                                    "workers sections may change",
-                                    absolute, list));
-    }
-    optimizer_budget = header.optimizer_budget;
-    drop_torn_tail(journal_path, past);
-    if (past.torn_tail) spdlog::warn("{}: dropped a torn last line (a write cut short)", journal_path);
-    write_file(fs::path(absolute) / "config.yaml", config.source_text);
-    fs::remove(fs::path(absolute) / "results.csv");
-  }
+  std::optional<JournalContents> past;
+  if (resume) past = journal_to_resume(config, absolute, &resolved);
 
-  resolved.campaign.budget = optimizer_budget;
   std::mt19937_64 rng(config.campaign.seed);
   const auto optimizer = make_optimizer(resolved, rng);
   Journal journal(absolute, config.space);
@@ -200,11 +258,13 @@ CampaignOutcome run_campaign(const CampaignConfig& config, const std::string& ru
   options.journal_path = journal_path;
   Scheduler scheduler(transport, clock, *optimizer, config.space, journal, options);
 
-  if (resume) {
-    for (const auto& line : past.lines) {
-      if (is_trial_line(line.value)) journal.append_csv(trial_from_line(line, config.space, journal_path));
+  if (past) {
+    for (const auto& line : past->lines) {
+      if (is_trial_line(line.value)) {
+        journal.append_csv(trial_from_line(line, config.space, journal_path));
+      }
     }
-    scheduler.replay(past.lines);
+    scheduler.replay(past->lines);
     ResumeEvent event;
     event.time_unix = clock.unix_seconds();
     event.budget = config.campaign.budget;
@@ -216,7 +276,7 @@ CampaignOutcome run_campaign(const CampaignConfig& config, const std::string& ru
     header.name = config.campaign.name;
     header.created_unix = clock.unix_seconds();
     header.budget = config.campaign.budget;
-    header.optimizer_budget = optimizer_budget;
+    header.optimizer_budget = resolved.campaign.budget;
     header.workers = transport.size() - 1;
     header.identity = campaign_identity(config, resolved.optimizer.bo_gp.batch_size);
     journal.append_event(campaign_line(header));
@@ -236,31 +296,7 @@ CampaignOutcome run_campaign(const CampaignConfig& config, const std::string& ru
 
   const auto summary = summary_json(config, config.space, outcome);
   write_file(fs::path(absolute) / "summary.json", summary.dump(2) + "\n");
-
-  spdlog::info("finished {} evaluations ({} ok, {} failed, {} error) in {:.1f} s on {} workers",
-               outcome.records.size(), summary["evaluations"]["ok"].get<int>(),
-               summary["evaluations"]["failed"].get<int>(),
-               summary["evaluations"]["error"].get<int>(), outcome.wall_seconds, outcome.workers);
-  if (const GpuTimeSaved saved = campaign_gpu_time_saved(config, outcome.records); saved.stopped_early > 0) {
-    if (saved.reference_seconds) {
-      spdlog::info("{} diverged trial(s) stopped early: {:.2f} GPU-hours saved (vs {:.0f} s, the {})",
-                   saved.stopped_early, saved.gpu_hours(), *saved.reference_seconds, saved.reference_from);
-    } else {
-      spdlog::info("{} diverged trial(s) stopped early (GPU time saved unknown: no ok trial, no timeout)",
-                   saved.stopped_early);
-    }
-  }
-  if (outcome.best) {
-    spdlog::info("best score {:.6g} (evaluation #{}, {}):", *outcome.best->score, outcome.best->id,
-                 to_string(config.campaign.direction));
-    for (int i = 0; i < config.space.dim(); ++i) {
-      spdlog::info("  {} = {}", config.space.parameter(i).name,
-                   format_value(outcome.best->params[static_cast<std::size_t>(i)]));
-    }
-  } else {
-    spdlog::warn("no evaluation succeeded: see the reasons in {}/journal.jsonl", absolute);
-  }
-  spdlog::info("journal: {}/journal.jsonl, table: {}/results.csv", absolute, absolute);
+  log_campaign_end(config, outcome, summary, absolute);
   return outcome;
 }
 
