@@ -13,18 +13,18 @@
 #include <string>
 #include <vector>
 
-#include <CLI/CLI.hpp>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
 
 #include "common/config_error.h"
 #include "common/mpi_transport.h"
 #include "common/signal_name.h"
 #include "common/stop_signal.h"
 #include "master/campaign/campaign.h"
-#include "master/config/config_loader.h"
 #include "master/campaign/preflight.h"
 #include "master/campaign/run_lock.h"
+#include "master/config/config_loader.h"
 #include "master/simulation/simulation.h"
 #include "report/report_error.h"
 #include "report/report_writer.h"
@@ -61,8 +61,8 @@ int validate_command(const std::string& config_path) {
     const auto config = lorahpo::load_config(config_path);
     std::cout << config_path << ": ok: campaign " << config.campaign.name << ", budget "
               << config.campaign.budget << ", " << config.space.dim() << " parameters, optimizer "
-              << lorahpo::to_string(config.optimizer.kind) << ", " << lorahpo::to_string(config.objective.kind)
-              << " objective\n";
+              << lorahpo::to_string(config.optimizer.kind) << ", "
+              << lorahpo::to_string(config.objective.kind) << " objective\n";
     return 0;
   } catch (const lorahpo::ConfigError& e) {
     std::cerr << "error: " << e.what() << "\n";
@@ -156,7 +156,8 @@ int preflight_command(int* argc, char*** argv, const std::string& config_path) {
   } catch (const std::exception& e) {
     const bool config_error = dynamic_cast<const lorahpo::ConfigError*>(&e) != nullptr;
     std::cerr << "error: " << (config_error ? "" : config_path + ": ") << e.what() << "\n";
-    for (int w = 1; w < transport.size(); ++w) transport.send(w, lorahpo::MessageTag::kShutdown, "");
+    for (int w = 1; w < transport.size(); ++w)
+      transport.send(w, lorahpo::MessageTag::kShutdown, "");
     return kExitUsage;
   }
   const lorahpo::PreflightRequest request =
@@ -172,7 +173,8 @@ int preflight_command(int* argc, char*** argv, const std::string& config_path) {
   for (const auto& failure : failures) std::cerr << "preflight: FAIL " << failure << "\n";
   std::cerr << std::flush;
   if (failures.empty()) {
-    std::cout << "preflight: " << gathered.reports.size() << " rank(s) ok for " << config_path << "\n";
+    std::cout << "preflight: " << gathered.reports.size() << " rank(s) ok for " << config_path
+              << "\n";
   }
   // A silent rank may never reach MPI_Finalize: end the job rather than let mpirun wait for it.
   if (!gathered.silent_ranks.empty()) lorahpo::MpiEnvironment::abort(kExitUsage);
@@ -186,27 +188,30 @@ int campaign_exit(const char* program, const std::string& config_path, const std
   if (!outcome.lost_workers.empty()) {
     // A worker that stopped answering may never call MPI_Finalize, and mpirun would wait for
     // it forever: the campaign is complete and journaled, so end the job here.
-    spdlog::warn("{} worker rank(s) were given up as silent: ending the MPI job with MPI_Abort "
-                 "so that mpirun does not wait for them",
-                 outcome.lost_workers.size());
-    lorahpo::MpiEnvironment::abort(outcome.end == lorahpo::CampaignEnd::kSignal        ? kExitStopped
-                                   : outcome.end == lorahpo::CampaignEnd::kSetupBroken ? kExitUsage
-                                                                                       : kExitLostWorkers);
+    spdlog::warn(
+        "{} worker rank(s) were given up as silent: ending the MPI job with MPI_Abort "
+        "so that mpirun does not wait for them",
+        outcome.lost_workers.size());
+    lorahpo::MpiEnvironment::abort(outcome.end == lorahpo::CampaignEnd::kSignal ? kExitStopped
+                                   : outcome.end == lorahpo::CampaignEnd::kSetupBroken
+                                       ? kExitUsage
+                                       : kExitLostWorkers);
   }
   switch (outcome.end) {
     case lorahpo::CampaignEnd::kBudget:
       return 0;
     case lorahpo::CampaignEnd::kSetupBroken:
       spdlog::error("campaign stopped: {}", outcome.message);
-      spdlog::error("the journal is kept; after fixing the setup, continue with: {} run {} "
-                    "--resume {}",
-                    program, config_path, out_dir);
+      spdlog::error(
+          "the journal is kept; after fixing the setup, continue with: {} run {} "
+          "--resume {}",
+          program, config_path, out_dir);
       return kExitUsage;
     case lorahpo::CampaignEnd::kSignal:
       spdlog::warn("campaign stopped on {}: {} evaluations done, all in {}/journal.jsonl",
                    lorahpo::signal_name(outcome.signal), outcome.records.size(), out_dir);
-      spdlog::warn("resume with: mpirun <same options> {} run {} --resume {}", program,
-                   config_path, out_dir);
+      spdlog::warn("resume with: mpirun <same options> {} run {} --resume {}", program, config_path,
+                   out_dir);
       return kExitStopped;
   }
   return 0;
@@ -216,7 +221,8 @@ int campaign_exit(const char* program, const std::string& config_path, const std
 /// default, created, never over an existing campaign. Locks it (`lock`) for this process.
 /// Throws ConfigError, or std::runtime_error when it cannot be created or locked.
 std::string open_run_directory(const lorahpo::CampaignConfig& config, std::string out_dir,
-                               const std::string& resume_dir, std::optional<lorahpo::RunLock>& lock) {
+                               const std::string& resume_dir,
+                               std::optional<lorahpo::RunLock>& lock) {
   if (!resume_dir.empty()) {
     lorahpo::check_resumable(resume_dir);
     lock.emplace(resume_dir);
@@ -279,9 +285,10 @@ int run_command(int* argc, char*** argv, const std::string& config_path, std::st
     return kExitUsage;
   } catch (const std::exception& e) {
     spdlog::critical("campaign aborted: {}", e.what());
-    spdlog::critical("every finished evaluation is in {}/journal.jsonl; continue with: {} run {} "
-                     "--resume {}",
-                     out_dir, (*argv)[0], config_path, out_dir);
+    spdlog::critical(
+        "every finished evaluation is in {}/journal.jsonl; continue with: {} run {} "
+        "--resume {}",
+        out_dir, (*argv)[0], config_path, out_dir);
     lorahpo::MpiEnvironment::abort(kExitRuntime);
   }
   return campaign_exit((*argv)[0], config_path, out_dir, outcome);
@@ -290,14 +297,16 @@ int run_command(int* argc, char*** argv, const std::string& config_path, std::st
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"lorahpo: tunes the hyperparameters of LoRA fine-tuning across an MPI cluster.\n"
-               "Rank 0 hosts the optimizer; every other rank is a worker that evaluates points."};
+  CLI::App app{
+      "lorahpo: tunes the hyperparameters of LoRA fine-tuning across an MPI cluster.\n"
+      "Rank 0 hosts the optimizer; every other rank is a worker that evaluates points."};
   app.set_version_flag("--version", std::string("lorahpo ") + LORAHPO_VERSION);
   app.require_subcommand(1);
 
   std::string config_path;
   std::string out_dir;
-  auto* run = app.add_subcommand("run", "run a campaign (under mpirun: rank 0 master, others workers)");
+  auto* run =
+      app.add_subcommand("run", "run a campaign (under mpirun: rank 0 master, others workers)");
   run->add_option("config", config_path, "campaign YAML file")->required();
   run->add_option("--out", out_dir, "run directory (default: runs/<name>-<time>)");
   std::string resume_dir;

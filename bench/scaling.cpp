@@ -24,9 +24,9 @@
 
 #include <unistd.h>
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
 
 #include "master/campaign/campaign.h"
 #include "master/config/config_loader.h"
@@ -91,7 +91,7 @@ struct Options {
   int large_budget = 100;  ///< runs with a larger budget use large_seeds seeds
   int min_budget = 50;
   int budget_per_worker = 4;
-  int max_gp_budget = 0;   ///< 0: none; else GP methods above it are run at this budget
+  int max_gp_budget = 0;  ///< 0: none; else GP methods above it are run at this budget
   double noise = 0.005;
   double master_time_scale = 1.0;
   std::string runs_dir;
@@ -140,13 +140,16 @@ Run simulate(const Method& method, int workers, int seed, int budget, const Opti
   }
   double busy_until_dispatch = 0.0;
   for (const TrialRecord& record : result.outcome.records) {
-    busy_until_dispatch += std::max(0.0, std::min(record.end_unix, last_dispatch) - record.start_unix);
+    busy_until_dispatch +=
+        std::max(0.0, std::min(record.end_unix, last_dispatch) - record.start_unix);
   }
-  if (last_dispatch > 0.0) run.utilization_dispatch = busy_until_dispatch / (workers * last_dispatch);
+  if (last_dispatch > 0.0)
+    run.utilization_dispatch = busy_until_dispatch / (workers * last_dispatch);
   std::vector<const TrialRecord*> by_end;
   for (const TrialRecord& record : result.outcome.records) by_end.push_back(&record);
-  std::stable_sort(by_end.begin(), by_end.end(),
-                   [](const TrialRecord* a, const TrialRecord* b) { return a->end_unix < b->end_unix; });
+  std::stable_sort(by_end.begin(), by_end.end(), [](const TrialRecord* a, const TrialRecord* b) {
+    return a->end_unix < b->end_unix;
+  });
   std::optional<double> best;
   for (const TrialRecord* record : by_end) {
     if (!record->score || (best && *record->score <= *best)) continue;
@@ -192,8 +195,8 @@ std::vector<Cell> summarize(const std::vector<Run>& runs, const Options& options
   for (const std::string& method : options.methods) {
     std::optional<double> sequential_per_eval;
     for (const int workers : options.workers) {
-      std::vector<double> makespan, evals, utilization, dispatch, per_decision, max_decision, best, clean,
-          real;
+      std::vector<double> makespan, evals, utilization, dispatch, per_decision, max_decision, best,
+          clean, real;
       Cell cell;
       cell.method = method;
       cell.workers = workers;
@@ -236,17 +239,19 @@ std::vector<Cell> summarize(const std::vector<Run>& runs, const Options& options
 void write_csv(const std::vector<Run>& runs, const fs::path& path) {
   std::ofstream out(path);
   out << "method,workers,seed,budget,evaluations,makespan_seconds,makespan_hours,"
-         "mean_eval_seconds,makespan_evals,busy_seconds,utilization,utilization_dispatch,master_seconds,decisions,"
+         "mean_eval_seconds,makespan_evals,busy_seconds,utilization,utilization_dispatch,master_"
+         "seconds,decisions,"
          "master_seconds_per_decision,max_decision_seconds,best_score,best_noiseless,"
          "real_seconds\n";
   for (const Run& r : runs) {
-    out << fmt::format("{},{},{},{},{},{:.3f},{:.4f},{:.3f},{:.4f},{:.3f},{:.5f},{:.5f},{:.4f},{},{:.6f},"
-                       "{:.4f},{:.6f},{:.6f},{:.2f}\n",
-                       r.method, r.workers, r.seed, r.budget, r.evaluations, r.makespan_seconds,
-                       r.makespan_seconds / 3600.0, r.mean_eval_seconds,
-                       r.makespan_seconds / r.mean_eval_seconds, r.busy_seconds, r.utilization, r.utilization_dispatch,
-                       r.master_seconds, r.decisions, r.master_seconds / std::max(1, r.decisions),
-                       r.max_decision_seconds, r.best_score, r.best_noiseless, r.real_seconds);
+    out << fmt::format(
+        "{},{},{},{},{},{:.3f},{:.4f},{:.3f},{:.4f},{:.3f},{:.5f},{:.5f},{:.4f},{},{:.6f},"
+        "{:.4f},{:.6f},{:.6f},{:.2f}\n",
+        r.method, r.workers, r.seed, r.budget, r.evaluations, r.makespan_seconds,
+        r.makespan_seconds / 3600.0, r.mean_eval_seconds, r.makespan_seconds / r.mean_eval_seconds,
+        r.busy_seconds, r.utilization, r.utilization_dispatch, r.master_seconds, r.decisions,
+        r.master_seconds / std::max(1, r.decisions), r.max_decision_seconds, r.best_score,
+        r.best_noiseless, r.real_seconds);
   }
 }
 
@@ -270,19 +275,21 @@ std::string markdown(const std::vector<Cell>& cells, const Options& options) {
       "the master's compute between two results (ask, tell, journal) on this machine.\n\n",
       options.noise, options.min_budget, options.budget_per_worker, options.master_time_scale,
       options.seeds, options.large_budget, options.large_seeds);
-  md += "| method | P | budget | seeds | makespan (eval-times) | makespan (h) | S = T1/TP | E | U "
-        "| U_d | master s/decision | longest decision (s) | best score | best (noiseless) | sim real "
-        "time (s) |\n";
-  md += "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: "
-        "| ---: | ---: |\n";
+  md +=
+      "| method | P | budget | seeds | makespan (eval-times) | makespan (h) | S = T1/TP | E | U "
+      "| U_d | master s/decision | longest decision (s) | best score | best (noiseless) | sim real "
+      "time (s) |\n";
+  md +=
+      "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: "
+      "| ---: | ---: |\n";
   for (const Cell& c : cells) {
-    md += fmt::format("| {} | {} | {} | {} | {:.2f} | {:.2f} | {} | {} | {:.3f} | {:.3f} | {:.4f} | {:.2f} | "
-                      "{:.4f} | {:.4f} | {:.1f} |\n",
-                      c.method, c.workers, c.budget, c.seeds, c.makespan_evals,
-                      c.makespan_seconds / 3600.0, number_or_dash(c.speedup, "{:.2f}"),
-                      number_or_dash(c.efficiency, "{:.3f}"), c.utilization, c.utilization_dispatch,
-                      c.master_per_decision, c.max_decision, c.best_score, c.best_noiseless,
-                      c.real_seconds);
+    md += fmt::format(
+        "| {} | {} | {} | {} | {:.2f} | {:.2f} | {} | {} | {:.3f} | {:.3f} | {:.4f} | {:.2f} | "
+        "{:.4f} | {:.4f} | {:.1f} |\n",
+        c.method, c.workers, c.budget, c.seeds, c.makespan_evals, c.makespan_seconds / 3600.0,
+        number_or_dash(c.speedup, "{:.2f}"), number_or_dash(c.efficiency, "{:.3f}"), c.utilization,
+        c.utilization_dispatch, c.master_per_decision, c.max_decision, c.best_score,
+        c.best_noiseless, c.real_seconds);
   }
   return md;
 }
@@ -301,8 +308,7 @@ void write_svg(const std::string& text, const fs::path& path) {
 
 void write_figures(const std::vector<Cell>& cells, const std::vector<Run>& runs,
                    const Options& options, const fs::path& dir) {
-  report::SvgPlot efficiency("Parallel efficiency E = T1 / (P TP)", "workers P",
-                             "efficiency E");
+  report::SvgPlot efficiency("Parallel efficiency E = T1 / (P TP)", "workers P", "efficiency E");
   report::SvgPlot utilization("Worker utilization U = busy / (P x makespan)", "workers P",
                               "utilization U");
   for (report::SvgPlot* plot : {&efficiency, &utilization}) {

@@ -34,13 +34,13 @@
 #include <thread>
 #include <vector>
 
+#include "bench/bench_function.h"
 #include "common/campaign_config.h"
 #include "common/search_space.h"
 #include "master/optimizers/optimizer.h"
 #include "master/optimizers/optimizer_factory.h"
 #include "worker/builtin_objective.h"
 #include "worker/test_function.h"
-#include "bench/bench_function.h"
 
 namespace lorahpo::bench {
 namespace {
@@ -146,9 +146,11 @@ CampaignConfig make_config(const FunctionSpec& function, const MethodSpec& metho
   bo.n_init = n_init;
   bo.mode = known(choice_of(bo_modes(), method.mode), "mode", method.mode);
   bo.batch_size = method.batch_size;
-  if (!method.liar.empty()) bo.liar = known(choice_of(bo_liars(), method.liar), "liar", method.liar);
+  if (!method.liar.empty())
+    bo.liar = known(choice_of(bo_liars(), method.liar), "liar", method.liar);
   if (!method.acquisition.empty()) {
-    bo.acquisition = known(choice_of(bo_acquisitions(), method.acquisition), "acquisition", method.acquisition);
+    bo.acquisition =
+        known(choice_of(bo_acquisitions(), method.acquisition), "acquisition", method.acquisition);
   }
   return config;
 }
@@ -170,8 +172,8 @@ struct Evaluation {
 /// batch, tell it in ticket order. Otherwise: keep up to `workers` points pending, evaluate and
 /// tell the oldest first, which is what a worker pool of equal-speed workers does.
 template <class OnEvaluation>
-void drive(Optimizer& optimizer, const TestFunction& function,
-           const MethodSpec& method, int budget, OnEvaluation on_evaluation) {
+void drive(Optimizer& optimizer, const TestFunction& function, const MethodSpec& method, int budget,
+           OnEvaluation on_evaluation) {
   std::deque<Suggestion> pending;
   int done = 0;
   const auto evaluate_and_tell = [&](const Suggestion& s) {
@@ -479,7 +481,8 @@ int main(int argc, char** argv) {
       "Q emulated workers; NAME_asyncQ = mode async with Q evaluations pending.\n"
       "Functions: a builtin name; a trailing number sets the dimension (levy5 = levy in 5-d)."};
   BenchOptions options;
-  options.functions = {"branin", "hartmann6", "levy5", "styblinski_tang5", "michalewicz5", "lora_surrogate"};
+  options.functions = {"branin",           "hartmann6",    "levy5",
+                       "styblinski_tang5", "michalewicz5", "lora_surrogate"};
   options.methods = {"random", "lhs", "bo_gp", "bo_gp_sync8", "soo", "bamsoo"};
   app.add_option("--functions", options.functions, "comma-separated functions")
       ->delimiter(',')

@@ -16,8 +16,8 @@
 #include <string>
 #include <vector>
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include "master/optimizers/optimizer_factory.h"
 #include "worker/builtin_objective.h"
@@ -71,7 +71,8 @@ Run simulate(const Method& method, int workers, int budget, std::uint64_t seed) 
   int dispatched = 0, done = 0;
   while (done < budget) {
     while (!idle.empty() && dispatched < budget) {
-      const auto batch = optimizer->ask(std::min(static_cast<int>(idle.size()), budget - dispatched));
+      const auto batch =
+          optimizer->ask(std::min(static_cast<int>(idle.size()), budget - dispatched));
       optimizer->take_unevaluated();
       if (batch.empty()) break;
       for (const Suggestion& s : batch) {
@@ -112,9 +113,10 @@ int main(int argc, char** argv) {
                                        {"bo_gp (sync, q = P)", "bo_gp", "sync"},
                                        {"soo", "soo", "async"},
                                        {"bamsoo", "bamsoo", "async"}};
-  fmt::print("Worker utilization U = busy / (P x makespan), lora_surrogate cost model "
-             "(52 + 0.026 lora_r minutes per evaluation), budget {}, median over {} seeds\n\n",
-             budget, seeds);
+  fmt::print(
+      "Worker utilization U = busy / (P x makespan), lora_surrogate cost model "
+      "(52 + 0.026 lora_r minutes per evaluation), budget {}, median over {} seeds\n\n",
+      budget, seeds);
   fmt::print("| method | P | U | makespan (h) | evaluation-times | best HellaSwag |\n");
   fmt::print("| --- | ---: | ---: | ---: | ---: | ---: |\n");
   for (const Method& method : methods) {
@@ -128,8 +130,8 @@ int main(int argc, char** argv) {
       }
       // One evaluation-time: the mean real evaluation, about an hour.
       const double evaluation_hours = LoraSurrogate::instance().minutes_for_rank(257.0) / 60.0;
-      fmt::print("| {} | {} | {:.3f} | {:.1f} | {:.1f} | {:.4f} |\n", method.label, workers, median(u),
-                 median(makespan), median(makespan) / evaluation_hours, median(best));
+      fmt::print("| {} | {} | {:.3f} | {:.1f} | {:.1f} | {:.4f} |\n", method.label, workers,
+                 median(u), median(makespan), median(makespan) / evaluation_hours, median(best));
     }
   }
   return 0;

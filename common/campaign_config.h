@@ -30,8 +30,8 @@ struct CostModel {
 /// A built-in objective: evaluated inside the worker process, no GPU, no files.
 struct BuiltinObjective {
   std::string function;
-  int dim = 0;             ///< 0: the function's default
-  double noise_sd = 0.0;   ///< Gaussian noise added to each score
+  int dim = 0;            ///< 0: the function's default
+  double noise_sd = 0.0;  ///< Gaussian noise added to each score
   CostModel cost;
   /// lora_surrogate: seconds slept per hour of the real run's training time (0: no sleep);
   /// 1 makes a 52-68 minute evaluation last 0.87-1.13 s.
@@ -110,14 +110,16 @@ struct LitgptObjective {
   /// model, so a LoRA on the head would be trained and then silently dropped at evaluation.
   std::vector<std::string> lora_targets = {"query", "key", "value", "projection", "mlp"};
   std::string data_json = R"({"class_path": "litgpt.data.Alpaca"})";
-  std::string train_json = R"({"epochs": 1, "global_batch_size": 16, "micro_batch_size": 4, "lr_warmup_steps": 100, "max_seq_length": 512, "save_interval": 1000000, "log_interval": 1})";
+  std::string train_json =
+      R"({"epochs": 1, "global_batch_size": 16, "micro_batch_size": 4, "lr_warmup_steps": 100, "max_seq_length": 512, "save_interval": 1000000, "log_interval": 1})";
   /// max_new_tokens >= train.max_seq_length makes generate_example skip its generation (see
   /// litgpt_skip_generation_tokens); the loader recomputes it from the merged `train`.
-  std::string eval_json = R"({"interval": 1000000, "initial_validation": false, "final_validation": true, "max_new_tokens": 512})";
+  std::string eval_json =
+      R"({"interval": 1000000, "initial_validation": false, "final_validation": true, "max_new_tokens": 512})";
   std::vector<std::string> tasks = {"hellaswag", "mmlu"};
   std::string eval_batch_size = "16";
-  int num_fewshot = -1;     ///< -1: lm_eval's default
-  double limit = 0.0;       ///< 0: every example
+  int num_fewshot = -1;  ///< -1: lm_eval's default
+  double limit = 0.0;    ///< 0: every example
   /// `litgpt evaluate --dtype`: the dtype lm_eval's HFLM loads the converted model in (without
   /// it, float32: twice the memory and time of the bf16 the model was trained in).
   std::string eval_dtype = "bfloat16";
@@ -127,7 +129,7 @@ struct LitgptObjective {
   MetricSpec objective{"hellaswag", "acc_norm,none"};
   MetricSpec test{"mmlu", "acc,none"};
   double timeout_seconds = 3.0 * 3600.0;  ///< training and evaluation together
-  std::string work_dir = "{trial_dir}";  ///< a template; a node-local disk is best
+  std::string work_dir = "{trial_dir}";   ///< a template; a node-local disk is best
   std::string cuda_visible_devices = "0,1,2,3";
   bool keep_artifacts = false;
   /// Keep the LoRA weights (out/final/lit_model.pth.lora, up to ~1.5 GB at lora_r 512) in the
@@ -138,10 +140,10 @@ struct LitgptObjective {
 
   template <class Archive>
   void serialize(Archive& archive) {
-    archive(executable, checkpoint_dir, precision, devices, num_nodes, seed, lora_targets, data_json,
-            train_json, eval_json, tasks, eval_batch_size, num_fewshot, limit, eval_dtype, keep_samples,
-            objective, test, timeout_seconds, work_dir, cuda_visible_devices, keep_artifacts,
-            keep_lora_weights, stop_on_divergence, env);
+    archive(executable, checkpoint_dir, precision, devices, num_nodes, seed, lora_targets,
+            data_json, train_json, eval_json, tasks, eval_batch_size, num_fewshot, limit,
+            eval_dtype, keep_samples, objective, test, timeout_seconds, work_dir,
+            cuda_visible_devices, keep_artifacts, keep_lora_weights, stop_on_divergence, env);
   }
 };
 

@@ -66,7 +66,8 @@ GaussianProcess::GaussianProcess(int dim) : dim_(dim) {
 
 void GaussianProcess::set_hyperparameters(const GpHyperparameters& hyper) {
   hyper_ = hyper;
-  kernel_ = Matern52Kernel(hyper_.log_lengthscales.array().exp(), std::exp(hyper_.log_signal_variance));
+  kernel_ =
+      Matern52Kernel(hyper_.log_lengthscales.array().exp(), std::exp(hyper_.log_signal_variance));
   if (size() > 0) factorize();
 }
 
@@ -116,20 +117,24 @@ double GaussianProcess::log_posterior(const Eigen::MatrixXd& x, const Eigen::Vec
   const Eigen::VectorXd alpha = llt.solve(ys);
   const double log_det = 2.0 * llt.matrixL().toDenseMatrix().diagonal().array().log().sum();
   double value = -0.5 * ys.dot(alpha) - 0.5 * log_det - 0.5 * static_cast<double>(n) * kLog2Pi;
-  for (Eigen::Index k = 0; k < d; ++k) value += kLengthscalePrior.log_density(hyper.log_lengthscales(k));
+  for (Eigen::Index k = 0; k < d; ++k)
+    value += kLengthscalePrior.log_density(hyper.log_lengthscales(k));
   value += kSignalPrior.log_density(hyper.log_signal_variance);
   value += kNoisePrior.log_density(hyper.log_noise_variance);
 
   if (gradient) {
     // d/dtheta = 1/2 tr((alpha alpha^T - K^-1) dK/dtheta)  (Rasmussen & Williams eq. 5.9).
-    const Eigen::MatrixXd w = alpha * alpha.transpose() - llt.solve(Eigen::MatrixXd::Identity(n, n));
+    const Eigen::MatrixXd w =
+        alpha * alpha.transpose() - llt.solve(Eigen::MatrixXd::Identity(n, n));
     const Eigen::MatrixXd common = (5.0 / 3.0 * s2 * (1.0 + kSqrt5 * r) * e).matrix();
     gradient->resize(d + 2);
     for (Eigen::Index k = 0; k < d; ++k) {
-      const double g = 0.5 * (w.array() * common.array() * scaled[static_cast<std::size_t>(k)].array()).sum();
+      const double g =
+          0.5 * (w.array() * common.array() * scaled[static_cast<std::size_t>(k)].array()).sum();
       (*gradient)(k) = g + kLengthscalePrior.derivative(hyper.log_lengthscales(k));
     }
-    (*gradient)(d) = 0.5 * (w.array() * kf.array()).sum() + kSignalPrior.derivative(hyper.log_signal_variance);
+    (*gradient)(d) =
+        0.5 * (w.array() * kf.array()).sum() + kSignalPrior.derivative(hyper.log_signal_variance);
     (*gradient)(d + 1) = 0.5 * noise * w.trace() + kNoisePrior.derivative(hyper.log_noise_variance);
   }
   return value;
@@ -205,8 +210,7 @@ std::vector<Eigen::VectorXd> fit_starts(const Eigen::VectorXd& current, int dim,
 
 /// NLopt's objective: the log posterior and its gradient; a point where K does not factorize
 /// is the worst value with a zero gradient, so L-BFGS backs off.
-double nlopt_log_posterior(const std::vector<double>& theta, std::vector<double>& grad,
-                           void* raw) {
+double nlopt_log_posterior(const std::vector<double>& theta, std::vector<double>& grad, void* raw) {
   const auto* data = static_cast<const FitData*>(raw);
   const Eigen::Map<const Eigen::VectorXd> t(theta.data(), static_cast<Eigen::Index>(theta.size()));
   Eigen::VectorXd g;
@@ -262,9 +266,7 @@ FitStatus GaussianProcess::fit(const Eigen::MatrixXd& x, const Eigen::VectorXd& 
   if (y.size() == 0) return FitStatus::kNoData;
   y_mean_ = y.mean();
   const double variance =
-      y.size() > 1
-          ? (y.array() - y_mean_).square().sum() / static_cast<double>(y.size() - 1)
-          : 0.0;
+      y.size() > 1 ? (y.array() - y_mean_).square().sum() / static_cast<double>(y.size() - 1) : 0.0;
   y_scale_ = variance > 1e-24 ? std::sqrt(variance) : 1.0;
   const Eigen::VectorXd ys = (y.array() - y_mean_) / y_scale_;
 
@@ -277,15 +279,15 @@ FitStatus GaussianProcess::fit(const Eigen::MatrixXd& x, const Eigen::VectorXd& 
 
   const GpHyperparameters previous = hyper_;
   hyper_ = GpHyperparameters::from_vector(best_theta);
-  kernel_ = Matern52Kernel(hyper_.log_lengthscales.array().exp(),
-                           std::exp(hyper_.log_signal_variance));
+  kernel_ =
+      Matern52Kernel(hyper_.log_lengthscales.array().exp(), std::exp(hyper_.log_signal_variance));
   x_ = x;
   y_ = ys;
   FitStatus status = factorize();
   if (status != FitStatus::kOk) {
     hyper_ = previous;  // fall back to the last good hyperparameters
-    kernel_ = Matern52Kernel(hyper_.log_lengthscales.array().exp(),
-                             std::exp(hyper_.log_signal_variance));
+    kernel_ =
+        Matern52Kernel(hyper_.log_lengthscales.array().exp(), std::exp(hyper_.log_signal_variance));
     status = factorize();
   }
   return status;
@@ -334,10 +336,13 @@ void GaussianProcess::predict_batch(const Eigen::MatrixXd& xs, Eigen::VectorXd* 
   *mean = ((k_star.transpose() * alpha_).array() * y_scale_ + y_mean_).matrix();
   const Eigen::MatrixXd v = llt_.matrixL().solve(k_star);
   // Variances are clamped at a tiny positive floor: round-off may make s2 - |v|^2 negative.
-  *variance = ((s2 - v.colwise().squaredNorm().transpose().array()).max(1e-12 * s2) * y_scale_ * y_scale_).matrix();
+  *variance =
+      ((s2 - v.colwise().squaredNorm().transpose().array()).max(1e-12 * s2) * y_scale_ * y_scale_)
+          .matrix();
 }
 
-Prediction GaussianProcess::predict_with_gradient(const Eigen::VectorXd& x, Eigen::VectorXd* mean_gradient,
+Prediction GaussianProcess::predict_with_gradient(const Eigen::VectorXd& x,
+                                                  Eigen::VectorXd* mean_gradient,
                                                   Eigen::VectorXd* variance_gradient) const {
   const double s2 = kernel_.signal_variance();
   if (!ready_) {

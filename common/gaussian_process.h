@@ -33,9 +33,9 @@ enum class FitStatus {
 };
 
 struct GpFitOptions {
-  int restarts = 2;            ///< random starts besides the current hyperparameters
-  int max_evaluations = 150;   ///< per start, of the log posterior and its gradient
-  int max_fit_points = 256;    ///< hyperparameters are fitted on a random subset beyond this
+  int restarts = 2;           ///< random starts besides the current hyperparameters
+  int max_evaluations = 150;  ///< per start, of the log posterior and its gradient
+  int max_fit_points = 256;   ///< hyperparameters are fitted on a random subset beyond this
   /// Lower bound of the noise variance in the units of the observations (0: the default bound
   /// of 1e-9 in standardized units). Known measurement noise belongs here.
   double min_noise_variance = 0.0;
@@ -68,7 +68,8 @@ class GaussianProcess {
 
   Prediction predict(const Eigen::VectorXd& x) const;
   /// Means and variances at the rows of xs (one triangular solve for all).
-  void predict_batch(const Eigen::MatrixXd& xs, Eigen::VectorXd* mean, Eigen::VectorXd* variance) const;
+  void predict_batch(const Eigen::MatrixXd& xs, Eigen::VectorXd* mean,
+                     Eigen::VectorXd* variance) const;
   /// Prediction and its gradient with respect to x.
   Prediction predict_with_gradient(const Eigen::VectorXd& x, Eigen::VectorXd* mean_gradient,
                                    Eigen::VectorXd* variance_gradient) const;
@@ -91,11 +92,11 @@ class GaussianProcess {
   GpHyperparameters hyper_;
   Matern52Kernel kernel_;
   Eigen::MatrixXd x_;
-  Eigen::VectorXd y_;        ///< standardized
+  Eigen::VectorXd y_;  ///< standardized
   double y_mean_ = 0.0;
   double y_scale_ = 1.0;
   Eigen::LLT<Eigen::MatrixXd> llt_;
-  Eigen::VectorXd alpha_;    ///< K^-1 y
+  Eigen::VectorXd alpha_;  ///< K^-1 y
   bool ready_ = false;
 };
 

@@ -50,9 +50,9 @@ inline TrialGpuTime trial_gpu_time(bool ok, const nlohmann::json& metrics) {
 /// neither, nothing can be said (reference unknown, saved 0). Only final evaluations count (an
 /// attempt that errored and was retried is no result).
 struct GpuTimeSaved {
-  int stopped_early = 0;                     ///< trials stopped early
-  std::optional<double> reference_seconds;   ///< nullopt: unknown
-  std::string reference_from;                ///< "median of N ok trials", "trial timeout", "unknown"
+  int stopped_early = 0;                    ///< trials stopped early
+  std::optional<double> reference_seconds;  ///< nullopt: unknown
+  std::string reference_from;               ///< "median of N ok trials", "trial timeout", "unknown"
   double gpu_seconds = 0.0;
   double gpu_hours() const { return gpu_seconds / 3600.0; }
 };
@@ -68,7 +68,8 @@ inline GpuTimeSaved gpu_time_saved(const std::vector<TrialGpuTime>& trials,
   if (!ok_seconds.empty()) {
     std::sort(ok_seconds.begin(), ok_seconds.end());
     const std::size_t n = ok_seconds.size();
-    saved.reference_seconds = n % 2 == 1 ? ok_seconds[n / 2] : 0.5 * (ok_seconds[n / 2 - 1] + ok_seconds[n / 2]);
+    saved.reference_seconds =
+        n % 2 == 1 ? ok_seconds[n / 2] : 0.5 * (ok_seconds[n / 2 - 1] + ok_seconds[n / 2]);
     saved.reference_from = "median of " + std::to_string(n) + " ok trial" + (n == 1 ? "" : "s");
   } else if (trial_timeout_seconds && *trial_timeout_seconds > 0) {
     saved.reference_seconds = *trial_timeout_seconds;

@@ -33,7 +33,8 @@ Eigen::MatrixXd Matern52Kernel::gram(const Eigen::MatrixXd& a, const Eigen::Matr
       .matrix();
 }
 
-Eigen::VectorXd Matern52Kernel::gradient_x(const Eigen::VectorXd& x, const Eigen::VectorXd& y) const {
+Eigen::VectorXd Matern52Kernel::gradient_x(const Eigen::VectorXd& x,
+                                           const Eigen::VectorXd& y) const {
   const Eigen::ArrayXd d = (x - y).array();
   const double r = std::sqrt((d.square() * inverse_squared_.array()).sum());
   const double factor = -5.0 / 3.0 * signal_variance_ * (1.0 + kSqrt5 * r) * std::exp(-kSqrt5 * r);

@@ -24,7 +24,8 @@ class Matern52Kernel {
   Eigen::VectorXd gradient_x(const Eigen::VectorXd& x, const Eigen::VectorXd& y) const;
   /// dk/d(log l_i) = (5/3) s2 (1 + sqrt(5) r) exp(-sqrt(5) r) (x_i - y_i)^2 / l_i^2, i.e. the
   /// derivative with respect to the log lengthscales, for fitting hyperparameters in log space.
-  Eigen::VectorXd gradient_log_lengthscales(const Eigen::VectorXd& x, const Eigen::VectorXd& y) const;
+  Eigen::VectorXd gradient_log_lengthscales(const Eigen::VectorXd& x,
+                                            const Eigen::VectorXd& y) const;
 
  private:
   Eigen::VectorXd lengthscales_;

@@ -82,7 +82,7 @@ struct ResultMessage {
   std::string reason;        ///< why it failed; empty when ok
   std::string metrics_json;  ///< extra metrics as a JSON object ("{}" when none)
   std::string host;
-  double start_unix = 0.0;   ///< seconds since the epoch
+  double start_unix = 0.0;  ///< seconds since the epoch
   double end_unix = 0.0;
 
   template <class Archive>

@@ -4,11 +4,16 @@ namespace lorahpo {
 
 const char* to_string(OptimizerKind kind) {
   switch (kind) {
-    case OptimizerKind::kBoGp: return "bo_gp";
-    case OptimizerKind::kSoo: return "soo";
-    case OptimizerKind::kBamsoo: return "bamsoo";
-    case OptimizerKind::kLhs: return "lhs";
-    case OptimizerKind::kRandom: return "random";
+    case OptimizerKind::kBoGp:
+      return "bo_gp";
+    case OptimizerKind::kSoo:
+      return "soo";
+    case OptimizerKind::kBamsoo:
+      return "bamsoo";
+    case OptimizerKind::kLhs:
+      return "lhs";
+    case OptimizerKind::kRandom:
+      return "random";
   }
   return "?";
 }
@@ -28,13 +33,14 @@ std::optional<OptimizerKind> optimizer_kind(const std::string& name) {
 
 // Labels in alphabetical order: messages list them so.
 const std::vector<Choice<BoMode>>& bo_modes() {
-  static const std::vector<Choice<BoMode>> kModes = {{"async", BoMode::kAsync}, {"sync", BoMode::kSync}};
+  static const std::vector<Choice<BoMode>> kModes = {{"async", BoMode::kAsync},
+                                                     {"sync", BoMode::kSync}};
   return kModes;
 }
 
 const std::vector<Choice<BoAcquisition>>& bo_acquisitions() {
-  static const std::vector<Choice<BoAcquisition>> kAcquisitions = {{"log_ei", BoAcquisition::kLogEi},
-                                                                   {"ucb", BoAcquisition::kUcb}};
+  static const std::vector<Choice<BoAcquisition>> kAcquisitions = {
+      {"log_ei", BoAcquisition::kLogEi}, {"ucb", BoAcquisition::kUcb}};
   return kAcquisitions;
 }
 
@@ -54,7 +60,8 @@ void BoGpOptions::visit(OptionVisitor& v) {
   visit_choice(v, "acquisition", acquisition, bo_acquisitions());
   visit_choice(v, "liar", liar, bo_liars());
   // In the identity only when changed: journals written before the option existed keep theirs.
-  v.integer("max_gp_points", max_gp_points, {16, 100000, " (no bound)", true}, InIdentity::kWhenChanged);
+  v.integer("max_gp_points", max_gp_points, {16, 100000, " (no bound)", true},
+            InIdentity::kWhenChanged);
 }
 
 void SooOptions::visit(OptionVisitor& v) {
@@ -78,11 +85,18 @@ void BamsooOptions::visit(OptionVisitor& v) {
 
 void OptimizerConfig::visit(OptionVisitor& v) {
   switch (kind) {
-    case OptimizerKind::kBoGp: bo_gp.visit(v); return;
-    case OptimizerKind::kSoo: soo.visit(v); return;
-    case OptimizerKind::kBamsoo: bamsoo.visit(v); return;
+    case OptimizerKind::kBoGp:
+      bo_gp.visit(v);
+      return;
+    case OptimizerKind::kSoo:
+      soo.visit(v);
+      return;
+    case OptimizerKind::kBamsoo:
+      bamsoo.visit(v);
+      return;
     case OptimizerKind::kLhs:
-    case OptimizerKind::kRandom: return;
+    case OptimizerKind::kRandom:
+      return;
   }
 }
 

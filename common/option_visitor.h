@@ -67,7 +67,8 @@ struct Choice {
 /// Visits an enum option as a choice among the labels of `choices`.
 template <class Enum>
 void visit_choice(OptionVisitor& visitor, const char* name, Enum& value,
-                  const std::vector<Choice<Enum>>& choices, InIdentity identity = InIdentity::kAlways) {
+                  const std::vector<Choice<Enum>>& choices,
+                  InIdentity identity = InIdentity::kAlways) {
   std::vector<std::string> labels;
   std::size_t index = 0;
   for (std::size_t i = 0; i < choices.size(); ++i) {

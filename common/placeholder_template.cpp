@@ -40,7 +40,8 @@ void scan(std::string_view text, Literal literal, Name name) {
 
 std::vector<std::string> placeholder_names(std::string_view text) {
   std::vector<std::string> names;
-  scan(text, [](char) {}, [&](std::string name) { names.push_back(std::move(name)); });
+  scan(
+      text, [](char) {}, [&](std::string name) { names.push_back(std::move(name)); });
   return names;
 }
 

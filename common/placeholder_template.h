@@ -15,6 +15,7 @@ std::vector<std::string> placeholder_names(std::string_view text);
 /// Replaces each {name} with lookup(name). Throws std::invalid_argument naming the placeholder
 /// when lookup returns nullopt.
 std::string expand_placeholders(
-    std::string_view text, const std::function<std::optional<std::string>(const std::string&)>& lookup);
+    std::string_view text,
+    const std::function<std::optional<std::string>(const std::string&)>& lookup);
 
 }  // namespace lorahpo

@@ -71,8 +71,8 @@ std::vector<ParamValue> SearchSpace::to_user(const std::vector<double>& unit) co
 
 std::vector<double> SearchSpace::to_unit(const std::vector<ParamValue>& values) const {
   if (values.size() != parameters_.size()) {
-    throw std::invalid_argument(fmt::format("{} values given, the search space has {}",
-                                            values.size(), parameters_.size()));
+    throw std::invalid_argument(
+        fmt::format("{} values given, the search space has {}", values.size(), parameters_.size()));
   }
   std::vector<double> unit;
   unit.reserve(values.size());
@@ -88,8 +88,8 @@ std::vector<double> SearchSpace::to_unit(const std::vector<ParamValue>& values) 
         const double span = p.high - p.low;
         const double u = span > 0.0 ? (x - p.low) / span : 0.5;
         if (!(u >= -1e-9 && u <= 1.0 + 1e-9)) {
-          throw std::invalid_argument(fmt::format("{} = {} is outside its range", p.name,
-                                                  format_value(values[i])));
+          throw std::invalid_argument(
+              fmt::format("{} = {} is outside its range", p.name, format_value(values[i])));
         }
         unit.push_back(std::clamp(u, 0.0, 1.0));
         break;
@@ -106,11 +106,11 @@ std::vector<double> SearchSpace::to_unit(const std::vector<ParamValue>& values) 
       }
       case ParamType::kCategorical: {
         const auto* label = std::get_if<std::string>(&values[i]);
-        const auto it = label ? std::find(p.choices.begin(), p.choices.end(), *label)
-                              : p.choices.end();
+        const auto it =
+            label ? std::find(p.choices.begin(), p.choices.end(), *label) : p.choices.end();
         if (it == p.choices.end()) {
-          throw std::invalid_argument(fmt::format("{} = {} is not one of its choices", p.name,
-                                                  format_value(values[i])));
+          throw std::invalid_argument(
+              fmt::format("{} = {} is not one of its choices", p.name, format_value(values[i])));
         }
         unit.push_back(bin_centre(it - p.choices.begin(), p.cardinality()));
         break;
@@ -125,8 +125,8 @@ std::vector<double> SearchSpace::snap(const std::vector<double>& unit) const {
   for (std::size_t i = 0; i < unit.size(); ++i) {
     const Parameter& p = parameters_.at(i);
     const double u = std::clamp(unit[i], 0.0, 1.0);
-    snapped[i] = p.type == ParamType::kFloat ? u : bin_centre(bin_of(u, p.cardinality()),
-                                                              p.cardinality());
+    snapped[i] =
+        p.type == ParamType::kFloat ? u : bin_centre(bin_of(u, p.cardinality()), p.cardinality());
   }
   return snapped;
 }

@@ -9,7 +9,9 @@ namespace {
 
 volatile sig_atomic_t last_signal = 0;
 
-extern "C" void remember_signal(int signal) { last_signal = signal; }
+extern "C" void remember_signal(int signal) {
+  last_signal = signal;
+}
 
 }  // namespace
 
@@ -21,8 +23,12 @@ void install_stop_signal_handlers() {
   for (const int signal : {SIGTERM, SIGINT, SIGUSR2}) sigaction(signal, &action, nullptr);
 }
 
-int stop_signal() { return last_signal; }
+int stop_signal() {
+  return last_signal;
+}
 
-void clear_stop_signal() { last_signal = 0; }
+void clear_stop_signal() {
+  last_signal = 0;
+}
 
 }  // namespace lorahpo

@@ -29,7 +29,8 @@ double nice_step(double range) {
 }
 
 std::string decade_label(int exponent) {
-  if (exponent >= 0 && exponent <= 3) return fmt::format("{}", static_cast<int>(std::pow(10.0, exponent)));
+  if (exponent >= 0 && exponent <= 3)
+    return fmt::format("{}", static_cast<int>(std::pow(10.0, exponent)));
   return fmt::format("1e{}", exponent);
 }
 

@@ -45,7 +45,8 @@ SeriesStyle line_style(const std::string& color, double width) {
 std::string params_text(const TrialEntry& t) {
   std::string text;
   for (const auto& [name, value] : t.params.items()) {
-    text += fmt::format("\n{} = {}", name, value.is_string() ? value.get<std::string>() : value.dump());
+    text +=
+        fmt::format("\n{} = {}", name, value.is_string() ? value.get<std::string>() : value.dump());
   }
   return text;
 }
@@ -72,7 +73,8 @@ std::optional<double> param_coordinate(const TrialEntry& t, const ParameterInfo&
 }
 
 std::string title_prefix(const RunData& run) {
-  return fmt::format("{} ({})", run.metadata.name, run.metadata.optimizer.empty() ? "?" : run.metadata.optimizer);
+  return fmt::format("{} ({})", run.metadata.name,
+                     run.metadata.optimizer.empty() ? "?" : run.metadata.optimizer);
 }
 
 Figure score_per_evaluation(const RunData& run, const RunAnalysis& a) {
@@ -93,8 +95,10 @@ Figure score_per_evaluation(const RunData& run, const RunAnalysis& a) {
   }
   const bool maximize = run.metadata.direction == Direction::kMaximize;
   plot.add_scatter("ok", ok, style(kOkColor, Marker::kCircle));
-  plot.add_step(maximize ? "best so far (max)" : "best so far (min)", best_line, line_style(kBestColor, 2.0));
-  if (!best_point.empty()) plot.add_scatter("best", best_point, style(kBestColor, Marker::kSquare, true, 4.5));
+  plot.add_step(maximize ? "best so far (max)" : "best so far (min)", best_line,
+                line_style(kBestColor, 2.0));
+  if (!best_point.empty())
+    plot.add_scatter("best", best_point, style(kBestColor, Marker::kSquare, true, 4.5));
   if (!failed.empty()) plot.add_bottom_marks("failed", failed, style(kFailedColor, Marker::kCross));
   if (!error.empty()) plot.add_bottom_marks("error", error, style(kErrorColor, Marker::kTriangle));
   if (!a.evaluations.empty()) plot.set_x_range(1.0, static_cast<double>(a.evaluations.size()));
@@ -167,12 +171,14 @@ Figure score_by_parameter(const RunData& run, const RunAnalysis& a) {
   return {"score_by_parameter.svg",
           "Score against each hyperparameter (failures as red crosses on the bottom edge, the best "
           "as an orange square).",
-          render_grid(panels, kPanelColumns, kPanelWidth, kPanelHeight, title_prefix(run) + ": score by hyperparameter")};
+          render_grid(panels, kPanelColumns, kPanelWidth, kPanelHeight,
+                      title_prefix(run) + ": score by hyperparameter")};
 }
 
 Figure validation_vs_test(const RunData& run, const RunAnalysis& a) {
   SvgPlot plot(fmt::format("{}: validation vs test, Pearson r = {} (n = {})", title_prefix(run),
-                           a.correlation ? fmt::format("{:.4f}", *a.correlation) : "n/a", a.correlation_pairs),
+                           a.correlation ? fmt::format("{:.4f}", *a.correlation) : "n/a",
+                           a.correlation_pairs),
                "score (objective)", a.test_metric->label);
   std::vector<Point> points, best;
   for (std::size_t i : a.ranked) {
@@ -184,7 +190,8 @@ Figure validation_vs_test(const RunData& run, const RunAnalysis& a) {
   plot.add_scatter("ok evaluations", points, style(kOkColor, Marker::kCircle));
   plot.add_scatter("best by score", best, style(kBestColor, Marker::kSquare, true, 4.5));
   return {"validation_vs_test.svg",
-          fmt::format("Objective score against the test metric ({}) of every ok evaluation.", a.test_metric->key),
+          fmt::format("Objective score against the test metric ({}) of every ok evaluation.",
+                      a.test_metric->key),
           plot.render(kWidth, kHeight)};
 }
 
@@ -194,7 +201,8 @@ Figure worker_timeline(const RunData& run, const RunAnalysis& a) {
   bool have_origin = false;
   for (const TrialEntry& t : run.trials) {
     if (t.worker <= 0 || !t.start_unix || !t.end_unix) continue;
-    if (std::find(workers.begin(), workers.end(), t.worker) == workers.end()) workers.push_back(t.worker);
+    if (std::find(workers.begin(), workers.end(), t.worker) == workers.end())
+      workers.push_back(t.worker);
     origin = have_origin ? std::min(origin, *t.start_unix) : *t.start_unix;
     have_origin = true;
   }
@@ -203,8 +211,8 @@ Figure worker_timeline(const RunData& run, const RunAnalysis& a) {
   for (int w : workers) rows.push_back(fmt::format("worker {}", w));
 
   const Utilization& u = a.utilization;
-  SvgPlot plot(fmt::format("{}: worker timeline, U = {:.1f} % ({} workers, makespan {:.1f} s)", title_prefix(run),
-                           100.0 * u.utilization, u.workers, u.makespan_seconds),
+  SvgPlot plot(fmt::format("{}: worker timeline, U = {:.1f} % ({} workers, makespan {:.1f} s)",
+                           title_prefix(run), 100.0 * u.utilization, u.workers, u.makespan_seconds),
                "seconds since the first start", "");
   plot.set_y_categories(rows);
   std::vector<Bar> bars;
@@ -224,11 +232,13 @@ Figure worker_timeline(const RunData& run, const RunAnalysis& a) {
       color = kErrorColor;
     }
     used[label] = color;
-    std::string text = fmt::format("#{} attempt {} on {}: {} {:.1f} s", t.id, t.attempt,
-                                   t.host.empty() ? "?" : t.host, label, *t.end_unix - *t.start_unix);
+    std::string text =
+        fmt::format("#{} attempt {} on {}: {} {:.1f} s", t.id, t.attempt,
+                    t.host.empty() ? "?" : t.host, label, *t.end_unix - *t.start_unix);
     if (t.score) text += fmt::format(", score {}", format_number(*t.score));
     if (!t.reason.empty()) text += "\n" + t.reason;
-    bars.push_back({static_cast<double>(row), *t.start_unix - origin, *t.end_unix - origin, color, text});
+    bars.push_back(
+        {static_cast<double>(row), *t.start_unix - origin, *t.end_unix - origin, color, text});
   }
   plot.add_bars(std::move(bars));
   for (const auto& [label, color] : used) plot.add_legend_swatch(label, color);
@@ -252,15 +262,18 @@ Figure tree_depth(const RunData& run) {
     if (!t.depth) continue;
     // Approximated points sit between the evaluations they came with.
     const double x = approx ? evaluations + 0.5 : static_cast<double>(evaluations);
-    const Point p{x, static_cast<double>(*t.depth), fmt::format("#{} {} depth {}", t.id, to_string(t.state), *t.depth)};
+    const Point p{x, static_cast<double>(*t.depth),
+                  fmt::format("#{} {} depth {}", t.id, to_string(t.state), *t.depth)};
     (approx ? approximated : t.state == TrialState::kOk ? evaluated : failed).push_back(p);
     max_depth = std::max(max_depth, *t.depth);
     deepest.push_back({x, static_cast<double>(max_depth), ""});
   }
   plot.add_scatter("evaluated", evaluated, style(kOkColor, Marker::kCircle));
-  if (!failed.empty()) plot.add_scatter("failed/error", failed, style(kFailedColor, Marker::kCross));
+  if (!failed.empty())
+    plot.add_scatter("failed/error", failed, style(kFailedColor, Marker::kCross));
   if (!approximated.empty()) {
-    plot.add_scatter("approximated (GP bound)", approximated, style(kApproximatedColor, Marker::kCircle, false));
+    plot.add_scatter("approximated (GP bound)", approximated,
+                     style(kApproximatedColor, Marker::kCircle, false));
   }
   plot.add_step("deepest so far", deepest, line_style(kBestColor, 1.5));
   return {"tree_depth.svg",
@@ -280,13 +293,14 @@ std::vector<Figure> run_figures(const RunData& run, const RunAnalysis& analysis)
   }
   if (analysis.test_metric) figures.push_back(validation_vs_test(run, analysis));
   if (analysis.utilization.busy_seconds > 0.0) figures.push_back(worker_timeline(run, analysis));
-  const bool has_depth =
-      std::any_of(run.trials.begin(), run.trials.end(), [](const TrialEntry& t) { return t.depth.has_value(); });
+  const bool has_depth = std::any_of(run.trials.begin(), run.trials.end(),
+                                     [](const TrialEntry& t) { return t.depth.has_value(); });
   if (has_depth) figures.push_back(tree_depth(run));
   return figures;
 }
 
-Figure comparison_figure(const std::vector<RunData>& runs, const std::vector<RunAnalysis>& analyses) {
+Figure comparison_figure(const std::vector<RunData>& runs,
+                         const std::vector<RunAnalysis>& analyses) {
   SvgPlot plot("best so far per evaluation", "evaluation", "best score");
   double longest = 1.0;
   for (std::size_t r = 0; r < runs.size(); ++r) {

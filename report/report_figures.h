@@ -26,6 +26,7 @@ struct Figure {
 std::vector<Figure> run_figures(const RunData& run, const RunAnalysis& analysis);
 
 /// Best-so-far curves of several runs overlaid, legend = run directory names (compare.svg).
-Figure comparison_figure(const std::vector<RunData>& runs, const std::vector<RunAnalysis>& analyses);
+Figure comparison_figure(const std::vector<RunData>& runs,
+                         const std::vector<RunAnalysis>& analyses);
 
 }  // namespace lorahpo::report

@@ -38,7 +38,9 @@ std::string value_text(const nlohmann::ordered_json& value) {
   return value.dump();
 }
 
-std::string score_text(double score) { return fmt::format("{:.6g}", score); }
+std::string score_text(double score) {
+  return fmt::format("{:.6g}", score);
+}
 
 std::string duration_text(double seconds) {
   if (seconds < 120.0) return fmt::format("{:.1f} s", seconds);
@@ -65,38 +67,51 @@ std::string overview_section(const RunData& run, const RunAnalysis& a) {
   const RunMetadata& m = run.metadata;
   std::string md = fmt::format("# Report: {}\n\n", m.name);
   md += "| | |\n| --- | --- |\n";
-  md += fmt::format("| run directory | `{}` |\n", fs::absolute(run.dir).lexically_normal().string());
+  md +=
+      fmt::format("| run directory | `{}` |\n", fs::absolute(run.dir).lexically_normal().string());
   md += fmt::format("| campaign | {} |\n", cell(m.name));
   md += fmt::format("| optimizer | {} |\n", m.optimizer.empty() ? "unknown" : cell(m.optimizer));
-  md += fmt::format("| direction | {} |\n", m.direction == Direction::kMaximize ? "maximize" : "minimize");
+  md += fmt::format("| direction | {} |\n",
+                    m.direction == Direction::kMaximize ? "maximize" : "minimize");
   md += fmt::format("| budget | {} |\n", m.budget ? std::to_string(*m.budget) : "unknown");
-  md += fmt::format("| evaluations | {} ({} ok, {} failed, {} error) |\n", a.evaluations.size(), a.ok, a.failed,
-                    a.error);
-  if (a.retried > 0) md += fmt::format("| retried attempts | {} (errors sent again; not in the score plots) |\n", a.retried);
-  if (a.approximated > 0) md += fmt::format("| approximated points | {} (BaMSOO GP bound, not run) |\n", a.approximated);
+  md += fmt::format("| evaluations | {} ({} ok, {} failed, {} error) |\n", a.evaluations.size(),
+                    a.ok, a.failed, a.error);
+  if (a.retried > 0)
+    md += fmt::format("| retried attempts | {} (errors sent again; not in the score plots) |\n",
+                      a.retried);
+  if (a.approximated > 0)
+    md += fmt::format("| approximated points | {} (BaMSOO GP bound, not run) |\n", a.approximated);
   md += fmt::format("| workers | {} |\n", a.utilization.workers);
   md += fmt::format("| wall time | {}{} |\n", duration_text(a.wall_seconds),
                     a.wall_from_summary ? "" : " (journal makespan; no summary.json)");
   const Utilization& u = a.utilization;
-  md += fmt::format("| worker utilization | {:.1f} % = {:.1f} s busy / ({} workers x {:.1f} s makespan) |\n",
-                    100.0 * u.utilization, u.busy_seconds, u.workers, u.makespan_seconds);
+  md += fmt::format(
+      "| worker utilization | {:.1f} % = {:.1f} s busy / ({} workers x {:.1f} s makespan) |\n",
+      100.0 * u.utilization, u.busy_seconds, u.workers, u.makespan_seconds);
   if (const GpuTimeSaved& saved = a.gpu_time_saved; saved.stopped_early > 0) {
     md += saved.reference_seconds
-              ? fmt::format("| GPU time saved by early stops | {:.2f} GPU-hours: {} diverged evaluation(s) stopped "
-                            "early, each counted against {:.0f} s ({}) |\n",
-                            saved.gpu_hours(), saved.stopped_early, *saved.reference_seconds, saved.reference_from)
-              : fmt::format("| GPU time saved by early stops | unknown: {} diverged evaluation(s) stopped early, "
-                            "no ok evaluation and no objective.timeout to compare with |\n",
-                            saved.stopped_early);
+              ? fmt::format(
+                    "| GPU time saved by early stops | {:.2f} GPU-hours: {} diverged evaluation(s) "
+                    "stopped "
+                    "early, each counted against {:.0f} s ({}) |\n",
+                    saved.gpu_hours(), saved.stopped_early, *saved.reference_seconds,
+                    saved.reference_from)
+              : fmt::format(
+                    "| GPU time saved by early stops | unknown: {} diverged evaluation(s) stopped "
+                    "early, "
+                    "no ok evaluation and no objective.timeout to compare with |\n",
+                    saved.stopped_early);
   }
   if (a.test_metric) {
-    md += fmt::format("| validation vs test | Pearson r = {} over {} ok evaluations (score vs `{}`) |\n",
-                      a.correlation ? fmt::format("{:.4f}", *a.correlation) : "n/a", a.correlation_pairs,
-                      a.test_metric->key);
+    md += fmt::format(
+        "| validation vs test | Pearson r = {} over {} ok evaluations (score vs `{}`) |\n",
+        a.correlation ? fmt::format("{:.4f}", *a.correlation) : "n/a", a.correlation_pairs,
+        a.test_metric->key);
   }
   if (run.resumes > 0) md += fmt::format("| resumed | {} time(s) |\n", run.resumes);
   if (run.skipped_lines > 0) {
-    md += fmt::format("| journal | {} unparsable line(s) ignored (e.g. a torn last line) |\n", run.skipped_lines);
+    md += fmt::format("| journal | {} unparsable line(s) ignored (e.g. a torn last line) |\n",
+                      run.skipped_lines);
   }
   return md;
 }
@@ -106,8 +121,8 @@ std::string best_section(const RunData& run, const RunAnalysis& a) {
   std::string md = "\n## Best configuration\n\n";
   if (a.best_trial) {
     const TrialEntry& best = run.trials[*a.best_trial];
-    md += fmt::format("Evaluation #{}: score **{}**, found at evaluation {} of {}", best.id, score_text(*best.score),
-                      a.best_found_at, a.evaluations.size());
+    md += fmt::format("Evaluation #{}: score **{}**, found at evaluation {} of {}", best.id,
+                      score_text(*best.score), a.best_found_at, a.evaluations.size());
     if (a.test_metric) {
       if (const auto test = test_metric_value(best, *a.test_metric)) {
         md += fmt::format(" (test `{}` = {})", a.test_metric->key, score_text(*test));
@@ -116,7 +131,8 @@ std::string best_section(const RunData& run, const RunAnalysis& a) {
     md += ".\n\n| parameter | value |\n| --- | --- |\n";
     // Full precision here: this is the configuration to train again.
     for (const auto& [name, value] : best.params.items()) {
-      md += fmt::format("| {} | {} |\n", cell(name), cell(value.is_string() ? value.get<std::string>() : value.dump()));
+      md += fmt::format("| {} | {} |\n", cell(name),
+                        cell(value.is_string() ? value.get<std::string>() : value.dump()));
     }
   } else {
     md += "No evaluation succeeded.\n";
@@ -161,16 +177,19 @@ std::string top_section(const RunData& run, const RunAnalysis& a) {
 /// Every failed or erroneous evaluation with its reason.
 std::string failures_section(const RunData& run) {
   std::string md = "\n## Failures\n\n";
-  const bool any_failure = std::any_of(run.trials.begin(), run.trials.end(), [](const TrialEntry& t) {
-    return t.state == TrialState::kFailed || t.state == TrialState::kError;
-  });
+  const bool any_failure =
+      std::any_of(run.trials.begin(), run.trials.end(), [](const TrialEntry& t) {
+        return t.state == TrialState::kFailed || t.state == TrialState::kError;
+      });
   if (any_failure) {
-    md += "| id | status | attempt | worker | host | duration | reason |\n| --- | --- | --- | --- | --- | --- | --- |\n";
+    md +=
+        "| id | status | attempt | worker | host | duration | reason |\n| --- | --- | --- | --- | "
+        "--- | --- | --- |\n";
     for (const TrialEntry& t : run.trials) {
       if (t.state != TrialState::kFailed && t.state != TrialState::kError) continue;
       md += fmt::format("| {} | {}{} | {} | {} | {} | {:.1f} s | {} |\n", t.id, to_string(t.state),
-                        t.retried ? " (retried)" : "", t.attempt, t.worker, cell(t.host), t.duration,
-                        cell(t.reason));
+                        t.retried ? " (retried)" : "", t.attempt, t.worker, cell(t.host),
+                        t.duration, cell(t.reason));
     }
   } else {
     md += "None.\n";
@@ -181,22 +200,26 @@ std::string failures_section(const RunData& run) {
 /// The figures, linked and shown.
 std::string figures_section(const std::vector<Figure>& figures) {
   std::string md = "\n## Figures\n\n";
-  for (const Figure& f : figures) md += fmt::format("- [{}]({}): {}\n\n  ![{}]({})\n\n", f.file, f.file, f.caption, f.file, f.file);
+  for (const Figure& f : figures)
+    md +=
+        fmt::format("- [{}]({}): {}\n\n  ![{}]({})\n\n", f.file, f.file, f.caption, f.file, f.file);
   return md;
 }
 
 }  // namespace
 
-std::string report_markdown(const RunData& run, const RunAnalysis& a, const std::vector<Figure>& figures) {
-  return overview_section(run, a) + best_section(run, a) + top_section(run, a) + failures_section(run) +
-         figures_section(figures);
+std::string report_markdown(const RunData& run, const RunAnalysis& a,
+                            const std::vector<Figure>& figures) {
+  return overview_section(run, a) + best_section(run, a) + top_section(run, a) +
+         failures_section(run) + figures_section(figures);
 }
 
-std::string comparison_markdown(const std::vector<RunData>& runs, const std::vector<RunAnalysis>& analyses,
-                                const Figure& figure) {
+std::string comparison_markdown(const std::vector<RunData>& runs,
+                                const std::vector<RunAnalysis>& analyses, const Figure& figure) {
   std::string md = "# Comparison\n\n";
   md += fmt::format(
-      "| run | campaign | optimizer | direction | evaluations (ok/failed/error) | best score | evaluations to "
+      "| run | campaign | optimizer | direction | evaluations (ok/failed/error) | best score | "
+      "evaluations to "
       "reach within {} of the final best |\n| --- | --- | --- | --- | --- | --- | --- |\n",
       kReachTolerance);
   bool mixed = false;
@@ -212,7 +235,8 @@ std::string comparison_markdown(const std::vector<RunData>& runs, const std::vec
                       a.best_trial ? score_text(*run.trials[*a.best_trial].score) : "none",
                       reach ? std::to_string(*reach) : "n/a");
   }
-  if (mixed) md += "\nWarning: the runs do not share one direction; their curves are not comparable.\n";
+  if (mixed)
+    md += "\nWarning: the runs do not share one direction; their curves are not comparable.\n";
   md += fmt::format("\n![{}]({})\n", figure.file, figure.file);
   return md;
 }

@@ -20,12 +20,13 @@ struct ReportFiles {
 
 /// report.md: campaign, optimizer, budget, counts, best configuration, top 5, failures with their
 /// reasons, utilization, wall time, validation/test correlation, and links to the figures.
-std::string report_markdown(const RunData& run, const RunAnalysis& analysis, const std::vector<Figure>& figures);
+std::string report_markdown(const RunData& run, const RunAnalysis& analysis,
+                            const std::vector<Figure>& figures);
 
 /// compare.md: one row per run (best score, evaluations to reach within kReachTolerance of its
 /// final best) and the link to compare.svg.
-std::string comparison_markdown(const std::vector<RunData>& runs, const std::vector<RunAnalysis>& analyses,
-                                const Figure& figure);
+std::string comparison_markdown(const std::vector<RunData>& runs,
+                                const std::vector<RunAnalysis>& analyses, const Figure& figure);
 
 /// Writes the report of one run into out_dir (created if needed; existing report files are
 /// replaced). Throws ReportError when out_dir cannot be written.

@@ -16,7 +16,8 @@ RunAnalysis analyze_run(const RunData& run) {
       ++a.approximated;
       continue;
     }
-    if (t.worker > 0 && t.start_unix && t.end_unix) busy.push_back({t.worker, *t.start_unix, *t.end_unix});
+    if (t.worker > 0 && t.start_unix && t.end_unix)
+      busy.push_back({t.worker, *t.start_unix, *t.end_unix});
     if (t.retried) {
       ++a.retried;
       continue;

@@ -26,8 +26,8 @@ struct RunAnalysis {
   int ok = 0;
   int failed = 0;
   int error = 0;
-  int retried = 0;        ///< attempts that errored and were sent again
-  int approximated = 0;   ///< BaMSOO points scored by the GP bound, not run
+  int retried = 0;       ///< attempts that errored and were sent again
+  int approximated = 0;  ///< BaMSOO points scored by the GP bound, not run
 
   /// Over every attempt a worker ran, retried ones included.
   Utilization utilization;

@@ -20,19 +20,19 @@ const char* to_string(TrialState state);
 struct TrialEntry {
   std::int64_t id = 0;
   TrialState state = TrialState::kUnknown;
-  std::optional<double> score;         ///< null unless ok (approximated points carry none either)
+  std::optional<double> score;  ///< null unless ok (approximated points carry none either)
   std::string reason;
   nlohmann::ordered_json params = nlohmann::ordered_json::object();  ///< user values by name
-  std::vector<double> unit;            ///< the optimizer's point, in parameter order
-  int worker = 0;                      ///< MPI rank; 0 for points no worker ran (approximated)
+  std::vector<double> unit;  ///< the optimizer's point, in parameter order
+  int worker = 0;            ///< MPI rank; 0 for points no worker ran (approximated)
   std::string host;
   std::optional<double> start_unix;
   std::optional<double> end_unix;
   double duration = 0.0;
   nlohmann::json metrics = nlohmann::json::object();
   int attempt = 1;
-  bool retried = false;                ///< an error that was sent again: not a final result
-  std::optional<int> depth;            ///< SOO/BaMSOO tree depth ("optimizer.depth")
+  bool retried = false;      ///< an error that was sent again: not a final result
+  std::optional<int> depth;  ///< SOO/BaMSOO tree depth ("optimizer.depth")
 
   /// A final, real evaluation: ok, failed or error, and not retried. These are the points of the
   /// score plots and the best-so-far curve.
@@ -64,10 +64,10 @@ struct RunMetadata {
 struct RunData {
   std::string dir;
   RunMetadata metadata;
-  std::vector<TrialEntry> trials;          ///< journal order (the order results arrived)
-  std::vector<ParameterInfo> parameters;   ///< search-space order
-  int skipped_lines = 0;                   ///< torn or unparsable lines that were ignored
-  int resumes = 0;                         ///< "resume" events seen
+  std::vector<TrialEntry> trials;         ///< journal order (the order results arrived)
+  std::vector<ParameterInfo> parameters;  ///< search-space order
+  int skipped_lines = 0;                  ///< torn or unparsable lines that were ignored
+  int resumes = 0;                        ///< "resume" events seen
 };
 
 }  // namespace lorahpo::report

@@ -77,7 +77,8 @@ TrialEntry trial_from(const TrialLine& line) {
   }
   // BaMSOO's approximated points carry their depth among their GP details.
   if (!t.depth && t.state == TrialState::kApproximated) {
-    if (const auto d = t.metrics.find("depth"); d != t.metrics.end() && d->is_number()) t.depth = d->get<int>();
+    if (const auto d = t.metrics.find("depth"); d != t.metrics.end() && d->is_number())
+      t.depth = d->get<int>();
   }
   return t;
 }
@@ -85,7 +86,8 @@ TrialEntry trial_from(const TrialLine& line) {
 /// Fills the fields of `into` that `from` has (campaign header, summary.json or config values).
 void merge(RunMetadata& into, const Json& from) {
   for (const char* key : {"name", "campaign"}) {
-    if (const auto it = from.find(key); it != from.end() && it->is_string()) into.name = it->get<std::string>();
+    if (const auto it = from.find(key); it != from.end() && it->is_string())
+      into.name = it->get<std::string>();
   }
   if (const auto it = from.find("optimizer"); it != from.end()) {
     if (it->is_string()) into.optimizer = it->get<std::string>();
@@ -109,8 +111,8 @@ void merge(RunMetadata& into, const Json& from) {
 
 /// How the report draws the parameters of the header's search space (journal_codec.h's
 /// decode_space): empty when the header has none, or one the codec cannot read.
-std::vector<ParameterInfo> parameters_from_header(const CampaignHeader& header, const std::string& path,
-                                                  int line_number) {
+std::vector<ParameterInfo> parameters_from_header(const CampaignHeader& header,
+                                                  const std::string& path, int line_number) {
   std::vector<ParameterInfo> out;
   std::optional<std::vector<Parameter>> space;
   try {
@@ -144,10 +146,12 @@ RunMetadata metadata_from_config(const YAML::Node& config) {
     if (const YAML::Node c = config["campaign"]; c.IsMap()) {
       if (c["name"]) m.name = c["name"].as<std::string>();
       if (c["budget"]) m.budget = c["budget"].as<int>();
-      if (c["direction"]) m.direction = direction_from(c["direction"].as<std::string>()).value_or(m.direction);
+      if (c["direction"])
+        m.direction = direction_from(c["direction"].as<std::string>()).value_or(m.direction);
     }
     // An absent key of a const node is an invalid node whose IsMap() throws: test it first.
-    if (const YAML::Node o = config["optimizer"]; o && o.IsMap() && o["name"]) m.optimizer = o["name"].as<std::string>();
+    if (const YAML::Node o = config["optimizer"]; o && o.IsMap() && o["name"])
+      m.optimizer = o["name"].as<std::string>();
     if (const YAML::Node o = config["objective"]; o && o.IsMap() && o["timeout"]) {
       m.trial_timeout_seconds = o["timeout"].as<double>();
     }
@@ -183,7 +187,8 @@ std::vector<ParameterInfo> parameters_from_config(const YAML::Node& config) {
 }
 
 /// True when log10(value) is affine in the unit coordinate and the value itself is not.
-bool looks_pow10(const std::vector<TrialEntry>& trials, const std::string& name, std::size_t index) {
+bool looks_pow10(const std::vector<TrialEntry>& trials, const std::string& name,
+                 std::size_t index) {
   std::vector<double> u, v;
   for (const TrialEntry& t : trials) {
     const auto it = t.params.find(name);
@@ -211,19 +216,22 @@ bool looks_pow10(const std::vector<TrialEntry>& trials, const std::string& name,
     const double b = (n * suy - su * sy) / (n * suu - su * su);
     const double a = (sy - b * su) / n;
     double worst = 0.0;
-    for (std::size_t i = 0; i < u.size(); ++i) worst = std::max(worst, std::abs(y[i] - (a + b * u[i])));
+    for (std::size_t i = 0; i < u.size(); ++i)
+      worst = std::max(worst, std::abs(y[i] - (a + b * u[i])));
     return worst;
   };
   std::vector<double> logs(v.size());
   std::transform(v.begin(), v.end(), logs.begin(), [](double x) { return std::log10(x); });
   const double linear_scale = 1.0 + *std::max_element(v.begin(), v.end());
-  return max_residual(logs) < kLogAffineTolerance && max_residual(v) > kLogAffineTolerance * linear_scale;
+  return max_residual(logs) < kLogAffineTolerance &&
+         max_residual(v) > kLogAffineTolerance * linear_scale;
 }
 
 std::vector<ParameterInfo> parameters_from_trials(const std::vector<TrialEntry>& trials) {
   std::vector<ParameterInfo> out;
   const auto find = [&](const std::string& name) {
-    return std::find_if(out.begin(), out.end(), [&](const ParameterInfo& p) { return p.name == name; });
+    return std::find_if(out.begin(), out.end(),
+                        [&](const ParameterInfo& p) { return p.name == name; });
   };
   for (const TrialEntry& t : trials) {
     for (const auto& [name, value] : t.params.items()) {
@@ -246,13 +254,15 @@ std::vector<ParameterInfo> parameters_from_trials(const std::vector<TrialEntry>&
   for (ParameterInfo& p : out) {
     if (p.categorical) continue;
     const auto at = std::find(order.begin(), order.end(), p.name);
-    if (at != order.end()) p.log_scale = looks_pow10(trials, p.name, static_cast<std::size_t>(at - order.begin()));
+    if (at != order.end())
+      p.log_scale = looks_pow10(trials, p.name, static_cast<std::size_t>(at - order.begin()));
   }
   return out;
 }
 
 /// Categories of each categorical parameter that the config did not list, in first-seen order.
-void complete_choices(std::vector<ParameterInfo>& parameters, const std::vector<TrialEntry>& trials) {
+void complete_choices(std::vector<ParameterInfo>& parameters,
+                      const std::vector<TrialEntry>& trials) {
   for (ParameterInfo& p : parameters) {
     for (const TrialEntry& t : trials) {
       const auto it = t.params.find(p.name);
@@ -260,7 +270,8 @@ void complete_choices(std::vector<ParameterInfo>& parameters, const std::vector<
       if (it->is_string()) p.categorical = true;
       if (!p.categorical) continue;
       const std::string label = it->is_string() ? it->get<std::string>() : it->dump();
-      if (std::find(p.choices.begin(), p.choices.end(), label) == p.choices.end()) p.choices.push_back(label);
+      if (std::find(p.choices.begin(), p.choices.end(), label) == p.choices.end())
+        p.choices.push_back(label);
     }
   }
 }
@@ -269,11 +280,16 @@ void complete_choices(std::vector<ParameterInfo>& parameters, const std::vector<
 
 const char* to_string(TrialState state) {
   switch (state) {
-    case TrialState::kOk: return "ok";
-    case TrialState::kFailed: return "failed";
-    case TrialState::kError: return "error";
-    case TrialState::kApproximated: return "approximated";
-    case TrialState::kUnknown: return "unknown";
+    case TrialState::kOk:
+      return "ok";
+    case TrialState::kFailed:
+      return "failed";
+    case TrialState::kError:
+      return "error";
+    case TrialState::kApproximated:
+      return "approximated";
+    case TrialState::kUnknown:
+      return "unknown";
   }
   return "unknown";
 }
@@ -372,7 +388,8 @@ RunData read_run(const std::string& run_dir) {
   }
   if (run.metadata.name.empty()) run.metadata.name = run_label(run_dir);
 
-  if (header) run.parameters = parameters_from_header(*header, journal_path.string(), contents.header_line);
+  if (header)
+    run.parameters = parameters_from_header(*header, journal_path.string(), contents.header_line);
   // Only journals older than identity.space (all of format 1) lack it: config.yaml, the run's
   // byte copy of the config, then says what the space was.
   if (run.parameters.empty() && config) run.parameters = parameters_from_config(*config);

@@ -16,7 +16,8 @@ std::vector<std::optional<double>> best_so_far(const std::vector<std::optional<d
   best.reserve(scores.size());
   std::optional<double> current;
   for (const auto& score : scores) {
-    if (score && std::isfinite(*score) && (!current || is_better(*score, *current, direction))) current = score;
+    if (score && std::isfinite(*score) && (!current || is_better(*score, *current, direction)))
+      current = score;
     best.push_back(current);
   }
   return best;
@@ -51,7 +52,8 @@ Utilization compute_utilization(const std::vector<BusyInterval>& intervals, int 
   return u;
 }
 
-std::optional<double> pearson_correlation(const std::vector<double>& x, const std::vector<double>& y) {
+std::optional<double> pearson_correlation(const std::vector<double>& x,
+                                          const std::vector<double>& y) {
   const std::size_t n = std::min(x.size(), y.size());
   if (n < 2) return std::nullopt;
   double mx = 0.0, my = 0.0;
@@ -92,7 +94,8 @@ std::optional<TestMetric> find_test_metric(const std::vector<TrialEntry>& trials
                                    {"mmlu/acc,none", "MMLU acc (test)"}};
   for (const TestMetric& candidate : candidates) {
     for (const TrialEntry& t : trials) {
-      if (t.state == TrialState::kOk && t.score && test_metric_value(t, candidate)) return candidate;
+      if (t.state == TrialState::kOk && t.score && test_metric_value(t, candidate))
+        return candidate;
     }
   }
   return std::nullopt;

@@ -40,7 +40,8 @@ struct Utilization {
 Utilization compute_utilization(const std::vector<BusyInterval>& intervals, int workers);
 
 /// Pearson's r = cov(x, y) / (sd(x) sd(y)); nullopt for fewer than 2 pairs or a constant side.
-std::optional<double> pearson_correlation(const std::vector<double>& x, const std::vector<double>& y);
+std::optional<double> pearson_correlation(const std::vector<double>& x,
+                                          const std::vector<double>& y);
 
 /// The test metric of a trial: metrics "test_score" (the litgpt objective's test task), else
 /// "mmlu_acc" (the lora_surrogate builtin), else "mmlu" -> "acc,none" (lm_eval's layout).

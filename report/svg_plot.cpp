@@ -21,7 +21,9 @@ constexpr double kCharWidth = 6.2;
 constexpr double kLegendRow = 16.0;
 constexpr double kBarHeight = 0.8;  ///< fraction of a row
 
-std::string px(double v) { return fmt::format("{:.2f}", v); }
+std::string px(double v) {
+  return fmt::format("{:.2f}", v);
+}
 
 /// One marker element (with its hover text as a <title> child).
 std::string marker_svg(double cx, double cy, const SeriesStyle& s, const std::string& tip) {
@@ -30,25 +32,28 @@ std::string marker_svg(double cx, double cy, const SeriesStyle& s, const std::st
   std::string open;
   switch (s.marker) {
     case Marker::kCircle:
-      open = fmt::format(R"(<circle cx="{}" cy="{}" r="{}" fill="{}" stroke="{}" stroke-width="1")", px(cx),
-                         px(cy), px(r), fill, s.color);
+      open = fmt::format(R"(<circle cx="{}" cy="{}" r="{}" fill="{}" stroke="{}" stroke-width="1")",
+                         px(cx), px(cy), px(r), fill, s.color);
       break;
     case Marker::kSquare:
-      open = fmt::format(R"(<rect x="{}" y="{}" width="{}" height="{}" fill="{}" stroke="{}" stroke-width="1")",
-                         px(cx - r), px(cy - r), px(2 * r), px(2 * r), fill, s.color);
+      open = fmt::format(
+          R"(<rect x="{}" y="{}" width="{}" height="{}" fill="{}" stroke="{}" stroke-width="1")",
+          px(cx - r), px(cy - r), px(2 * r), px(2 * r), fill, s.color);
       break;
     case Marker::kCross:
-      open = fmt::format(R"(<path d="M{} {}L{} {}M{} {}L{} {}" fill="none" stroke="{}" stroke-width="1.6")",
-                         px(cx - r), px(cy - r), px(cx + r), px(cy + r), px(cx - r), px(cy + r),
-                         px(cx + r), px(cy - r), s.color);
+      open = fmt::format(
+          R"(<path d="M{} {}L{} {}M{} {}L{} {}" fill="none" stroke="{}" stroke-width="1.6")",
+          px(cx - r), px(cy - r), px(cx + r), px(cy + r), px(cx - r), px(cy + r), px(cx + r),
+          px(cy - r), s.color);
       break;
     case Marker::kTriangle:
-      open = fmt::format(R"(<polygon points="{},{} {},{} {},{}" fill="{}" stroke="{}" stroke-width="1")", px(cx),
-                         px(cy - r * 1.15), px(cx - r), px(cy + r * 0.75), px(cx + r), px(cy + r * 0.75),
-                         fill, s.color);
+      open = fmt::format(
+          R"(<polygon points="{},{} {},{} {},{}" fill="{}" stroke="{}" stroke-width="1")", px(cx),
+          px(cy - r * 1.15), px(cx - r), px(cy + r * 0.75), px(cx + r), px(cy + r * 0.75), fill,
+          s.color);
       break;
   }
-  const char* tag = s.marker == Marker::kCircle ? "circle"
+  const char* tag = s.marker == Marker::kCircle   ? "circle"
                     : s.marker == Marker::kSquare ? "rect"
                     : s.marker == Marker::kCross  ? "path"
                                                   : "polygon";
@@ -61,15 +66,16 @@ std::string polyline_svg(const std::vector<std::array<double, 2>>& points, const
   std::string coords;
   for (const auto& p : points) coords += px(p[0]) + "," + px(p[1]) + " ";
   coords.pop_back();
-  return fmt::format(R"(<polyline points="{}" fill="none" stroke="{}" stroke-width="{}"{}/>)", coords, s.color,
-                     px(s.line_width), s.dashed ? R"( stroke-dasharray="5,3")" : "") +
+  return fmt::format(R"(<polyline points="{}" fill="none" stroke="{}" stroke-width="{}"{}/>)",
+                     coords, s.color, px(s.line_width),
+                     s.dashed ? R"( stroke-dasharray="5,3")" : "") +
          "\n";
 }
 
 std::string text_svg(double x, double y, const std::string& anchor, const std::string& text,
                      const std::string& extra = "") {
-  return fmt::format(R"(<text x="{}" y="{}" text-anchor="{}"{}>{}</text>)", px(x), px(y), anchor, extra,
-                     xml_escape(text)) +
+  return fmt::format(R"(<text x="{}" y="{}" text-anchor="{}"{}>{}</text>)", px(x), px(y), anchor,
+                     extra, xml_escape(text)) +
          "\n";
 }
 
@@ -91,11 +97,21 @@ std::string xml_escape(const std::string& text) {
   out.reserve(text.size());
   for (char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&apos;";
+        break;
       default:
         // Control characters other than tab/newline are not allowed in XML 1.0.
         if (static_cast<unsigned char>(c) >= 0x20 || c == '\t' || c == '\n') out += c;
@@ -127,7 +143,8 @@ void SvgPlot::add_bottom_marks(std::string legend, std::vector<Point> points, Se
   series_.push_back({Kind::kBottomMarks, std::move(legend), std::move(points), std::move(style)});
 }
 void SvgPlot::add_bars(std::vector<Bar> bars) {
-  bars_.insert(bars_.end(), std::make_move_iterator(bars.begin()), std::make_move_iterator(bars.end()));
+  bars_.insert(bars_.end(), std::make_move_iterator(bars.begin()),
+               std::make_move_iterator(bars.end()));
 }
 void SvgPlot::add_legend_swatch(std::string label, std::string color) {
   swatches_.push_back({std::move(label), std::move(color)});
@@ -144,7 +161,9 @@ Axis SvgPlot::make_x_axis() const {
     e.add(b.x0, x_scale_);
     e.add(b.x1, x_scale_);
   }
-  if (e.empty()) return Axis::numeric(x_scale_ == AxisScale::kLog10 ? 1.0 : 0.0, x_scale_ == AxisScale::kLog10 ? 10.0 : 1.0, x_scale_);
+  if (e.empty())
+    return Axis::numeric(x_scale_ == AxisScale::kLog10 ? 1.0 : 0.0,
+                         x_scale_ == AxisScale::kLog10 ? 10.0 : 1.0, x_scale_);
   return Axis::numeric(e.lo, e.hi, x_scale_);
 }
 
@@ -157,7 +176,9 @@ Axis SvgPlot::make_y_axis() const {
     for (const Point& p : s.points) e.add(p.y, y_scale_);
   }
   for (const Bar& b : bars_) e.add(b.row, y_scale_);
-  if (e.empty()) return Axis::numeric(y_scale_ == AxisScale::kLog10 ? 1.0 : 0.0, y_scale_ == AxisScale::kLog10 ? 10.0 : 1.0, y_scale_);
+  if (e.empty())
+    return Axis::numeric(y_scale_ == AxisScale::kLog10 ? 1.0 : 0.0,
+                         y_scale_ == AxisScale::kLog10 ? 10.0 : 1.0, y_scale_);
   return Axis::numeric(e.lo, e.hi, y_scale_);
 }
 
@@ -171,13 +192,23 @@ std::string SvgPlot::render(double width, double height) const {
 }
 
 namespace {
-bool inside(double fraction) { return fraction >= -1e-6 && fraction <= 1.0 + 1e-6; }
+bool inside(double fraction) {
+  return fraction >= -1e-6 && fraction <= 1.0 + 1e-6;
+}
 }  // namespace
 
-double SvgPlot::Frame::width() const { return std::max(1.0, right - left); }
-double SvgPlot::Frame::height() const { return std::max(1.0, bottom - top); }
-double SvgPlot::Frame::map_x(double v) const { return left + x_axis.fraction(v) * width(); }
-double SvgPlot::Frame::map_y(double v) const { return bottom - y_axis.fraction(v) * height(); }
+double SvgPlot::Frame::width() const {
+  return std::max(1.0, right - left);
+}
+double SvgPlot::Frame::height() const {
+  return std::max(1.0, bottom - top);
+}
+double SvgPlot::Frame::map_x(double v) const {
+  return left + x_axis.fraction(v) * width();
+}
+double SvgPlot::Frame::map_y(double v) const {
+  return bottom - y_axis.fraction(v) * height();
+}
 
 double SvgPlot::legend_width(double group_width) const {
   std::size_t longest = 0;
@@ -197,12 +228,9 @@ double SvgPlot::legend_width(double group_width) const {
 
 std::string SvgPlot::render_group(double x, double y, double width, double height) const {
   // The legend sits right of the plot area.
-  const Frame f{make_x_axis(),
-                make_y_axis(),
-                x + kMarginLeft,
-                x + width - kMarginRight - legend_width(width),
-                y + kMarginTop,
-                y + height - kMarginBottom};
+  const Frame f{make_x_axis(),   make_y_axis(),
+                x + kMarginLeft, x + width - kMarginRight - legend_width(width),
+                y + kMarginTop,  y + height - kMarginBottom};
   std::string out = "<g class=\"plot\">\n";
   out += render_axes(f, x, y, width, height);
   // Bars first, so that markers and lines stay visible on top.
@@ -215,9 +243,11 @@ std::string SvgPlot::render_group(double x, double y, double width, double heigh
 
 std::string SvgPlot::render_axes(const Frame& f, double x, double y, double width,
                                  double height) const {
-  std::string out = fmt::format(
-      R"(<rect x="{}" y="{}" width="{}" height="{}" fill="white" stroke="#888888" stroke-width="1"/>)",
-      px(f.left), px(f.top), px(f.width()), px(f.height())) + "\n";
+  std::string out =
+      fmt::format(
+          R"(<rect x="{}" y="{}" width="{}" height="{}" fill="white" stroke="#888888" stroke-width="1"/>)",
+          px(f.left), px(f.top), px(f.width()), px(f.height())) +
+      "\n";
   out += text_svg(x + width / 2.0, y + 17.0, "middle", title_,
                   R"( font-size="13" font-weight="bold")");
 
@@ -227,11 +257,13 @@ std::string SvgPlot::render_axes(const Frame& f, double x, double y, double widt
     if (!inside(fraction)) continue;
     const double cx = f.left + fraction * f.width();
     out += fmt::format(
-        R"(<line x1="{0}" y1="{1}" x2="{0}" y2="{2}" stroke="#e4e4e4" stroke-width="1"/>)",
-        px(cx), px(f.top), px(f.bottom)) + "\n";
+               R"(<line x1="{0}" y1="{1}" x2="{0}" y2="{2}" stroke="#e4e4e4" stroke-width="1"/>)",
+               px(cx), px(f.top), px(f.bottom)) +
+           "\n";
     out += fmt::format(
-        R"(<line x1="{0}" y1="{1}" x2="{0}" y2="{2}" stroke="#444444" stroke-width="1"/>)",
-        px(cx), px(f.bottom), px(f.bottom + kTickLength)) + "\n";
+               R"(<line x1="{0}" y1="{1}" x2="{0}" y2="{2}" stroke="#444444" stroke-width="1"/>)",
+               px(cx), px(f.bottom), px(f.bottom + kTickLength)) +
+           "\n";
     out += text_svg(cx, f.bottom + kTickLength + 12.0, "middle", t.label);
   }
   for (const Tick& t : f.y_axis.ticks()) {
@@ -239,19 +271,21 @@ std::string SvgPlot::render_axes(const Frame& f, double x, double y, double widt
     if (!inside(fraction)) continue;
     const double cy = f.bottom - fraction * f.height();
     out += fmt::format(
-        R"(<line x1="{1}" y1="{0}" x2="{2}" y2="{0}" stroke="#e4e4e4" stroke-width="1"/>)",
-        px(cy), px(f.left), px(f.right)) + "\n";
+               R"(<line x1="{1}" y1="{0}" x2="{2}" y2="{0}" stroke="#e4e4e4" stroke-width="1"/>)",
+               px(cy), px(f.left), px(f.right)) +
+           "\n";
     out += fmt::format(
-        R"(<line x1="{1}" y1="{0}" x2="{2}" y2="{0}" stroke="#444444" stroke-width="1"/>)",
-        px(cy), px(f.left - kTickLength), px(f.left)) + "\n";
+               R"(<line x1="{1}" y1="{0}" x2="{2}" y2="{0}" stroke="#444444" stroke-width="1"/>)",
+               px(cy), px(f.left - kTickLength), px(f.left)) +
+           "\n";
     out += text_svg(f.left - kTickLength - 3.0, cy + 4.0, "end", t.label);
   }
   out += text_svg(f.left + f.width() / 2.0, y + height - 8.0, "middle", x_label_);
   const double label_x = x + 14.0, label_y = f.top + f.height() / 2.0;
   // translate + rotate rather than rotate(a x y): simpler renderers only know the former.
-  out += text_svg(0.0, 0.0, "middle", y_label_,
-                  fmt::format(R"svg( transform="translate({},{}) rotate(-90)")svg", px(label_x),
-                              px(label_y)));
+  out += text_svg(
+      0.0, 0.0, "middle", y_label_,
+      fmt::format(R"svg( transform="translate({},{}) rotate(-90)")svg", px(label_x), px(label_y)));
   return out;
 }
 
@@ -330,7 +364,8 @@ std::string SvgPlot::render_legend(const Frame& f) const {
   }
   for (const Swatch& s : swatches_) {
     out += fmt::format(R"(<rect x="{}" y="{}" width="16" height="10" fill="{}"/>)", px(lx),
-                       px(ly - 5.0), s.color) + "\n";
+                       px(ly - 5.0), s.color) +
+           "\n";
     out += text_svg(lx + 22.0, ly + 4.0, "start", s.label);
     ly += kLegendRow;
   }
@@ -339,7 +374,8 @@ std::string SvgPlot::render_legend(const Frame& f) const {
 
 std::string render_grid(const std::vector<SvgPlot>& plots, int columns, double cell_width,
                         double cell_height, const std::string& title) {
-  columns = std::max(1, std::min(columns, static_cast<int>(std::max<std::size_t>(plots.size(), 1))));
+  columns =
+      std::max(1, std::min(columns, static_cast<int>(std::max<std::size_t>(plots.size(), 1))));
   const int rows = (static_cast<int>(plots.size()) + columns - 1) / columns;
   constexpr double kTitleHeight = 30.0;
   const double width = columns * cell_width;
@@ -352,7 +388,8 @@ std::string render_grid(const std::vector<SvgPlot>& plots, int columns, double c
   out += text_svg(width / 2.0, 20.0, "middle", title, R"( font-size="15" font-weight="bold")");
   for (std::size_t i = 0; i < plots.size(); ++i) {
     const double cx = static_cast<double>(static_cast<int>(i) % columns) * cell_width;
-    const double cy = kTitleHeight + static_cast<double>(static_cast<int>(i) / columns) * cell_height;
+    const double cy =
+        kTitleHeight + static_cast<double>(static_cast<int>(i) / columns) * cell_height;
     out += plots[i].render_group(cx, cy, cell_width, cell_height);
   }
   return out + "</svg>\n";

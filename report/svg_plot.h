@@ -14,8 +14,8 @@ enum class Marker { kCircle, kSquare, kCross, kTriangle };
 struct SeriesStyle {
   std::string color = "#1f77b4";
   Marker marker = Marker::kCircle;
-  double marker_size = 3.5;   ///< radius in pixels
-  bool filled = true;         ///< hollow markers when false
+  double marker_size = 3.5;  ///< radius in pixels
+  bool filled = true;        ///< hollow markers when false
   double line_width = 1.5;
   bool dashed = false;
 };

@@ -204,6 +204,15 @@ PY"
 phase "campaign under mpirun -np 3"
 campaign runs/check
 
+# A typo that sends Debian 11's yaml-cpp 0.6.3 into its endless loop ("{:", jbeder/yaml-cpp#499):
+# `lorahpo validate` must end with exit 2 and one error line within seconds, not hang.
+phase "a config yaml-cpp 0.6.3 loops on"
+in_root "printf '{:' >check_loop.yaml
+         rc=0; timeout 60 build/lorahpo validate check_loop.yaml >check_loop.log 2>&1 || rc=\$?
+         cat check_loop.log | sed 's/^/   /'
+         [ \$rc -eq 2 ] || { echo \"   exit \$rc, expected 2\"; exit 1; }
+         grep -q 'YAML syntax error' check_loop.log"
+
 phase "bundle, purge the libraries, run again"
 in_root "bash scripts/bundle.sh build"
 in_root "packages=\$(cut -d' ' -f2 build/lib/BUNDLED | grep -vx -- - | sort -u | tr '\n' ' ')
@@ -222,4 +231,4 @@ campaign runs/check_bundled
 phase ""
 }
 
-main "$@"
+main "$@"; exit $?  # on one line: bash reads no further, even if this file changed meanwhile

@@ -26,7 +26,8 @@ std::uint64_t mix(std::uint64_t x) {
 BuiltinDescription describe_builtin(const BuiltinObjective& objective) {
   if (objective.function == kLoraSurrogate) {
     if (objective.dim != 0 && objective.dim != 5) {
-      throw std::invalid_argument("lora_surrogate is 5-dimensional, dim " + std::to_string(objective.dim) + " given");
+      throw std::invalid_argument("lora_surrogate is 5-dimensional, dim " +
+                                  std::to_string(objective.dim) + " given");
     }
     return BuiltinDescription{seed_lora_search_space(), Direction::kMaximize};
   }
@@ -57,16 +58,16 @@ double simulated_cost_seconds(const CostModel& cost, const SearchSpace& space,
 
 BuiltinEvaluator::BuiltinEvaluator(const BuiltinObjective& objective, SearchSpace space,
                                    std::uint64_t seed)
-    : objective_(objective),
-      space_(std::move(space)),
-      seed_(seed) {
+    : objective_(objective), space_(std::move(space)), seed_(seed) {
   if (objective.function == kLoraSurrogate) {
     const SearchSpace expected = seed_lora_search_space();
     for (int i = 0; i < expected.dim(); ++i) {
-      if (space_.dim() != expected.dim() || space_.parameter(i).name != expected.parameter(i).name) {
-        throw std::invalid_argument("lora_surrogate needs the search space of the 150 recorded "
-                                    "Llama-3.2-3B runs (learning_rate, lora_r, lora_alpha, "
-                                    "lora_dropout, weight_decay)");
+      if (space_.dim() != expected.dim() ||
+          space_.parameter(i).name != expected.parameter(i).name) {
+        throw std::invalid_argument(
+            "lora_surrogate needs the search space of the 150 recorded "
+            "Llama-3.2-3B runs (learning_rate, lora_r, lora_alpha, "
+            "lora_dropout, weight_decay)");
       }
     }
     LoraSurrogate::instance();  // fit now, not during the first evaluation
@@ -106,8 +107,8 @@ EvaluationOutcome BuiltinEvaluator::evaluate(const EvaluateMessage& request) {
 
   const double seconds = simulated_cost_seconds(objective_.cost, space_, request.params);
   if (seconds > 0.0 && !sleep_unless_cancelled(seconds)) {
-      return EvaluationOutcome::error("cancelled by rank 0");
-    }
+    return EvaluationOutcome::error("cancelled by rank 0");
+  }
 
   const double clean = function_->evaluate(x);
   double score = clean;

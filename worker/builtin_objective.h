@@ -29,8 +29,9 @@ inline constexpr const char* kLoraSurrogate = "lora_surrogate";
 
 /// Evaluates a builtin function in process: f(x) plus optional Gaussian noise, after sleeping
 /// for the simulated cost. lora_surrogate reports HellaSwag accuracy as the score and MMLU
-/// accuracy and the training minutes of a real run as metrics. The noise of trial i is drawn from a generator seeded by
-/// (campaign seed, i), so a campaign is reproducible whatever worker evaluates which trial.
+/// accuracy and the training minutes of a real run as metrics. The noise of trial i is drawn from a
+/// generator seeded by (campaign seed, i), so a campaign is reproducible whatever worker evaluates
+/// which trial.
 class BuiltinEvaluator final : public Evaluator {
  public:
   BuiltinEvaluator(const BuiltinObjective& objective, SearchSpace space, std::uint64_t seed);

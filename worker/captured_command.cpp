@@ -25,7 +25,8 @@ std::string read_text(const fs::path& path) {
 
 /// A fresh file in the temporary directory (mkstemp), closed; removed by the caller.
 std::string temporary_file(const char* stem) {
-  std::string pattern = (fs::temp_directory_path() / (std::string("lorahpo-") + stem + "-XXXXXX")).string();
+  std::string pattern =
+      (fs::temp_directory_path() / (std::string("lorahpo-") + stem + "-XXXXXX")).string();
   const int fd = mkstemp(pattern.data());
   if (fd >= 0) close(fd);
   return pattern;
@@ -98,7 +99,8 @@ CapturedCommand run_captured(std::vector<std::string> argv,
   std::error_code ec;
   fs::remove(spec.stdout_path, ec);
   fs::remove(spec.stderr_path, ec);
-  const std::string said = last.empty() ? "" : ": " + (last.size() > 200 ? last.substr(0, 200) + "..." : last);
+  const std::string said =
+      last.empty() ? "" : ": " + (last.size() > 200 ? last.substr(0, 200) + "..." : last);
   switch (exit.kind) {
     case ChildExit::Kind::kExited:
       if (exit.exit_code == 0) {
@@ -119,7 +121,8 @@ CapturedCommand run_captured(std::vector<std::string> argv,
     case ChildExit::Kind::kCancelled:
       result.error = fmt::format("{}: cancelled", name);
       break;
-    case ChildExit::Kind::kStopped:  // no stop_check is set here; kept for the switch's completeness
+    case ChildExit::Kind::kStopped:  // no stop_check is set here; kept for the switch's
+                                     // completeness
       result.error = fmt::format("{}: stopped: {}", name, exit.stop_reason);
       break;
   }

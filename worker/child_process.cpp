@@ -267,11 +267,13 @@ std::string last_line_of(const std::string& path) {
   file.seekg(from);
   std::string tail(static_cast<std::size_t>(size - from), '\0');
   file.read(tail.data(), static_cast<std::streamsize>(tail.size()));
-  tail.resize(static_cast<std::size_t>(std::max<std::streamsize>(file.gcount(), 0)));  // it may have shrunk
+  tail.resize(
+      static_cast<std::size_t>(std::max<std::streamsize>(file.gcount(), 0)));  // it may have shrunk
   std::size_t end = tail.find_last_not_of(" \t\r\n");
   if (end == std::string::npos) return {};
   const std::size_t begin = tail.rfind('\n', end);
-  return tail.substr(begin == std::string::npos ? 0 : begin + 1, end - (begin == std::string::npos ? 0 : begin + 1) + 1);
+  return tail.substr(begin == std::string::npos ? 0 : begin + 1,
+                     end - (begin == std::string::npos ? 0 : begin + 1) + 1);
 }
 
 }  // namespace lorahpo

@@ -14,8 +14,8 @@ struct ChildSpec {
   std::vector<std::string> environment;  ///< "KEY=value" entries: the child's whole environment
   std::string stdout_path;
   std::string stderr_path;
-  double timeout_seconds = 0.0;          ///< <= 0: no timeout
-  double kill_grace_seconds = 5.0;       ///< between SIGTERM and SIGKILL on timeout, cancel or stop
+  double timeout_seconds = 0.0;     ///< <= 0: no timeout
+  double kill_grace_seconds = 5.0;  ///< between SIGTERM and SIGKILL on timeout, cancel or stop
   /// Optional watch of the running child (e.g. worker/training_log_watch.h on its logs), polled
   /// every `stop_check_interval_seconds` while it runs: a reason stops the child as a timeout
   /// does (the group gets SIGTERM, then SIGKILL after the grace) and ends it as kStopped.
@@ -29,17 +29,18 @@ struct ChildExit {
   /// kStopped: ChildSpec::stop_check gave a reason to stop the child.
   enum class Kind { kExited, kSignaled, kTimedOut, kSpawnFailed, kCancelled, kStopped };
   Kind kind = Kind::kExited;
-  int exit_code = 0;   ///< kExited
-  int signal = 0;      ///< kSignaled
-  std::string error;   ///< kSpawnFailed: why exec failed
+  int exit_code = 0;        ///< kExited
+  int signal = 0;           ///< kSignaled
+  std::string error;        ///< kSpawnFailed: why exec failed
   std::string stop_reason;  ///< kStopped: what stop_check said
   double seconds = 0.0;
 };
 
 /// Runs the child in a process group of its own, stdout and stderr to files. On timeout, cancel
-/// or a stop_check reason the whole group gets SIGTERM, then SIGKILL after the grace period; when the child ends, whatever it left
-/// running in its group is killed too, so no training process outlives its evaluation.
-/// (NOMAD 4 popen()s a shell string with neither timeout nor group cleanup: not that.)
+/// or a stop_check reason the whole group gets SIGTERM, then SIGKILL after the grace period; when
+/// the child ends, whatever it left running in its group is killed too, so no training process
+/// outlives its evaluation. (NOMAD 4 popen()s a shell string with neither timeout nor group
+/// cleanup: not that.)
 ChildExit run_child(const ChildSpec& spec);
 
 /// This process's environment without the variables of MPI launchers and schedulers (OMPI_*,

@@ -17,7 +17,8 @@ const std::vector<std::string>& trial_placeholders() {
   return kNames;
 }
 
-std::optional<std::string> trial_placeholder(const std::string& name, const EvaluateMessage& request,
+std::optional<std::string> trial_placeholder(const std::string& name,
+                                             const EvaluateMessage& request,
                                              const std::string& config_dir) {
   if (name == "trial_dir") return request.trial_dir;
   if (name == "trial_id") return std::to_string(request.trial_id);
@@ -27,9 +28,12 @@ std::optional<std::string> trial_placeholder(const std::string& name, const Eval
 
 void set_environment_entry(std::vector<std::string>& environment, const std::string& entry) {
   const std::size_t equals = entry.find('=');
-  const std::string prefix = entry.substr(0, equals == std::string::npos ? entry.size() : equals) + "=";
+  const std::string prefix =
+      entry.substr(0, equals == std::string::npos ? entry.size() : equals) + "=";
   environment.erase(std::remove_if(environment.begin(), environment.end(),
-                                   [&](const std::string& e) { return e.compare(0, prefix.size(), prefix) == 0; }),
+                                   [&](const std::string& e) {
+                                     return e.compare(0, prefix.size(), prefix) == 0;
+                                   }),
                     environment.end());
   environment.push_back(entry);
 }
@@ -45,7 +49,9 @@ std::vector<std::string> trial_environment(const EvaluateMessage& request,
 
 CommandEvaluator::CommandEvaluator(CommandObjective objective, SearchSpace space,
                                    std::string config_dir)
-    : objective_(std::move(objective)), space_(std::move(space)), config_dir_(std::move(config_dir)) {}
+    : objective_(std::move(objective)),
+      space_(std::move(space)),
+      config_dir_(std::move(config_dir)) {}
 
 EvaluationOutcome CommandEvaluator::evaluate(const EvaluateMessage& request) {
   const auto lookup = [&](const std::string& name) -> std::optional<std::string> {
@@ -63,14 +69,16 @@ EvaluationOutcome CommandEvaluator::evaluate(const EvaluateMessage& request) {
     for (const auto& [key, value] : objective_.env) {
       extra_environment.push_back(key + "=" + expand_placeholders(value, lookup));
     }
-    if (!objective_.result.file.empty()) result_path = expand_placeholders(objective_.result.file, lookup);
+    if (!objective_.result.file.empty())
+      result_path = expand_placeholders(objective_.result.file, lookup);
   } catch (const std::invalid_argument& e) {
     // The config loader checks templates; reaching this means a worker got a bad setup.
     return EvaluationOutcome::error(std::string("command template: ") + e.what());
   }
   std::error_code ec;
   std::filesystem::create_directories(request.trial_dir, ec);
-  if (ec) return EvaluationOutcome::error("cannot create " + request.trial_dir + ": " + ec.message());
+  if (ec)
+    return EvaluationOutcome::error("cannot create " + request.trial_dir + ": " + ec.message());
 
   spec.working_dir = request.trial_dir;
   spec.stdout_path = request.trial_dir + "/stdout.log";
@@ -105,7 +113,8 @@ EvaluationOutcome CommandEvaluator::evaluate(const EvaluateMessage& request) {
   if (objective_.result.file.empty()) {
     reading = read_score_from_stdout(spec.stdout_path);
   } else {
-    if (std::filesystem::path(result_path).is_relative()) result_path = request.trial_dir + "/" + result_path;
+    if (std::filesystem::path(result_path).is_relative())
+      result_path = request.trial_dir + "/" + result_path;
     reading = read_score_from_json_file(result_path, objective_.result.pointer);
   }
   if (!reading.ok) return EvaluationOutcome::failed(reading.reason);

@@ -13,7 +13,8 @@ namespace lorahpo {
 const std::vector<std::string>& trial_placeholders();  // trial_dir, trial_id, config_dir
 
 /// The value of one of trial_placeholders() for this request, or nullopt for any other name.
-std::optional<std::string> trial_placeholder(const std::string& name, const EvaluateMessage& request,
+std::optional<std::string> trial_placeholder(const std::string& name,
+                                             const EvaluateMessage& request,
                                              const std::string& config_dir);
 
 /// Sets `entry` ("KEY=value") in `environment`, replacing every inherited KEY=... entry: with two

@@ -15,9 +15,13 @@ ScopedEvaluationWatch::ScopedEvaluationWatch(EvaluationWatch& watch) : previous_
   current_watch = &watch;
 }
 
-ScopedEvaluationWatch::~ScopedEvaluationWatch() { current_watch = previous_; }
+ScopedEvaluationWatch::~ScopedEvaluationWatch() {
+  current_watch = previous_;
+}
 
-bool evaluation_cancelled() { return current_watch != nullptr && current_watch->cancelled(); }
+bool evaluation_cancelled() {
+  return current_watch != nullptr && current_watch->cancelled();
+}
 
 bool sleep_unless_cancelled(double seconds) {
   using Clock = std::chrono::steady_clock;
@@ -27,7 +31,8 @@ bool sleep_unless_cancelled(double seconds) {
     if (evaluation_cancelled()) return false;
     const auto now = Clock::now();
     if (now >= end) return true;
-    std::this_thread::sleep_for(std::min<Clock::duration>(end - now, std::chrono::milliseconds(50)));
+    std::this_thread::sleep_for(
+        std::min<Clock::duration>(end - now, std::chrono::milliseconds(50)));
   }
 }
 

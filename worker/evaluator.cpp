@@ -34,7 +34,8 @@ std::unique_ptr<Evaluator> make_evaluator(const SetupMessage& setup) {
       return std::make_unique<CommandEvaluator>(setup.objective.command, setup.space,
                                                 setup.config_dir);
     case ObjectiveKind::kLitgpt:
-      return std::make_unique<LitgptEvaluator>(setup.objective.litgpt, setup.space, setup.config_dir);
+      return std::make_unique<LitgptEvaluator>(setup.objective.litgpt, setup.space,
+                                               setup.config_dir);
   }
   return nullptr;
 }

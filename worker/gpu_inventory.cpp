@@ -23,8 +23,8 @@ std::string trim(const std::string& text) {
 }
 
 bool all_digits(const std::string& text) {
-  return !text.empty() &&
-         std::all_of(text.begin(), text.end(), [](unsigned char c) { return std::isdigit(c) != 0; });
+  return !text.empty() && std::all_of(text.begin(), text.end(),
+                                      [](unsigned char c) { return std::isdigit(c) != 0; });
 }
 
 /// The index of the one UUID that `entry` starts (CUDA accepts a unique prefix); -1 if none or
@@ -101,16 +101,20 @@ GpuCount count_visible_gpus(const std::vector<std::string>& environment, double 
   count.listed = true;
   count.total = listing.gpus();
   count.mig_devices = static_cast<int>(listing.mig_uuids.size());
-  count.visible = cuda_visible_count(listing, environment_value(environment, "CUDA_VISIBLE_DEVICES"));
+  count.visible =
+      cuda_visible_count(listing, environment_value(environment, "CUDA_VISIBLE_DEVICES"));
   return count;
 }
 
 std::vector<std::string> litgpt_trial_environment(const LitgptObjective& objective,
                                                   const EvaluateMessage& request,
                                                   const std::string& config_dir) {
-  const auto lookup = [&](const std::string& name) { return trial_placeholder(name, request, config_dir); };
+  const auto lookup = [&](const std::string& name) {
+    return trial_placeholder(name, request, config_dir);
+  };
   std::vector<std::string> extra = {"CUDA_VISIBLE_DEVICES=" + objective.cuda_visible_devices};
-  for (const auto& [key, value] : objective.env) extra.push_back(key + "=" + expand_placeholders(value, lookup));
+  for (const auto& [key, value] : objective.env)
+    extra.push_back(key + "=" + expand_placeholders(value, lookup));
   return trial_environment(request, extra);
 }
 
@@ -126,9 +130,11 @@ std::optional<std::string> gpu_node_fault(const LitgptObjective& objective,
   const GpuCount count = count_visible_gpus(environment);
   if (!count.listed) return std::string(kNodeFaultPrefix) + "cannot list the GPUs: " + count.error;
   if (count.visible != objective.devices) {
-    return fmt::format("{}{} GPUs visible, objective.devices = {} (nvidia-smi -L lists {}, "
-                       "CUDA_VISIBLE_DEVICES={})",
-                       kNodeFaultPrefix, count.visible, objective.devices, count.total, objective.cuda_visible_devices);
+    return fmt::format(
+        "{}{} GPUs visible, objective.devices = {} (nvidia-smi -L lists {}, "
+        "CUDA_VISIBLE_DEVICES={})",
+        kNodeFaultPrefix, count.visible, objective.devices, count.total,
+        objective.cuda_visible_devices);
   }
   return std::nullopt;
 }

@@ -15,7 +15,8 @@ namespace lorahpo {
 /// in the system, along with their UUIDs"). MIG devices are not GPUs of their own: the trial's
 /// `devices` counts GPUs (FSDP over the node's GPUs), so they are listed apart.
 struct GpuListing {
-  std::vector<std::string> gpu_uuids;  ///< one per "GPU n:" line, in order ("" if the line has none)
+  std::vector<std::string>
+      gpu_uuids;  ///< one per "GPU n:" line, in order ("" if the line has none)
   std::vector<std::string> mig_uuids;  ///< one per MIG device line
   int gpus() const { return static_cast<int>(gpu_uuids.size()); }
 };
@@ -36,8 +37,8 @@ int cuda_visible_count(const GpuListing& listing, const std::optional<std::strin
 struct GpuCount {
   bool listed = false;  ///< nvidia-smi ran and exited 0; otherwise `error` says why not
   std::string error;
-  int visible = 0;      ///< GPUs visible under the environment's CUDA_VISIBLE_DEVICES
-  int total = 0;        ///< GPUs on the node (nvidia-smi -L)
+  int visible = 0;  ///< GPUs visible under the environment's CUDA_VISIBLE_DEVICES
+  int total = 0;    ///< GPUs on the node (nvidia-smi -L)
   int mig_devices = 0;
 };
 

@@ -15,8 +15,8 @@
 #include "worker/command_evaluator.h"
 #include "worker/gpu_inventory.h"
 #include "worker/litgpt_outcome.h"
-#include "worker/training_log_watch.h"
 #include "worker/score_reader.h"
+#include "worker/training_log_watch.h"
 
 namespace lorahpo {
 namespace {
@@ -87,19 +87,23 @@ std::string litgpt_trial_config(const LitgptObjective& objective, const SearchSp
     if (i < 0) return std::nullopt;
     return values.at(static_cast<std::size_t>(i));
   };
-  if (const auto r = value_of("lora_r")) config["lora_r"] = static_cast<long long>(std::llround(numeric_value(*r)));
-  if (const auto a = value_of("lora_alpha")) config["lora_alpha"] = static_cast<long long>(std::llround(numeric_value(*a)));
+  if (const auto r = value_of("lora_r"))
+    config["lora_r"] = static_cast<long long>(std::llround(numeric_value(*r)));
+  if (const auto a = value_of("lora_alpha"))
+    config["lora_alpha"] = static_cast<long long>(std::llround(numeric_value(*a)));
   if (const auto d = value_of("lora_dropout")) config["lora_dropout"] = numeric_value(*d);
   for (const std::string& target : litgpt_lora_targets()) {
     config["lora_" + target] =
-        std::find(objective.lora_targets.begin(), objective.lora_targets.end(), target) != objective.lora_targets.end();
+        std::find(objective.lora_targets.begin(), objective.lora_targets.end(), target) !=
+        objective.lora_targets.end();
   }
   config["data"] = nlohmann::ordered_json::parse(objective.data_json);
   config["train"] = nlohmann::ordered_json::parse(objective.train_json);
   config["eval"] = nlohmann::ordered_json::parse(objective.eval_json);
   nlohmann::ordered_json init_args;
   init_args["lr"] = value_of("learning_rate") ? numeric_value(*value_of("learning_rate")) : 3e-4;
-  init_args["weight_decay"] = value_of("weight_decay") ? numeric_value(*value_of("weight_decay")) : 0.0;
+  init_args["weight_decay"] =
+      value_of("weight_decay") ? numeric_value(*value_of("weight_decay")) : 0.0;
   init_args["betas"] = {0.9, 0.95};
   config["optimizer"] = {{"class_path", "torch.optim.AdamW"}, {"init_args", init_args}};
   config["logger_name"] = "csv";
@@ -117,7 +121,8 @@ std::string litgpt_trial_config(const LitgptObjective& objective, const SearchSp
 
 long long litgpt_skip_generation_tokens(const nlohmann::json& train) {
   const auto found = train.find("max_seq_length");
-  if (found != train.end() && found->is_number_integer() && found->get<long long>() > 0) return found->get<long long>();
+  if (found != train.end() && found->is_number_integer() && found->get<long long>() > 0)
+    return found->get<long long>();
   return 1LL << 30;
 }
 
@@ -133,14 +138,24 @@ std::optional<bool> litgpt_checkpoint_ties_embeddings(const std::string& checkpo
   return tie->get<bool>();
 }
 
-std::vector<std::string> litgpt_evaluate_argv(const LitgptObjective& objective, const std::string& final_dir,
+std::vector<std::string> litgpt_evaluate_argv(const LitgptObjective& objective,
+                                              const std::string& final_dir,
                                               const std::string& eval_dir) {
   std::string tasks;
   for (const auto& task : objective.tasks) tasks += (tasks.empty() ? "" : ",") + task;
-  std::vector<std::string> argv = {objective.executable, "evaluate", final_dir, "--tasks", tasks,
-                                   "--out_dir", eval_dir, "--batch_size", objective.eval_batch_size,
-                                   "--dtype", objective.eval_dtype};
-  if (objective.num_fewshot >= 0) argv.insert(argv.end(), {"--num_fewshot", std::to_string(objective.num_fewshot)});
+  std::vector<std::string> argv = {objective.executable,
+                                   "evaluate",
+                                   final_dir,
+                                   "--tasks",
+                                   tasks,
+                                   "--out_dir",
+                                   eval_dir,
+                                   "--batch_size",
+                                   objective.eval_batch_size,
+                                   "--dtype",
+                                   objective.eval_dtype};
+  if (objective.num_fewshot >= 0)
+    argv.insert(argv.end(), {"--num_fewshot", std::to_string(objective.num_fewshot)});
   if (objective.limit > 0) argv.insert(argv.end(), {"--limit", fmt::format("{}", objective.limit)});
   return argv;
 }
@@ -229,7 +244,8 @@ EvaluationOutcome finish_trial(const LitgptObjective& objective, const TrialPath
   std::error_code ec;
   if (!objective.keep_artifacts) {
     fs::remove(paths.final_dir / "lit_model.pth", ec);
-    for (const char* name : {"pytorch_model.bin", "model.safetensors", "model.pth", "lit_model.pth"}) {
+    for (const char* name :
+         {"pytorch_model.bin", "model.safetensors", "model.pth", "lit_model.pth"}) {
       fs::remove(paths.eval_dir / name, ec);
     }
   }
@@ -239,21 +255,25 @@ EvaluationOutcome finish_trial(const LitgptObjective& objective, const TrialPath
   outcome.metrics["gpus"] = objective.devices;
   if (!paths.work_is_trial_dir) {
     // A node-local work directory: bring what must outlive the node back to the trial directory.
-    std::vector<fs::path> items = {paths.trial_yaml, paths.work / "finetune.out.log",
-                                   paths.work / "finetune.err.log", paths.work / "evaluate.out.log",
+    std::vector<fs::path> items = {paths.trial_yaml,
+                                   paths.work / "finetune.out.log",
+                                   paths.work / "finetune.err.log",
+                                   paths.work / "evaluate.out.log",
                                    paths.work / "evaluate.err.log",
                                    paths.final_dir / "hyperparameters.yaml"};
     if (objective.keep_lora_weights) items.push_back(paths.final_dir / "lit_model.pth.lora");
     for (const fs::path& item : items) {
       if (fs::exists(item)) {
-        fs::copy_file(item, paths.trial_dir / item.filename(), fs::copy_options::overwrite_existing, ec);
+        fs::copy_file(item, paths.trial_dir / item.filename(), fs::copy_options::overwrite_existing,
+                      ec);
       }
     }
   }
   // trials/<id>/results.json: lm_eval's file itself with keep_samples, else the copy without
   // `samples` written when it was read.
   if (objective.keep_samples && fs::exists(paths.results)) {
-    fs::copy_file(paths.results, paths.trial_dir / "results.json", fs::copy_options::overwrite_existing, ec);
+    fs::copy_file(paths.results, paths.trial_dir / "results.json",
+                  fs::copy_options::overwrite_existing, ec);
   }
   if (!objective.keep_artifacts) {
     if (paths.work_is_trial_dir) {
@@ -263,7 +283,8 @@ EvaluationOutcome finish_trial(const LitgptObjective& objective, const TrialPath
       fs::remove_all(paths.work, ec);
     }
   } else if (!objective.keep_lora_weights) {
-    spdlog::info("trial {}: LoRA weights left in {} (keep_artifacts)", trial_id, paths.final_dir.string());
+    spdlog::info("trial {}: LoRA weights left in {} (keep_artifacts)", trial_id,
+                 paths.final_dir.string());
   }
   return outcome;
 }
@@ -271,9 +292,10 @@ EvaluationOutcome finish_trial(const LitgptObjective& objective, const TrialPath
 /// Runs one litgpt stage as a child process with the time left of the trial's timeout, its logs
 /// in <work>/<stage>.{out,err}.log; its outcome when the stage ended the evaluation, nullopt when
 /// the next stage may run.
-std::optional<EvaluationOutcome> run_stage(const LitgptObjective& objective, const TrialPaths& paths,
-                                           ChildSpec spec, LitgptStage stage,
-                                           std::vector<std::string> argv, double remaining_seconds) {
+std::optional<EvaluationOutcome> run_stage(const LitgptObjective& objective,
+                                           const TrialPaths& paths, ChildSpec spec,
+                                           LitgptStage stage, std::vector<std::string> argv,
+                                           double remaining_seconds) {
   const std::string name = to_string(stage);
   spec.argv = std::move(argv);
   spec.stdout_path = (paths.work / (name + ".out.log")).string();
@@ -304,14 +326,16 @@ std::optional<EvaluationOutcome> run_stage(const LitgptObjective& objective, con
 /// copy of the file without its `samples`.
 EvaluationOutcome scored_outcome(const LitgptObjective& objective, const TrialPaths& paths) {
   // lm_eval's `samples` (tens of MB) are streamed past, never held: only the aggregates are kept.
-  const ScoreReading reading = read_score_from_json_file(
-      paths.results.string(), "/results/" + objective.objective.task + "/" + objective.objective.metric);
+  const ScoreReading reading =
+      read_score_from_json_file(paths.results.string(), "/results/" + objective.objective.task +
+                                                            "/" + objective.objective.metric);
   EvaluationOutcome outcome;
   if (reading.ok) {
     outcome = EvaluationOutcome::ok(reading.score);
   } else if (!reading.document.is_null()) {
     const auto from_groups = metric_of(reading.document, objective.objective);
-    outcome = from_groups ? EvaluationOutcome::ok(*from_groups) : EvaluationOutcome::failed(reading.reason);
+    outcome = from_groups ? EvaluationOutcome::ok(*from_groups)
+                          : EvaluationOutcome::failed(reading.reason);
   } else {
     outcome = EvaluationOutcome::failed(reading.reason);
   }
@@ -321,7 +345,8 @@ EvaluationOutcome scored_outcome(const LitgptObjective& objective, const TrialPa
     copy << reading.document.dump(2) << "\n";
   }
   if (outcome.status == TrialStatus::kOk) {
-    if (const auto test = metric_of(reading.document, objective.test)) outcome.metrics["test_score"] = *test;
+    if (const auto test = metric_of(reading.document, objective.test))
+      outcome.metrics["test_score"] = *test;
     for (const char* section : {"results", "groups"}) {
       if (!reading.document.contains(section)) continue;
       for (const auto& task : objective.tasks) {
@@ -338,22 +363,31 @@ EvaluationOutcome scored_outcome(const LitgptObjective& objective, const TrialPa
 
 }  // namespace
 
-LitgptEvaluator::LitgptEvaluator(LitgptObjective objective, SearchSpace space, std::string config_dir)
-    : objective_(std::move(objective)), space_(std::move(space)), config_dir_(std::move(config_dir)) {}
+LitgptEvaluator::LitgptEvaluator(LitgptObjective objective, SearchSpace space,
+                                 std::string config_dir)
+    : objective_(std::move(objective)),
+      space_(std::move(space)),
+      config_dir_(std::move(config_dir)) {}
 
 EvaluationOutcome LitgptEvaluator::evaluate(const EvaluateMessage& request) {
   // GPUs that do not match objective.devices are the node's fault, not the point's: `error`
   // (retried on another worker), never `failed` (worker/gpu_inventory.h).
-  if (auto fault = gpu_node_fault(objective_, request, config_dir_)) return EvaluationOutcome::error(*fault);
-  const auto lookup = [&](const std::string& name) { return trial_placeholder(name, request, config_dir_); };
+  if (auto fault = gpu_node_fault(objective_, request, config_dir_))
+    return EvaluationOutcome::error(*fault);
+  const auto lookup = [&](const std::string& name) {
+    return trial_placeholder(name, request, config_dir_);
+  };
   const auto start = std::chrono::steady_clock::now();
-  const auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); };
+  const auto elapsed = [&] {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  };
 
   fs::path work;
   std::vector<std::string> extra_env;
   try {
     work = expand_placeholders(objective_.work_dir, lookup);
-    for (const auto& [key, value] : objective_.env) extra_env.push_back(key + "=" + expand_placeholders(value, lookup));
+    for (const auto& [key, value] : objective_.env)
+      extra_env.push_back(key + "=" + expand_placeholders(value, lookup));
   } catch (const std::invalid_argument& e) {
     return EvaluationOutcome::error(std::string("litgpt objective template: ") + e.what());
   }
@@ -369,28 +403,33 @@ EvaluationOutcome LitgptEvaluator::evaluate(const EvaluateMessage& request) {
   {
     std::ofstream file(paths.trial_yaml);
     file << litgpt_trial_config(objective_, space_, request.params, paths.out_dir.string());
-    if (!file.flush()) return finish(EvaluationOutcome::error("cannot write " + paths.trial_yaml.string()));
+    if (!file.flush())
+      return finish(EvaluationOutcome::error("cannot write " + paths.trial_yaml.string()));
   }
 
   ChildSpec spec;
   spec.working_dir = paths.work.string();
   // Python block-buffers a stdout redirected to a file: without this the loss lines reach the log
   // (and the divergence watch) 8 KiB at a time. The user's env may still override both.
-  extra_env.insert(extra_env.begin(), {"CUDA_VISIBLE_DEVICES=" + objective_.cuda_visible_devices, "PYTHONUNBUFFERED=1"});
+  extra_env.insert(extra_env.begin(), {"CUDA_VISIBLE_DEVICES=" + objective_.cuda_visible_devices,
+                                       "PYTHONUNBUFFERED=1"});
   spec.environment = trial_environment(request, extra_env);
   const auto run = [&](LitgptStage stage, std::vector<std::string> argv) {
-    return run_stage(objective_, paths, spec, stage, std::move(argv), objective_.timeout_seconds - elapsed());
+    return run_stage(objective_, paths, spec, stage, std::move(argv),
+                     objective_.timeout_seconds - elapsed());
   };
 
-  if (auto outcome = run(LitgptStage::kFinetune, {objective_.executable, "finetune_lora", "--config",
-                                                  paths.trial_yaml.string()})) {
+  if (auto outcome = run(LitgptStage::kFinetune, {objective_.executable, "finetune_lora",
+                                                  "--config", paths.trial_yaml.string()})) {
     return finish(*outcome);
   }
   if (!fs::exists(paths.final_dir / "lit_model.pth.lora")) {
-    return finish(EvaluationOutcome::failed("finetune: no LoRA weights in " + paths.final_dir.string()));
+    return finish(
+        EvaluationOutcome::failed("finetune: no LoRA weights in " + paths.final_dir.string()));
   }
-  if (auto outcome = run(LitgptStage::kEvaluate, litgpt_evaluate_argv(objective_, paths.final_dir.string(),
-                                                                      paths.eval_dir.string()))) {
+  if (auto outcome = run(
+          LitgptStage::kEvaluate,
+          litgpt_evaluate_argv(objective_, paths.final_dir.string(), paths.eval_dir.string()))) {
     return finish(*outcome);
   }
   return finish(scored_outcome(objective_, paths));

@@ -37,7 +37,8 @@ std::optional<bool> litgpt_checkpoint_ties_embeddings(const std::string& checkpo
 /// eval/evaluate.py convert_and_evaluate's arguments (checkpoint_dir, --tasks, --out_dir,
 /// --batch_size, --dtype, and --num_fewshot, --limit when set); a stale converted model is
 /// never reused because the work directory is emptied before each trial.
-std::vector<std::string> litgpt_evaluate_argv(const LitgptObjective& objective, const std::string& final_dir,
+std::vector<std::string> litgpt_evaluate_argv(const LitgptObjective& objective,
+                                              const std::string& final_dir,
                                               const std::string& eval_dir);
 
 /// One evaluation of the real workload on one GPU node:

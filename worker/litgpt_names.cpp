@@ -3,18 +3,20 @@
 namespace lorahpo {
 
 const std::vector<std::string>& litgpt_parameter_names() {
-  static const std::vector<std::string> kNames = {"learning_rate", "weight_decay", "lora_r", "lora_alpha",
-                                                  "lora_dropout"};
+  static const std::vector<std::string> kNames = {"learning_rate", "weight_decay", "lora_r",
+                                                  "lora_alpha", "lora_dropout"};
   return kNames;
 }
 
 const std::vector<std::string>& litgpt_lora_targets() {
-  static const std::vector<std::string> kTargets = {"query", "key", "value", "projection", "mlp", "head"};
+  static const std::vector<std::string> kTargets = {"query",      "key", "value",
+                                                    "projection", "mlp", "head"};
   return kTargets;
 }
 
 const std::vector<std::string>& litgpt_precisions() {
-  static const std::vector<std::string> kPrecisions = {"bf16-true", "bf16-mixed", "16-true", "16-mixed", "32-true"};
+  static const std::vector<std::string> kPrecisions = {"bf16-true", "bf16-mixed", "16-true",
+                                                       "16-mixed", "32-true"};
   return kPrecisions;
 }
 
@@ -24,16 +26,31 @@ const std::vector<std::string>& litgpt_eval_dtypes() {
 }
 
 const std::set<std::string>& litgpt_objective_keys() {
-  static const std::set<std::string> kKeys = {
-      "kind",     "executable", "checkpoint_dir", "precision", "devices", "num_nodes", "seed",
-      "lora_targets", "data", "train", "eval", "evaluate", "timeout", "work_dir", "cuda_visible_devices",
-      "keep_artifacts", "keep_lora_weights", "stop_on_divergence", "env"};
+  static const std::set<std::string> kKeys = {"kind",
+                                              "executable",
+                                              "checkpoint_dir",
+                                              "precision",
+                                              "devices",
+                                              "num_nodes",
+                                              "seed",
+                                              "lora_targets",
+                                              "data",
+                                              "train",
+                                              "eval",
+                                              "evaluate",
+                                              "timeout",
+                                              "work_dir",
+                                              "cuda_visible_devices",
+                                              "keep_artifacts",
+                                              "keep_lora_weights",
+                                              "stop_on_divergence",
+                                              "env"};
   return kKeys;
 }
 
 const std::set<std::string>& litgpt_evaluate_keys() {
-  static const std::set<std::string> kKeys = {"tasks",        "batch_size", "num_fewshot", "limit",
-                                              "dtype",        "keep_samples", "objective", "test"};
+  static const std::set<std::string> kKeys = {"tasks", "batch_size",   "num_fewshot", "limit",
+                                              "dtype", "keep_samples", "objective",   "test"};
   return kKeys;
 }
 

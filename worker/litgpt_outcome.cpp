@@ -51,7 +51,8 @@ std::vector<std::string_view> lines_of(std::string_view text) {
 
 std::optional<int> leading_int(std::string_view text) {
   std::size_t end = 0;
-  while (end < text.size() && end < 9 && std::isdigit(static_cast<unsigned char>(text[end])) != 0) ++end;
+  while (end < text.size() && end < 9 && std::isdigit(static_cast<unsigned char>(text[end])) != 0)
+    ++end;
   if (end == 0) return std::nullopt;
   return std::stoi(std::string(text.substr(0, end)));
 }
@@ -128,7 +129,8 @@ bool is_collective_failure_line(std::string_view line) {
          contains(line, "DistBackendError") ||
          contains(line, "Some NCCL operations have failed or timed out") ||
          contains(line, "NCCL communicator was aborted") ||
-         (contains(line, "ProcessGroupNCCL") && (contains(line, "timeout") || contains(line, "timed out")));
+         (contains(line, "ProcessGroupNCCL") &&
+          (contains(line, "timeout") || contains(line, "timed out")));
 }
 
 /// litgpt/utils.py check_valid_checkpoint_dir (v0.5.10–v0.5.13) prints "checkpoint_dir '<abs>'
@@ -139,7 +141,8 @@ bool is_missing_checkpoint_line(std::string_view line) {
       (contains(line, "is missing the files") || contains(line, "is not a checkpoint directory"))) {
     return true;
   }
-  return contains(line, "FileNotFoundError") && (contains(line, "lit_model.pth") || contains(line, "checkpoint"));
+  return contains(line, "FileNotFoundError") &&
+         (contains(line, "lit_model.pth") || contains(line, "checkpoint"));
 }
 
 /// "RuntimeError: probability tensor contains either `inf`, `nan` or element < 0": torch's
@@ -160,15 +163,16 @@ bool is_exception_line(std::string_view text) {
   if (end < text.size() && text[end] != ':') return false;
   const std::string_view name = text.substr(0, end);
   for (std::string_view suffix : {"Error", "Exception", "Interrupt", "Exit"}) {
-    if (name.size() >= suffix.size() && name.substr(name.size() - suffix.size()) == suffix) return true;
+    if (name.size() >= suffix.size() && name.substr(name.size() - suffix.size()) == suffix)
+      return true;
   }
   return false;
 }
 
 /// What a log says, in one pass over its lines.
 struct LogFindings {
-  std::optional<RankedLine> oom;             ///< the first out-of-memory line
-  std::optional<RankedLine> collective;      ///< the first collective failure line
+  std::optional<RankedLine> oom;         ///< the first out-of-memory line
+  std::optional<RankedLine> collective;  ///< the first collective failure line
   std::optional<std::string_view> checkpoint;
   std::optional<ObserverKill> observer;
   bool nan_sampling = false;
@@ -183,7 +187,8 @@ void scan(std::string_view text, LogFindings& found) {
     found.last_line = ranked.text;
     if (!found.oom && is_oom_line(ranked.text)) found.oom = ranked;
     if (!found.collective && is_collective_failure_line(ranked.text)) found.collective = ranked;
-    if (!found.checkpoint && is_missing_checkpoint_line(ranked.text)) found.checkpoint = ranked.text;
+    if (!found.checkpoint && is_missing_checkpoint_line(ranked.text))
+      found.checkpoint = ranked.text;
     if (!found.observer) found.observer = observer_kill(ranked.text);
     found.nan_sampling = found.nan_sampling || is_nan_sampling_line(ranked.text);
     if (is_exception_line(ranked.text)) found.last_exception = ranked.text;
@@ -197,7 +202,8 @@ std::string allocation_of(std::string_view line) {
   if (at == std::string_view::npos) return {};
   std::string_view rest = line.substr(at + kTried.size());
   // "18.84 GiB. GPU 1 has ..." (torch >= 1.13) or "2.00 GiB (GPU 0; ..." (before).
-  const std::size_t end = std::min({rest.find(". "), rest.find(" ("), rest.size(), std::size_t{32}});
+  const std::size_t end =
+      std::min({rest.find(". "), rest.find(" ("), rest.size(), std::size_t{32}});
   rest = rest.substr(0, end);
   return "tried to allocate " + std::string(trim(rest));
 }
@@ -206,12 +212,14 @@ std::string allocation_of(std::string_view line) {
 /// Lightning's observer kill the main process; else the device in torch's message ("GPU 1 has a
 /// total capacity", Lightning puts local rank r on cuda:r, and a trial is one node); else rank 0
 /// when the main process itself exited with the error.
-std::optional<int> oom_rank(const RankedLine& line, const LogFindings& found, const ChildExit& exit) {
+std::optional<int> oom_rank(const RankedLine& line, const LogFindings& found,
+                            const ChildExit& exit) {
   if (line.rank) return line.rank;
   if (found.observer && found.observer->rank >= 0) return found.observer->rank;
   static constexpr std::string_view kGpu = "GPU ";
   const std::size_t gpu_at = line.text.find(kGpu);
-  if (gpu_at != std::string_view::npos && contains(line.text.substr(gpu_at), "has a total capacity")) {
+  if (gpu_at != std::string_view::npos &&
+      contains(line.text.substr(gpu_at), "has a total capacity")) {
     if (const auto device = leading_int(line.text.substr(gpu_at + kGpu.size()))) return device;
   }
   if (exit.kind == ChildExit::Kind::kExited) return 0;
@@ -278,22 +286,25 @@ std::optional<EvaluationOutcome> divergence(const std::string& stage, const Litg
     if (in_log.diverged() || in_log.ends_nonfinite()) return stage_failed(stage, in_log.reason());
   }
   if (!clean && found.nan_sampling) {
-    return stage_failed(stage, "diverged: the end-of-epoch generation sampled from NaN/inf "
-                               "probabilities (no non-finite loss logged before)");
+    return stage_failed(stage,
+                        "diverged: the end-of-epoch generation sampled from NaN/inf "
+                        "probabilities (no non-finite loss logged before)");
   }
   return std::nullopt;
 }
 
 /// Step 6: the exit itself (timeout, signal or exit code), with the last exception or line.
-EvaluationOutcome exit_outcome(const std::string& stage, const ChildExit& exit, const LogFindings& found,
-                               const LitgptOutcomeOptions& options) {
-  const std::optional<std::string_view> quoted = found.last_exception ? found.last_exception : found.last_line;
+EvaluationOutcome exit_outcome(const std::string& stage, const ChildExit& exit,
+                               const LogFindings& found, const LitgptOutcomeOptions& options) {
+  const std::optional<std::string_view> quoted =
+      found.last_exception ? found.last_exception : found.last_line;
   const std::string detail = quoted ? ": " + clip(*quoted) : std::string();
   switch (exit.kind) {
     case ChildExit::Kind::kTimedOut: {
       std::string why = fmt::format("timed out after {} s", std::lround(exit.seconds));
       if (options.trial_timeout_seconds > 0) {
-        why += fmt::format(" (the trial's budget is {} s)", std::lround(options.trial_timeout_seconds));
+        why += fmt::format(" (the trial's budget is {} s)",
+                           std::lround(options.trial_timeout_seconds));
       }
       return stage_failed(stage, why + "; process group killed");
     }
@@ -301,9 +312,12 @@ EvaluationOutcome exit_outcome(const std::string& stage, const ChildExit& exit, 
       if (found.observer && found.observer->code > 0) {
         // Lightning killed the main process because a child rank exited with an error: that
         // rank's error, as it would be rank 0's.
-        return stage_failed(stage, fmt::format("rank {} exited with code {} (Lightning then killed the main process with {})",
-                                               found.observer->rank, found.observer->code, signal_text(exit.signal)) +
-                                       (found.last_exception ? ": " + clip(*found.last_exception) : std::string()));
+        return stage_failed(
+            stage,
+            fmt::format(
+                "rank {} exited with code {} (Lightning then killed the main process with {})",
+                found.observer->rank, found.observer->code, signal_text(exit.signal)) +
+                (found.last_exception ? ": " + clip(*found.last_exception) : std::string()));
       }
       return stage_error(stage, "killed by " + signal_text(exit.signal) + detail);
     case ChildExit::Kind::kExited:
@@ -357,10 +371,13 @@ std::optional<EvaluationOutcome> classify_litgpt_stage(const LitgptStageEnd& end
   }
   // 4. A collective that never completed: the node or its fabric.
   if (found.collective) {
-    const bool timeout = contains(found.collective->text, "timeout") || contains(found.collective->text, "timed out");
-    return error(std::string(timeout ? "collective timeout (NCCL watchdog)" : "collective failure (NCCL)") +
-                 (found.collective->rank ? fmt::format(" on rank {}", *found.collective->rank) : std::string()) +
-                 ": " + collective_detail(found.collective->text));
+    const bool timeout = contains(found.collective->text, "timeout") ||
+                         contains(found.collective->text, "timed out");
+    return error(
+        std::string(timeout ? "collective timeout (NCCL watchdog)" : "collective failure (NCCL)") +
+        (found.collective->rank ? fmt::format(" on rank {}", *found.collective->rank)
+                                : std::string()) +
+        ": " + collective_detail(found.collective->text));
   }
   // 5. The base model is not where the config says: the node's or the setup's problem.
   if (found.checkpoint) return error("missing checkpoint: " + clip(*found.checkpoint));

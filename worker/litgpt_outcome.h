@@ -38,8 +38,10 @@ struct LitgptOutcomeOptions {
 /// The logs are read first, then the exit, because the exit alone misleads on a multi-GPU node:
 ///   1. spawn failure -> error; cancel by rank 0 -> error; stopped by the training-log watch
 ///      (ChildExit::kStopped, worker/training_log_watch.h) -> failed with the watch's reason,
-///      metrics.stopped_early = true (the caller adds `seconds` and `gpus`: common/gpu_time_saved.h).
-///   2. (finetune only) a diverged loss (LossDivergence over the logged `loss train:` values) -> failed
+///      metrics.stopped_early = true (the caller adds `seconds` and `gpus`:
+///      common/gpu_time_saved.h).
+///   2. (finetune only) a diverged loss (LossDivergence over the logged `loss train:` values) ->
+///   failed
 ///      "diverged at iteration N", whatever the exit: 0 (fit() has no NaN check), or 1 from the
 ///      end-of-epoch generate_example sampling NaN probabilities ("probability tensor contains
 ///      either `inf`, `nan` or element < 0", torch.multinomial via litgpt/generate/base.py

@@ -22,7 +22,8 @@ std::vector<LoraRun> parse() {
   const auto header = split(line);
   std::map<std::string, std::size_t> column;
   for (std::size_t i = 0; i < header.size(); ++i) column[header[i]] = i;
-  const auto at = [&](const std::vector<std::string>& cells, const char* name) -> const std::string& {
+  const auto at = [&](const std::vector<std::string>& cells,
+                      const char* name) -> const std::string& {
     const auto it = column.find(name);
     if (it == column.end() || it->second >= cells.size()) {
       throw std::logic_error(std::string("embedded LoRA data lacks column ") + name);

@@ -22,7 +22,9 @@ double LogitWarp::forward(double y) const {
   return std::log(p / (1.0 - p));
 }
 
-double LogitWarp::inverse(double z) const { return low + (high - low) / (1.0 + std::exp(-z)); }
+double LogitWarp::inverse(double z) const {
+  return low + (high - low) / (1.0 + std::exp(-z));
+}
 
 LoraSurrogate::LoraSurrogate() : space_(seed_lora_search_space()), hellaswag_(5), mmlu_(5) {
   const auto& runs = lora_runs();
@@ -59,7 +61,8 @@ LoraSurrogate::LoraSurrogate() : space_(seed_lora_search_space()), hellaswag_(5)
   options.min_noise_variance = 0.01;
   hellaswag_warp_ = warp_for(hellaswag);
   mmlu_warp_ = warp_for(mmlu);
-  hellaswag_.fit(x, hellaswag.unaryExpr([&](double v) { return hellaswag_warp_.forward(v); }), rng, options);
+  hellaswag_.fit(x, hellaswag.unaryExpr([&](double v) { return hellaswag_warp_.forward(v); }), rng,
+                 options);
   mmlu_.fit(x, mmlu.unaryExpr([&](double v) { return mmlu_warp_.forward(v); }), rng, options);
 }
 
@@ -76,7 +79,8 @@ LoraSurrogate::Estimate LoraSurrogate::predict(const std::vector<ParamValue>& va
   estimate.hellaswag_acc = hellaswag_warp_.inverse(h.mean);
   // The spread of the back-transformed distribution, from its 16% and 84% quantiles.
   const double sd = std::sqrt(h.variance);
-  estimate.hellaswag_sd = 0.5 * (hellaswag_warp_.inverse(h.mean + sd) - hellaswag_warp_.inverse(h.mean - sd));
+  estimate.hellaswag_sd =
+      0.5 * (hellaswag_warp_.inverse(h.mean + sd) - hellaswag_warp_.inverse(h.mean - sd));
   estimate.mmlu_acc = mmlu_warp_.inverse(mmlu_.predict(u).mean);
   estimate.minutes = minutes_for_rank(numeric_value(values.at(1)));
   return estimate;

@@ -45,7 +45,9 @@ class LoraSurrogate {
   /// outside that space.
   Estimate predict(const std::vector<ParamValue>& values) const;
   /// Training minutes of a run at this LoRA rank.
-  double minutes_for_rank(double lora_r) const { return minutes_intercept_ + minutes_slope_ * lora_r; }
+  double minutes_for_rank(double lora_r) const {
+    return minutes_intercept_ + minutes_slope_ * lora_r;
+  }
   /// The best HellaSwag accuracy among the real runs.
   double best_real_score() const { return best_real_score_; }
 

@@ -9,7 +9,9 @@
 namespace lorahpo {
 namespace {
 
-bool is_digit(char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0; }
+bool is_digit(char c) {
+  return std::isdigit(static_cast<unsigned char>(c)) != 0;
+}
 
 /// The number that starts `text` (after blanks): digits, sign, point, exponent, or Python's
 /// `nan`/`inf`. nullopt when there is none.
@@ -52,10 +54,12 @@ std::optional<IterationLoss> parse_iteration_line(std::string_view line) {
     std::size_t digit = at + kIter.size();
     while (digit < loss_at && line[digit] == ' ') ++digit;
     std::size_t digits_end = digit;
-    while (digits_end < loss_at && digits_end - digit < 18 && is_digit(line[digits_end])) ++digits_end;
+    while (digits_end < loss_at && digits_end - digit < 18 && is_digit(line[digits_end]))
+      ++digits_end;
     if (word_start && digits_end > digit) {
       IterationLoss point;
-      point.iteration = std::strtoll(std::string(line.substr(digit, digits_end - digit)).c_str(), nullptr, 10);
+      point.iteration =
+          std::strtoll(std::string(line.substr(digit, digits_end - digit)).c_str(), nullptr, 10);
       point.loss = *loss;
       return point;
     }

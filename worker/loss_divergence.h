@@ -8,8 +8,8 @@ namespace lorahpo {
 
 /// One logged training iteration of LitGPT. litgpt v0.5.10–v0.5.13 `finetune/lora.py` fit()
 /// prints, every `train.log_interval` iterations, through `fabric.print` (rank 0 only, to stdout):
-///   Epoch {epoch + 1} | iter {iter_num} step {step_count} | loss train: {loss:.3f}, val: {val_loss} |
-///   iter time: {ms:.2f} ms[ (step)]
+///   Epoch {epoch + 1} | iter {iter_num} step {step_count} | loss train: {loss:.3f}, val:
+///   {val_loss} | iter time: {ms:.2f} ms[ (step)]
 /// The loss is torchmetrics' RunningMean over the last gradient-accumulation window; Python's
 /// `{:.3f}` writes a non-finite loss as `nan`, `inf` or `-inf`.
 struct IterationLoss {
@@ -23,8 +23,8 @@ struct IterationLoss {
 std::optional<IterationLoss> parse_iteration_line(std::string_view line);
 
 /// The early stop of a diverged fine-tuning (objective.stop_on_divergence, wired in
-/// master/config_loader.cpp as `objective.stop_on_divergence: {enabled: true, after_iterations: 3}`):
-/// once `consecutive` logged iterations in a row have a NaN or infinite loss, the training is
+/// master/config_loader.cpp as `objective.stop_on_divergence: {enabled: true, after_iterations:
+/// 3}`): once `consecutive` logged iterations in a row have a NaN or infinite loss, the training is
 /// killed and the point recorded `failed` "diverged at iteration N". LitGPT's fit() has no NaN
 /// check of its own: a diverged run otherwise trains to the end of its epochs.
 struct DivergenceStop {

@@ -26,9 +26,13 @@ namespace fs = std::filesystem;
 
 constexpr int kMaster = 0;
 
-std::string gib(double bytes) { return fmt::format("{:.1f} GiB", bytes / static_cast<double>(1u << 30)); }
+std::string gib(double bytes) {
+  return fmt::format("{:.1f} GiB", bytes / static_cast<double>(1u << 30));
+}
 
-std::string basename_of(const std::string& path) { return fs::path(path).filename().string(); }
+std::string basename_of(const std::string& path) {
+  return fs::path(path).filename().string();
+}
 
 bool starts_with(const std::string& text, const std::string& prefix) {
   return text.compare(0, prefix.size(), prefix) == 0;
@@ -40,7 +44,9 @@ std::string version_query(const std::vector<std::string>& distributions) {
   std::string names;
   for (const auto& name : distributions) names += "'" + name + "', ";
   return "import importlib.metadata as m\n"
-         "for d in (" + names + "):\n"
+         "for d in (" +
+         names +
+         "):\n"
          "    try:\n"
          "        print(d, m.version(d))\n"
          "    except m.PackageNotFoundError:\n"
@@ -63,15 +69,16 @@ std::vector<std::string> python_interpreter(const std::string& script) {
   argument.erase(argument.find_last_not_of(" \t\r") + 1);
   std::vector<std::string> argv = {interpreter};
   if (!argument.empty()) argv.push_back(argument);
-  const std::string program = basename_of(interpreter) == "env" && !argument.empty() ? argument : basename_of(interpreter);
+  const std::string program =
+      basename_of(interpreter) == "env" && !argument.empty() ? argument : basename_of(interpreter);
   if (!starts_with(program, "python")) return {};
   return argv;
 }
 
 /// <script dir>/../lib/python*/site-packages/<distribution>-<version>.dist-info: pip names the
 /// directory with the normalized name ('-' -> '_'), e.g. lm_eval-0.4.8.dist-info.
-std::optional<std::string> dist_info_version(const fs::path& script_dir, const std::string& distribution,
-                                             std::string* where) {
+std::optional<std::string> dist_info_version(const fs::path& script_dir,
+                                             const std::string& distribution, std::string* where) {
   std::string normalized = distribution;
   std::replace(normalized.begin(), normalized.end(), '-', '_');
   std::error_code ec;
@@ -105,22 +112,63 @@ bool truthy(const std::optional<std::string>& value) {
 /// MMLU's 57 subjects: lm_eval v0.4.9 tasks/mmlu/_generate_configs.py SUBJECTS, one task and one
 /// dataset config (`dataset_name: <subject>`) each.
 const std::vector<std::string>& mmlu_subjects() {
-  static const std::vector<std::string> kSubjects = {
-      "abstract_algebra", "anatomy", "astronomy", "business_ethics", "clinical_knowledge",
-      "college_biology", "college_chemistry", "college_computer_science", "college_mathematics",
-      "college_medicine", "college_physics", "computer_security", "conceptual_physics",
-      "econometrics", "electrical_engineering", "elementary_mathematics", "formal_logic",
-      "global_facts", "high_school_biology", "high_school_chemistry",
-      "high_school_computer_science", "high_school_european_history", "high_school_geography",
-      "high_school_government_and_politics", "high_school_macroeconomics",
-      "high_school_mathematics", "high_school_microeconomics", "high_school_physics",
-      "high_school_psychology", "high_school_statistics", "high_school_us_history",
-      "high_school_world_history", "human_aging", "human_sexuality", "international_law",
-      "jurisprudence", "logical_fallacies", "machine_learning", "management", "marketing",
-      "medical_genetics", "miscellaneous", "moral_disputes", "moral_scenarios", "nutrition",
-      "philosophy", "prehistory", "professional_accounting", "professional_law",
-      "professional_medicine", "professional_psychology", "public_relations", "security_studies",
-      "sociology", "us_foreign_policy", "virology", "world_religions"};
+  static const std::vector<std::string> kSubjects = {"abstract_algebra",
+                                                     "anatomy",
+                                                     "astronomy",
+                                                     "business_ethics",
+                                                     "clinical_knowledge",
+                                                     "college_biology",
+                                                     "college_chemistry",
+                                                     "college_computer_science",
+                                                     "college_mathematics",
+                                                     "college_medicine",
+                                                     "college_physics",
+                                                     "computer_security",
+                                                     "conceptual_physics",
+                                                     "econometrics",
+                                                     "electrical_engineering",
+                                                     "elementary_mathematics",
+                                                     "formal_logic",
+                                                     "global_facts",
+                                                     "high_school_biology",
+                                                     "high_school_chemistry",
+                                                     "high_school_computer_science",
+                                                     "high_school_european_history",
+                                                     "high_school_geography",
+                                                     "high_school_government_and_politics",
+                                                     "high_school_macroeconomics",
+                                                     "high_school_mathematics",
+                                                     "high_school_microeconomics",
+                                                     "high_school_physics",
+                                                     "high_school_psychology",
+                                                     "high_school_statistics",
+                                                     "high_school_us_history",
+                                                     "high_school_world_history",
+                                                     "human_aging",
+                                                     "human_sexuality",
+                                                     "international_law",
+                                                     "jurisprudence",
+                                                     "logical_fallacies",
+                                                     "machine_learning",
+                                                     "management",
+                                                     "marketing",
+                                                     "medical_genetics",
+                                                     "miscellaneous",
+                                                     "moral_disputes",
+                                                     "moral_scenarios",
+                                                     "nutrition",
+                                                     "philosophy",
+                                                     "prehistory",
+                                                     "professional_accounting",
+                                                     "professional_law",
+                                                     "professional_medicine",
+                                                     "professional_psychology",
+                                                     "public_relations",
+                                                     "security_studies",
+                                                     "sociology",
+                                                     "us_foreign_policy",
+                                                     "virology",
+                                                     "world_religions"};
   return kSubjects;
 }
 
@@ -143,7 +191,8 @@ std::optional<std::string> missing_for_task(const fs::path& cache, const std::st
   // (tasks/hellaswag/hellaswag.yaml); the datasets library caches a dataset loaded from the Hub
   // under "<namespace>___<name>" (datasets 2.21 builder.py _relative_data_dir), else "<name>".
   if (task == "hellaswag") {
-    return cached(cache, {"Rowan___hellaswag", "hellaswag"}) ? "" : "hellaswag (no Rowan___hellaswag)";
+    return cached(cache, {"Rowan___hellaswag", "hellaswag"}) ? ""
+                                                             : "hellaswag (no Rowan___hellaswag)";
   }
   // mmlu: dataset_path "hails/mmlu_no_train" up to v0.4.8, "cais/mmlu" from v0.4.9 (tasks/mmlu/
   // default/_default_template_yaml), loaded once per subject (dataset_name: <subject>): a cache
@@ -202,8 +251,10 @@ std::optional<Version> parse_version(const std::string& text) {
   return v;
 }
 
-InstalledVersions installed_versions(const std::string& script, const std::vector<std::string>& distributions,
-                                     const std::vector<std::string>& environment, double timeout_seconds) {
+InstalledVersions installed_versions(const std::string& script,
+                                     const std::vector<std::string>& distributions,
+                                     const std::vector<std::string>& environment,
+                                     double timeout_seconds) {
   InstalledVersions result;
   const auto path = find_executable(script, environment);
   if (!path) {
@@ -229,21 +280,24 @@ InstalledVersions installed_versions(const std::string& script, const std::vecto
   }
   std::string where;
   for (const auto& distribution : distributions) {
-    if (const auto version = dist_info_version(fs::path(*path).parent_path(), distribution, &where)) {
+    if (const auto version =
+            dist_info_version(fs::path(*path).parent_path(), distribution, &where)) {
       result.versions[distribution] = *version;
     }
   }
   if (!where.empty()) {
     result.source = *path + " (" + where + ")";
   } else {
-    result.error = *path + ": " +
-                   (interpreter_error.empty() ? "not a Python console script and no dist-info next to it"
-                                              : interpreter_error);
+    result.error =
+        *path + ": " +
+        (interpreter_error.empty() ? "not a Python console script and no dist-info next to it"
+                                   : interpreter_error);
   }
   return result;
 }
 
-NodeCheck check_gpus(const LitgptObjective& objective, const std::vector<std::string>& environment) {
+NodeCheck check_gpus(const LitgptObjective& objective,
+                     const std::vector<std::string>& environment) {
   NodeCheck check{kCheckGpus, false, ""};
   const GpuCount count = count_visible_gpus(environment);
   if (!count.listed) {
@@ -261,8 +315,8 @@ NodeCheck check_gpus(const LitgptObjective& objective, const std::vector<std::st
   return check;
 }
 
-NodeCheck check_version(const char* name, const std::string& distribution, const InstalledVersions& installed,
-                        const VersionRange& range) {
+NodeCheck check_version(const char* name, const std::string& distribution,
+                        const InstalledVersions& installed, const VersionRange& range) {
   NodeCheck check{name, false, ""};
   if (!installed.error.empty()) {
     check.detail = installed.error;
@@ -297,10 +351,12 @@ NodeCheck check_checkpoint(const std::string& checkpoint_dir) {
   for (const char* name : {"lit_model.pth", "model_config.yaml"}) {
     if (!fs::is_regular_file(dir / name, ec)) missing.push_back(name);
   }
-  if (!fs::is_regular_file(dir / "tokenizer.json", ec) && !fs::is_regular_file(dir / "tokenizer.model", ec)) {
+  if (!fs::is_regular_file(dir / "tokenizer.json", ec) &&
+      !fs::is_regular_file(dir / "tokenizer.model", ec)) {
     missing.push_back("tokenizer.json or tokenizer.model");
   }
-  if (!fs::is_regular_file(dir / "tokenizer_config.json", ec)) missing.push_back("tokenizer_config.json");
+  if (!fs::is_regular_file(dir / "tokenizer_config.json", ec))
+    missing.push_back("tokenizer_config.json");
   if (!missing.empty()) {
     std::string list;
     for (const auto& m : missing) list += (list.empty() ? "" : ", ") + m;
@@ -308,7 +364,8 @@ NodeCheck check_checkpoint(const std::string& checkpoint_dir) {
     return check;
   }
   check.ok = true;
-  check.detail = "lit_model.pth " + gib(static_cast<double>(fs::file_size(dir / "lit_model.pth", ec)));
+  check.detail =
+      "lit_model.pth " + gib(static_cast<double>(fs::file_size(dir / "lit_model.pth", ec)));
   return check;
 }
 
@@ -331,14 +388,16 @@ NodeCheck check_disk(const std::string& work_dir, const std::string& checkpoint_
   const std::uintmax_t model = fs::file_size(fs::path(checkpoint_dir) / "lit_model.pth", ec);
   const double needed = kDiskCheckpointCopies * static_cast<double>(ec ? 0 : model) +
                         static_cast<double>(kDiskMarginBytes);
-  const double free_bytes = static_cast<double>(stats.f_bavail) * static_cast<double>(stats.f_frsize);
+  const double free_bytes =
+      static_cast<double>(stats.f_bavail) * static_cast<double>(stats.f_frsize);
   check.ok = free_bytes >= needed;
   check.detail = fmt::format("{} free, {} needed{}: {}", gib(free_bytes), gib(needed),
                              check.ok ? "" : " (too little)", existing.string());
   return check;
 }
 
-NodeCheck check_datasets(const std::vector<std::string>& tasks, const std::vector<std::string>& environment) {
+NodeCheck check_datasets(const std::vector<std::string>& tasks,
+                         const std::vector<std::string>& environment) {
   NodeCheck check{kCheckDatasets, true, ""};
   // datasets 2.21 config.py: HF_DATASETS_OFFLINE when set, else huggingface_hub's HF_HUB_OFFLINE;
   // true is "1", "ON", "YES" or "TRUE" in any case.
@@ -352,7 +411,8 @@ NodeCheck check_datasets(const std::vector<std::string>& tasks, const std::vecto
   // datasets 2.21 config.py: HF_DATASETS_CACHE, else $HF_HOME/datasets, HF_HOME defaulting to
   // $XDG_CACHE_HOME/huggingface, XDG_CACHE_HOME to ~/.cache.
   const auto expand_home = [&](std::string path) {
-    if (starts_with(path, "~")) path = environment_value(environment, "HOME").value_or("") + path.substr(1);
+    if (starts_with(path, "~"))
+      path = environment_value(environment, "HOME").value_or("") + path.substr(1);
     return path;
   };
   fs::path cache;
@@ -360,7 +420,8 @@ NodeCheck check_datasets(const std::vector<std::string>& tasks, const std::vecto
     cache = expand_home(*value);
   } else {
     const std::string xdg = environment_value(environment, "XDG_CACHE_HOME").value_or("~/.cache");
-    const std::string home = environment_value(environment, "HF_HOME").value_or(xdg + "/huggingface");
+    const std::string home =
+        environment_value(environment, "HF_HOME").value_or(xdg + "/huggingface");
     cache = fs::path(expand_home(home)) / "datasets";
   }
   std::vector<std::string> missing;
@@ -376,7 +437,8 @@ NodeCheck check_datasets(const std::vector<std::string>& tasks, const std::vecto
   std::string list;
   for (const auto& m : missing) list += (list.empty() ? "" : "; ") + m;
   check.ok = missing.empty();
-  check.detail = check.ok ? "offline, cached in " + cache.string() : "offline, not cached in " + cache.string() + ": " + list;
+  check.detail = check.ok ? "offline, cached in " + cache.string()
+                          : "offline, not cached in " + cache.string() + ": " + list;
   if (!unknown.empty()) {
     std::string names;
     for (const auto& u : unknown) names += (names.empty() ? "" : ",") + u;
@@ -394,17 +456,21 @@ NodeReport check_node(const PreflightRequest& request, const std::string& host, 
   trial.trial_id = 0;
   trial.trial_dir = request.trial_dir;
   const std::string& config_dir = request.setup.config_dir;
-  const auto lookup = [&](const std::string& name) { return trial_placeholder(name, trial, config_dir); };
+  const auto lookup = [&](const std::string& name) {
+    return trial_placeholder(name, trial, config_dir);
+  };
 
   switch (objective.kind) {
     case ObjectiveKind::kBuiltin:
-      report.checks.push_back({kCheckObjective, true, "builtin " + objective.builtin.function + ": runs in process"});
+      report.checks.push_back(
+          {kCheckObjective, true, "builtin " + objective.builtin.function + ": runs in process"});
       break;
     case ObjectiveKind::kCommand: {
       NodeCheck check{kCheckCommand, false, ""};
       try {
         std::vector<std::string> extra;
-        for (const auto& [key, value] : objective.command.env) extra.push_back(key + "=" + expand_placeholders(value, lookup));
+        for (const auto& [key, value] : objective.command.env)
+          extra.push_back(key + "=" + expand_placeholders(value, lookup));
         const std::string program = expand_placeholders(objective.command.argv.at(0), lookup);
         const auto found = find_executable(program, trial_environment(trial, extra));
         check.ok = found.has_value();
@@ -428,7 +494,8 @@ NodeReport check_node(const PreflightRequest& request, const std::string& host, 
         break;
       }
       report.checks.push_back(check_gpus(litgpt, environment));
-      const InstalledVersions installed = installed_versions(litgpt.executable, {"litgpt", "lm_eval"}, environment);
+      const InstalledVersions installed =
+          installed_versions(litgpt.executable, {"litgpt", "lm_eval"}, environment);
       report.checks.push_back(check_version(kCheckLitgpt, "litgpt", installed, kSupportedLitgpt));
       report.checks.push_back(check_version(kCheckLmEval, "lm_eval", installed, kSupportedLmEval));
       report.checks.push_back(check_checkpoint(litgpt.checkpoint_dir));
@@ -458,11 +525,13 @@ void answer_preflight(Transport& transport) {
     }
     NodeReport report;
     try {
-      report = check_node(decode<PreflightRequest>(envelope->payload), host_name(), transport.rank());
+      report =
+          check_node(decode<PreflightRequest>(envelope->payload), host_name(), transport.rank());
     } catch (const std::exception& e) {
       report.host = host_name();
       report.rank = transport.rank();
-      report.checks = {{kCheckObjective, false, std::string("cannot check this node: ") + e.what()}};
+      report.checks = {
+          {kCheckObjective, false, std::string("cannot check this node: ") + e.what()}};
     }
     transport.send(kMaster, MessageTag::kPreflightReport, encode(report));
     return;

@@ -89,8 +89,10 @@ struct InstalledVersions {
 /// not a minute); when the script has no Python "#!" line, or the interpreter fails, from
 /// <script dir>/../lib/python*/site-packages/<name>-<version>.dist-info (a virtual environment's
 /// layout; the directory name carries the version, as METADATA's "Version:" line does).
-InstalledVersions installed_versions(const std::string& script, const std::vector<std::string>& distributions,
-                                     const std::vector<std::string>& environment, double timeout_seconds = 120.0);
+InstalledVersions installed_versions(const std::string& script,
+                                     const std::vector<std::string>& distributions,
+                                     const std::vector<std::string>& environment,
+                                     double timeout_seconds = 120.0);
 
 /// Check names, one column each in preflight's table.
 inline constexpr const char* kCheckGpus = "gpus";
@@ -110,12 +112,13 @@ inline constexpr const char* kCheckObjective = "objective";
 inline constexpr double kDiskCheckpointCopies = 2.0;
 inline constexpr std::uintmax_t kDiskMarginBytes = std::uintmax_t{1} << 30;
 
-/// GPUs visible to the trial (`nvidia-smi -L` under the trial's environment, worker/gpu_inventory.h)
+/// GPUs visible to the trial (`nvidia-smi -L` under the trial's environment,
+/// worker/gpu_inventory.h)
 /// == objective.devices.
 NodeCheck check_gpus(const LitgptObjective& objective, const std::vector<std::string>& environment);
 /// `distribution`'s version among `installed` lies in `range`.
-NodeCheck check_version(const char* name, const std::string& distribution, const InstalledVersions& installed,
-                        const VersionRange& range);
+NodeCheck check_version(const char* name, const std::string& distribution,
+                        const InstalledVersions& installed, const VersionRange& range);
 /// The files litgpt v0.5.13 utils.py check_valid_checkpoint_dir() requires before it trains or
 /// evaluates: lit_model.pth, model_config.yaml, tokenizer.json or tokenizer.model, and
 /// tokenizer_config.json.
@@ -127,7 +130,8 @@ NodeCheck check_disk(const std::string& work_dir, const std::string& checkpoint_
 /// When the trial's environment turns Hugging Face's offline mode on, lm_eval can only load what
 /// the datasets cache holds: each task's dataset (and for MMLU each subject's config) must be
 /// there. See node_check.cpp for the rule; tasks it does not know are reported, not failed.
-NodeCheck check_datasets(const std::vector<std::string>& tasks, const std::vector<std::string>& environment);
+NodeCheck check_datasets(const std::vector<std::string>& tasks,
+                         const std::vector<std::string>& environment);
 
 /// Every check that applies to the request's objective, on this node.
 NodeReport check_node(const PreflightRequest& request, const std::string& host, int rank);

@@ -115,7 +115,8 @@ nlohmann::json parse_python_json(const std::string& text) {
   return nlohmann::json::parse(in);
 }
 
-JsonFileReading read_python_json_file(const std::string& path, const std::vector<std::string>& skip_keys) {
+JsonFileReading read_python_json_file(const std::string& path,
+                                      const std::vector<std::string>& skip_keys) {
   JsonFileReading reading;
   struct stat info {};
   if (stat(path.c_str(), &info) != 0) {
@@ -127,8 +128,9 @@ JsonFileReading read_python_json_file(const std::string& path, const std::vector
     return reading;
   }
   if (static_cast<std::uintmax_t>(info.st_size) > kMaxResultBytes) {
-    reading.reason = "result file " + path + " is too large (" + std::to_string(info.st_size) + " bytes, at most " +
-                     std::to_string(kMaxResultBytes) + " are read): not an lm_eval result";
+    reading.reason = "result file " + path + " is too large (" + std::to_string(info.st_size) +
+                     " bytes, at most " + std::to_string(kMaxResultBytes) +
+                     " are read): not an lm_eval result";
     return reading;
   }
   std::ifstream file(path, std::ios::binary);
@@ -140,12 +142,13 @@ JsonFileReading read_python_json_file(const std::string& path, const std::vector
   std::istream in(&filter);
   // nlohmann's parser callback: returning false for a key drops its value, and the values
   // inside a dropped container are built one at a time and discarded, never stored.
-  const nlohmann::json::parser_callback_t skip = [&skip_keys](int depth, nlohmann::json::parse_event_t event,
-                                                              nlohmann::json& parsed) {
-    if (event != nlohmann::json::parse_event_t::key || depth != 1 || !parsed.is_string()) return true;
-    const auto& key = parsed.get_ref<const std::string&>();
-    return std::find(skip_keys.begin(), skip_keys.end(), key) == skip_keys.end();
-  };
+  const nlohmann::json::parser_callback_t skip =
+      [&skip_keys](int depth, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
+        if (event != nlohmann::json::parse_event_t::key || depth != 1 || !parsed.is_string())
+          return true;
+        const auto& key = parsed.get_ref<const std::string&>();
+        return std::find(skip_keys.begin(), skip_keys.end(), key) == skip_keys.end();
+      };
   try {
     reading.document = nlohmann::json::parse(in, skip);
   } catch (const nlohmann::json::exception& e) {

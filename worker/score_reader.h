@@ -38,7 +38,8 @@ struct JsonFileReading {
 /// top-level keys in `skip_keys` are parsed past without being stored, so memory stays bounded by
 /// the kept part whatever their size. Not ok when the file is missing, not a regular file, over
 /// kMaxResultBytes or not JSON.
-JsonFileReading read_python_json_file(const std::string& path, const std::vector<std::string>& skip_keys);
+JsonFileReading read_python_json_file(const std::string& path,
+                                      const std::vector<std::string>& skip_keys);
 
 /// The number at RFC 6901 `pointer` in the JSON file at `path`. Not ok when the file is missing,
 /// too large, not JSON, lacks the pointer, or holds there something other than a finite number.

@@ -33,8 +33,8 @@ class BoxFunction : public TestFunction {
 
   double evaluate(const std::vector<double>& x) const final {
     if (x.size() != static_cast<std::size_t>(dim_)) {
-      throw std::invalid_argument(name_ + " takes " + std::to_string(dim_) +
-                                  " coordinates, got " + std::to_string(x.size()));
+      throw std::invalid_argument(name_ + " takes " + std::to_string(dim_) + " coordinates, got " +
+                                  std::to_string(x.size()));
     }
     return f(x);
   }
@@ -65,8 +65,8 @@ class Branin final : public BoxFunction {
 
  protected:
   double f(const std::vector<double>& x) const override {
-    constexpr double kA = 1.0, kB = 5.1 / (4.0 * kPi * kPi), kC = 5.0 / kPi, kR = 6.0,
-                     kS = 10.0, kT = 1.0 / (8.0 * kPi);
+    constexpr double kA = 1.0, kB = 5.1 / (4.0 * kPi * kPi), kC = 5.0 / kPi, kR = 6.0, kS = 10.0,
+                     kT = 1.0 / (8.0 * kPi);
     const double q = x[1] - kB * x[0] * x[0] + kC * x[0] - kR;
     return kA * q * q + kS * (1.0 - kT) * std::cos(x[0]) + kS;
   }
@@ -243,8 +243,8 @@ struct Entry {
 };
 
 constexpr Entry kEntries[] = {
-    {"branin", false, 2, 2},         {"hartmann6", false, 6, 6}, {"ackley", true, 5, 1},
-    {"rosenbrock", true, 5, 2},      {"levy", true, 5, 1},       {"styblinski_tang", true, 5, 1},
+    {"branin", false, 2, 2},     {"hartmann6", false, 6, 6}, {"ackley", true, 5, 1},
+    {"rosenbrock", true, 5, 2},  {"levy", true, 5, 1},       {"styblinski_tang", true, 5, 1},
     {"michalewicz", true, 5, 2},
 };
 

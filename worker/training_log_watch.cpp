@@ -10,7 +10,8 @@
 
 namespace lorahpo {
 
-LogFollower::LogFollower(std::string path, std::size_t max_line_bytes, std::size_t max_bytes_per_poll)
+LogFollower::LogFollower(std::string path, std::size_t max_line_bytes,
+                         std::size_t max_bytes_per_poll)
     : path_(std::move(path)),
       max_line_bytes_(std::max<std::size_t>(max_line_bytes, 1)),
       max_bytes_per_poll_(std::max<std::size_t>(max_bytes_per_poll, 1)) {}
@@ -47,7 +48,8 @@ std::size_t LogFollower::poll(const std::function<void(std::string_view)>& on_li
     total += n;
     std::size_t begin = 0;
     while (begin < n) {
-      const char* hit = std::find_if(buffer + begin, buffer + n, [](char c) { return c == '\n' || c == '\r'; });
+      const char* hit =
+          std::find_if(buffer + begin, buffer + n, [](char c) { return c == '\n' || c == '\r'; });
       const auto end = static_cast<std::size_t>(hit - buffer);
       if (!skipping_) {
         const std::size_t room = max_line_bytes_ - partial_.size();
@@ -73,7 +75,8 @@ std::size_t LogFollower::poll(const std::function<void(std::string_view)>& on_li
 }
 
 TrainingLogWatch::TrainingLogWatch(const std::vector<std::string>& paths, DivergenceStop stop) {
-  for (const std::string& path : paths) logs_.push_back({LogFollower(path), LossDivergence(stop.consecutive)});
+  for (const std::string& path : paths)
+    logs_.push_back({LogFollower(path), LossDivergence(stop.consecutive)});
 }
 
 std::optional<std::string> TrainingLogWatch::poll() {
@@ -88,8 +91,8 @@ std::optional<std::string> TrainingLogWatch::poll() {
   return reason_;
 }
 
-std::function<std::optional<std::string>()> divergence_stop_check(const std::vector<std::string>& paths,
-                                                                  DivergenceStop stop) {
+std::function<std::optional<std::string>()> divergence_stop_check(
+    const std::vector<std::string>& paths, DivergenceStop stop) {
   if (!stop.enabled) return {};
   // std::function copies its target: the watch's state lives behind a shared pointer.
   auto watch = std::make_shared<TrainingLogWatch>(paths, stop);

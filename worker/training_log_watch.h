@@ -37,8 +37,8 @@ class LogFollower {
   std::size_t max_line_bytes_;
   std::size_t max_bytes_per_poll_;
   std::size_t offset_ = 0;
-  std::string partial_;        ///< the unfinished last line (at most max_line_bytes_)
-  bool skipping_ = false;      ///< inside an overlong line: drop bytes until its end
+  std::string partial_;    ///< the unfinished last line (at most max_line_bytes_)
+  bool skipping_ = false;  ///< inside an overlong line: drop bytes until its end
 };
 
 /// Watches a running fine-tuning's logs for a diverged loss (LitGPT's per-iteration line, see
@@ -66,7 +66,7 @@ class TrainingLogWatch {
 
 /// A ChildSpec::stop_check that watches these logs (see TrainingLogWatch); an empty function when
 /// `stop.enabled` is false.
-std::function<std::optional<std::string>()> divergence_stop_check(const std::vector<std::string>& paths,
-                                                                  DivergenceStop stop);
+std::function<std::optional<std::string>()> divergence_stop_check(
+    const std::vector<std::string>& paths, DivergenceStop stop);
 
 }  // namespace lorahpo

@@ -54,8 +54,8 @@ class WorkerWatch : public EvaluationWatch {
       } else if (envelope->tag == MessageTag::kShutdown) {
         cancel_ = shutdown_ = true;
       } else {
-        spdlog::warn("worker {}: message with tag {} during an evaluation ignored", transport_.rank(),
-                     static_cast<int>(envelope->tag));
+        spdlog::warn("worker {}: message with tag {} during an evaluation ignored",
+                     transport_.rank(), static_cast<int>(envelope->tag));
       }
     }
     const int signal = stop_signal();

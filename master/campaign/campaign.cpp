@@ -1,9 +1,9 @@
 #include "master/campaign/campaign.h"
 
 #include <ctime>
-#include <optional>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <random>
 #include <stdexcept>
 
@@ -52,7 +52,7 @@ nlohmann::ordered_json summary_json(const CampaignConfig& config, const SearchSp
   summary["gpu_time_saved"] = to_json(campaign_gpu_time_saved(config, outcome.records));
   summary["end"] = outcome.end == CampaignEnd::kBudget   ? "budget"
                    : outcome.end == CampaignEnd::kSignal ? "signal"
-                                                          : "setup_broken";
+                                                         : "setup_broken";
   if (!outcome.message.empty()) summary["message"] = outcome.message;
   if (outcome.best) {
     summary["best"] = {{"id", outcome.best->id},
@@ -78,7 +78,8 @@ std::optional<double> trial_timeout_seconds(const ObjectiveConfig& objective) {
   return std::nullopt;
 }
 
-GpuTimeSaved campaign_gpu_time_saved(const CampaignConfig& config, const std::vector<TrialRecord>& records) {
+GpuTimeSaved campaign_gpu_time_saved(const CampaignConfig& config,
+                                     const std::vector<TrialRecord>& records) {
   std::vector<TrialGpuTime> trials;
   for (const TrialRecord& r : records) {
     if (r.retried || r.status == TrialStatus::kApproximated) continue;  // no result of a run
@@ -101,8 +102,9 @@ void create_run_directory(const std::string& run_dir, const CampaignConfig& conf
   // A directory without a journal holds no evaluation (a job killed while it started): reused.
   if (fs::exists(run_dir, ec) && !fs::is_empty(run_dir, ec) &&
       fs::exists(fs::path(run_dir) / "journal.jsonl", ec)) {
-    throw std::runtime_error(run_dir + " already exists and is not empty: choose another --out "
-                                       "(lorahpo never overwrites a campaign)");
+    throw std::runtime_error(run_dir +
+                             " already exists and is not empty: choose another --out "
+                             "(lorahpo never overwrites a campaign)");
   }
   fs::create_directories(fs::path(run_dir) / "trials", ec);
   if (ec) throw std::runtime_error("cannot create " + run_dir + ": " + ec.message());
@@ -185,8 +187,7 @@ std::optional<JournalContents> journal_to_resume(const CampaignConfig& config,
   check_resumable(run_dir);
   JournalContents past = read_journal(journal_path);
   if (past.lines.empty()) {
-    spdlog::warn("{} holds no complete line: the campaign starts from the beginning",
-                 journal_path);
+    spdlog::warn("{} holds no complete line: the campaign starts from the beginning", journal_path);
     drop_torn_tail(journal_path, past);
     return std::nullopt;
   }
@@ -215,9 +216,10 @@ void log_campaign_end(const CampaignConfig& config, const CampaignOutcome& outco
                  saved.stopped_early, saved.gpu_hours(), *saved.reference_seconds,
                  saved.reference_from);
   } else if (saved.stopped_early > 0) {
-    spdlog::info("{} diverged trial(s) stopped early (GPU time saved unknown: no ok trial, no "
-                 "timeout)",
-                 saved.stopped_early);
+    spdlog::info(
+        "{} diverged trial(s) stopped early (GPU time saved unknown: no ok trial, no "
+        "timeout)",
+        saved.stopped_early);
   }
   if (outcome.best) {
     spdlog::info("best score {:.6g} (evaluation #{}, {}):", *outcome.best->score, outcome.best->id,

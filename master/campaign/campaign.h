@@ -34,7 +34,8 @@ std::optional<double> trial_timeout_seconds(const ObjectiveConfig& objective);
 /// The GPU time the early stops of diverged trials saved (common/gpu_time_saved.h), over the
 /// campaign's final records; the reference is the trial timeout when no trial is ok. In
 /// summary.json as "gpu_time_saved" and in the final log line.
-GpuTimeSaved campaign_gpu_time_saved(const CampaignConfig& config, const std::vector<TrialRecord>& records);
+GpuTimeSaved campaign_gpu_time_saved(const CampaignConfig& config,
+                                     const std::vector<TrialRecord>& records);
 
 /// The default run directory: runs/<name>-<UTC date and time>.
 std::string default_run_directory(const CampaignConfig& config);

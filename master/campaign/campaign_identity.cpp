@@ -121,8 +121,8 @@ void diff(const nlohmann::json& a, const nlohmann::json& b, const std::string& p
     }
     for (const auto& [key, value] : b.items()) {
       if (!a.contains(key)) {
-        out->push_back(fmt::format("{}: (absent) -> {}", path.empty() ? key : path + "." + key,
-                                   value.dump()));
+        out->push_back(
+            fmt::format("{}: (absent) -> {}", path.empty() ? key : path + "." + key, value.dump()));
       }
     }
     return;

@@ -13,7 +13,9 @@ namespace {
 /// Table cells longer than this are cut: the failure lines carry the whole detail.
 constexpr std::size_t kCellWidth = 48;
 
-std::string where(const NodeReport& report) { return fmt::format("{}/{}", report.host, report.rank); }
+std::string where(const NodeReport& report) {
+  return fmt::format("{}/{}", report.host, report.rank);
+}
 
 std::string cell(const NodeCheck& check) {
   std::string text = (check.ok ? "ok " : "FAIL ") + check.detail;
@@ -38,12 +40,14 @@ PreflightRequest preflight_request(const CampaignConfig& config, const std::stri
 PreflightReports gather_node_reports(const PreflightRequest& request, Transport& transport,
                                      std::chrono::milliseconds timeout) {
   const std::string payload = encode(request);
-  for (int rank = 1; rank < transport.size(); ++rank) transport.send(rank, MessageTag::kPreflight, payload);
+  for (int rank = 1; rank < transport.size(); ++rank)
+    transport.send(rank, MessageTag::kPreflight, payload);
 
   std::map<int, NodeReport> received;
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (static_cast<int>(received.size()) < transport.size() - 1) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) break;
     auto envelope = transport.receive(std::min(left, std::chrono::milliseconds(1000)));
     if (!envelope || envelope->tag != MessageTag::kPreflightReport) continue;
@@ -62,7 +66,8 @@ PreflightReports gather_node_reports(const PreflightRequest& request, Transport&
     NodeReport silent;
     silent.host = "?";
     silent.rank = rank;
-    silent.checks.push_back({"report", false, fmt::format("no report within {} s", timeout.count() / 1000)});
+    silent.checks.push_back(
+        {"report", false, fmt::format("no report within {} s", timeout.count() / 1000)});
     result.reports.push_back(silent);
   }
   return result;
@@ -72,7 +77,8 @@ std::string preflight_table(const std::vector<NodeReport>& reports) {
   std::vector<std::string> columns;
   for (const auto& report : reports) {
     for (const auto& check : report.checks) {
-      if (std::find(columns.begin(), columns.end(), check.name) == columns.end()) columns.push_back(check.name);
+      if (std::find(columns.begin(), columns.end(), check.name) == columns.end())
+        columns.push_back(check.name);
     }
   }
   std::vector<std::vector<std::string>> rows;
@@ -107,7 +113,8 @@ std::vector<std::string> preflight_failures(const std::vector<NodeReport>& repor
   std::vector<std::string> lines;
   for (const auto& report : reports) {
     for (const auto& check : report.checks) {
-      if (!check.ok) lines.push_back(fmt::format("{}: {}: {}", where(report), check.name, check.detail));
+      if (!check.ok)
+        lines.push_back(fmt::format("{}: {}: {}", where(report), check.name, check.detail));
     }
   }
   return lines;

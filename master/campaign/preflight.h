@@ -12,7 +12,8 @@ namespace lorahpo {
 
 /// The request every worker rank of `lorahpo preflight` gets: the setup message `run` would send,
 /// and the directory the campaign's first trial would get, <run_dir>/trials/0 (absolute, from
-/// rank 0's working directory, as `run` resolves it), so that work_dir and env expand as in a trial.
+/// rank 0's working directory, as `run` resolves it), so that work_dir and env expand as in a
+/// trial.
 PreflightRequest preflight_request(const CampaignConfig& config, const std::string& run_dir);
 
 /// The reports of every worker rank, in rank order, and the ranks that sent none in time.

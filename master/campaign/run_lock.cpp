@@ -17,7 +17,8 @@ RunLock::RunLock(const std::string& run_dir) {
   const std::string path = run_dir + "/.lock";
   fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (fd_ < 0) {
-    throw ConfigError(run_dir, 0, "", fmt::format("cannot create {}: {}", path, std::strerror(errno)));
+    throw ConfigError(run_dir, 0, "",
+                      fmt::format("cannot create {}: {}", path, std::strerror(errno)));
   }
   if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
     char holder[256] = {};

@@ -63,8 +63,8 @@ void Scheduler::replay(const std::vector<JournalLine>& lines) {
     }
     if (line.value.value("event", "") != "ask") continue;
     const int n = line.value.value("n", 0);
-    const nlohmann::json& journaled = line.value.contains("trials") ? line.value.at("trials")
-                                                                    : nlohmann::json::array();
+    const nlohmann::json& journaled =
+        line.value.contains("trials") ? line.value.at("trials") : nlohmann::json::array();
     const std::vector<Suggestion> batch = optimizer_.ask(n);
     optimizer_.take_unevaluated();  // journaled already, just before this line
     if (batch.size() != journaled.size()) {
@@ -100,9 +100,10 @@ void Scheduler::replay(const std::vector<JournalLine>& lines) {
   // What was in flight at the interruption goes out first, in its original order.
   for (const auto& [id, trial] : trials_) queue_.push_back(id);
   if (!lines.empty()) {
-    spdlog::info("resumed from the journal: {} evaluations done, {} to dispatch again, {} asked "
-                 "of the optimizer so far",
-                 finished_, queue_.size(), asked_);
+    spdlog::info(
+        "resumed from the journal: {} evaluations done, {} to dispatch again, {} asked "
+        "of the optimizer so far",
+        finished_, queue_.size(), asked_);
   }
 }
 
@@ -137,9 +138,10 @@ CampaignOutcome Scheduler::run(const SetupMessage& setup) {
     if (busy_.empty()) {
       if (idle_.empty() && !faulty_.empty()) {
         outcome_.end = CampaignEnd::kSetupBroken;
-        outcome_.message = fmt::format("no worker left: {} of {} worker rank(s) are on faulty nodes "
-                                       "(last: {})",
-                                       faulty_.size(), workers, last_node_fault_);
+        outcome_.message = fmt::format(
+            "no worker left: {} of {} worker rank(s) are on faulty nodes "
+            "(last: {})",
+            faulty_.size(), workers, last_node_fault_);
         break;
       }
       if (idle_.empty()) {
@@ -153,8 +155,8 @@ CampaignOutcome Scheduler::run(const SetupMessage& setup) {
           "optimizer {} proposed no point while no evaluation is running ({} of {} done)",
           optimizer_.name(), finished_, options_.budget));
     }
-    const auto envelope = transport_.receive(
-        std::chrono::milliseconds(static_cast<long>(poll_seconds * 1000.0)));
+    const auto envelope =
+        transport_.receive(std::chrono::milliseconds(static_cast<long>(poll_seconds * 1000.0)));
     if (envelope) {
       last_heard_[envelope->source] = clock_.monotonic_seconds();
       switch (envelope->tag) {
@@ -164,8 +166,8 @@ CampaignOutcome Scheduler::run(const SetupMessage& setup) {
         case MessageTag::kHeartbeat:
           break;
         default:
-          spdlog::warn("ignoring message with tag {} from rank {}",
-                       static_cast<int>(envelope->tag), envelope->source);
+          spdlog::warn("ignoring message with tag {} from rank {}", static_cast<int>(envelope->tag),
+                       envelope->source);
       }
     }
     check_silent_workers();
@@ -253,9 +255,10 @@ void Scheduler::journal_unevaluated(bool replaying) {
 void Scheduler::on_result(int worker, const ResultMessage& result) {
   if (lost_.count(worker)) {
     // A worker given up as silent came back: its evaluation went elsewhere; it may work again.
-    spdlog::warn("rank {} answered again after it was given up as silent; its late result for "
-                 "evaluation #{} is ignored and it gets new work",
-                 worker, result.trial_id);
+    spdlog::warn(
+        "rank {} answered again after it was given up as silent; its late result for "
+        "evaluation #{} is ignored and it gets new work",
+        worker, result.trial_id);
     lost_.erase(worker);
     idle_.insert(worker);
     return;
@@ -358,16 +361,18 @@ std::optional<std::string> Scheduler::setup_broken() const {
   const FailurePolicy& policy = options_.failures;
   if (finished_ < policy.stop_after || failed_ == 0) return std::nullopt;
   if (failed_ == finished_) {
-    return fmt::format("the first {} evaluations all failed, so the setup itself looks broken "
-                       "(failures.stop_after); last: {}",
-                       finished_, last_failure_);
+    return fmt::format(
+        "the first {} evaluations all failed, so the setup itself looks broken "
+        "(failures.stop_after); last: {}",
+        finished_, last_failure_);
   }
   // The rate needs a sample: judged from twice stop_after evaluations on.
   const double rate = static_cast<double>(failed_) / finished_;
   if (finished_ >= 2 * policy.stop_after && rate > policy.max_failure_rate) {
-    return fmt::format("{} of {} evaluations failed, more than failures.max_failure_rate = {}; "
-                       "last: {}",
-                       failed_, finished_, policy.max_failure_rate, last_failure_);
+    return fmt::format(
+        "{} of {} evaluations failed, more than failures.max_failure_rate = {}; "
+        "last: {}",
+        failed_, finished_, policy.max_failure_rate, last_failure_);
   }
   return std::nullopt;
 }
@@ -385,9 +390,10 @@ void Scheduler::check_silent_workers() {
     busy_.erase(worker);
     lost_.insert(worker);
     const Trial& trial = trials_.at(trial_id);
-    spdlog::error("rank {} has been silent for more than {} s (workers.silent_after_seconds): it "
-                  "is given up and evaluation #{} goes to another worker",
-                  worker, options_.workers.silent_after_seconds, trial_id);
+    spdlog::error(
+        "rank {} has been silent for more than {} s (workers.silent_after_seconds): it "
+        "is given up and evaluation #{} goes to another worker",
+        worker, options_.workers.silent_after_seconds, trial_id);
     // Journaled as an infrastructure error of the point, so that a point that kills its
     // workers one after another ends after max_retries.
     TrialRecord record;
@@ -410,9 +416,10 @@ void Scheduler::stop_on_signal(int signal) {
   outcome_.end = CampaignEnd::kSignal;
   outcome_.signal = signal;
   const double grace = options_.workers.stop_grace_seconds;
-  spdlog::warn("{} received: no new evaluations; {} running may finish within {} s "
-               "(workers.stop_grace_seconds)",
-               signal_name(signal), busy_.size(), grace);
+  spdlog::warn(
+      "{} received: no new evaluations; {} running may finish within {} s "
+      "(workers.stop_grace_seconds)",
+      signal_name(signal), busy_.size(), grace);
   journal_.append_event(stop_line(signal_name(signal), clock_.unix_seconds()));
 
   const double deadline = clock_.monotonic_seconds() + grace;
@@ -443,15 +450,15 @@ void Scheduler::log_progress(const TrialRecord& record) const {
   const double elapsed = clock_.monotonic_seconds() - start_seconds_;
   const int done_here = std::max(1, done - outcome_.replayed);
   const double eta = elapsed / done_here * (options_.budget - done);
-  const std::string result =
-      record.score ? fmt::format("score {:.6g}", *record.score)
-                   : fmt::format("{}: {}", to_string(record.status), record.reason);
+  const std::string result = record.score
+                                 ? fmt::format("score {:.6g}", *record.score)
+                                 : fmt::format("{}: {}", to_string(record.status), record.reason);
   const std::string best =
       outcome_.best ? fmt::format("best {:.6g} (#{})", *outcome_.best->score, outcome_.best->id)
                     : std::string("best -");
-  spdlog::info("[{}/{}] #{} {} | {} | worker {} {:.1f}s | elapsed {} ETA {}", done,
-               options_.budget, record.id, result, best, record.worker,
-               record.end_unix - record.start_unix, clock_text(elapsed), clock_text(eta));
+  spdlog::info("[{}/{}] #{} {} | {} | worker {} {:.1f}s | elapsed {} ETA {}", done, options_.budget,
+               record.id, result, best, record.worker, record.end_unix - record.start_unix,
+               clock_text(elapsed), clock_text(eta));
 }
 
 }  // namespace lorahpo

@@ -14,8 +14,8 @@
 #include "common/transport.h"
 #include "master/journal/journal.h"
 #include "master/journal/journal_reader.h"
-#include "master/optimizers/optimizer.h"
 #include "master/journal/trial_record.h"
+#include "master/optimizers/optimizer.h"
 
 namespace lorahpo {
 
@@ -43,12 +43,12 @@ struct CampaignOutcome {
   int replayed = 0;                  ///< final evaluations read back from the journal
   std::optional<TrialRecord> best;   ///< best ok record in the campaign's direction
   double wall_seconds = 0.0;
-  double busy_seconds = 0.0;         ///< sum over this run's evaluations of their durations
+  double busy_seconds = 0.0;  ///< sum over this run's evaluations of their durations
   int workers = 0;
-  std::vector<int> lost_workers;     ///< ranks given up as silent
+  std::vector<int> lost_workers;  ///< ranks given up as silent
   CampaignEnd end = CampaignEnd::kBudget;
-  int signal = 0;                    ///< kSignal: which
-  std::string message;               ///< kSetupBroken: why
+  int signal = 0;       ///< kSignal: which
+  std::string message;  ///< kSetupBroken: why
 };
 
 /// Keeps every worker busy (MPI-free: it only sees a Transport). The moment a worker is idle it
@@ -108,13 +108,13 @@ class Scheduler {
   std::map<std::int64_t, Trial> trials_;  ///< asked, not finished
   std::deque<std::int64_t> queue_;        ///< trials waiting for a worker
   std::set<int> idle_;
-  std::map<int, std::int64_t> busy_;      ///< worker -> trial
-  std::map<int, double> last_heard_;      ///< worker -> clock_.monotonic_seconds()
+  std::map<int, std::int64_t> busy_;  ///< worker -> trial
+  std::map<int, double> last_heard_;  ///< worker -> clock_.monotonic_seconds()
   std::set<int> lost_;
-  std::set<int> faulty_;           ///< workers whose node reported a node fault: no more work
+  std::set<int> faulty_;  ///< workers whose node reported a node fault: no more work
   std::string last_node_fault_;
   std::int64_t next_trial_id_ = 0;
-  int asked_ = 0;     ///< trials the optimizer proposed (retries not counted)
+  int asked_ = 0;  ///< trials the optimizer proposed (retries not counted)
   /// The last ask proposed nothing (a synchronous optimizer waiting for its batch) with this
   /// many workers idle; cleared by the next tell. Asking again before a result or more idle
   /// workers would journal one empty ask per poll and heartbeat: thousands of lines an hour.

@@ -32,13 +32,17 @@ CostModel read_cost(const ConfigSection& s) {
 /// The longest simulated evaluation, at either end of the parameter's range, must stay within a
 /// day.
 void check_cost_span(const ConfigSection& cost_section, const CostModel& cost, const Parameter& p) {
-  const auto value = [&](double x) { return p.transform == Transform::kPow10 ? std::pow(10.0, x) : x; };
+  const auto value = [&](double x) {
+    return p.transform == Transform::kPow10 ? std::pow(10.0, x) : x;
+  };
   const double longest =
-      cost.base_seconds + std::fabs(cost.slope_seconds) * std::max(std::fabs(value(p.low)), std::fabs(value(p.high)));
+      cost.base_seconds +
+      std::fabs(cost.slope_seconds) * std::max(std::fabs(value(p.low)), std::fabs(value(p.high)));
   if (!(longest <= kMaxSimulatedSeconds)) {
-    cost_section.fail(cost_section["slope"], cost_section.key_of("slope"),
-                      fmt::format("makes an evaluation last up to {:g} s; at most {} s (a day) is simulated",
-                                  longest, kMaxSimulatedSeconds));
+    cost_section.fail(
+        cost_section["slope"], cost_section.key_of("slope"),
+        fmt::format("makes an evaluation last up to {:g} s; at most {} s (a day) is simulated",
+                    longest, kMaxSimulatedSeconds));
   }
 }
 
@@ -70,22 +74,26 @@ BuiltinDescription read_builtin(const ConfigSection& s, BuiltinObjective* b) {
   return description;
 }
 
-void check_builtin_space(const ConfigSection& root, const ConfigSection& objective, const BuiltinObjective& b,
-                         const BuiltinDescription& description, const SearchSpace& space) {
+void check_builtin_space(const ConfigSection& root, const ConfigSection& objective,
+                         const BuiltinObjective& b, const BuiltinDescription& description,
+                         const SearchSpace& space) {
   if (root.has("search_space") && !root["search_space"].IsNull()) {
     const YAML::Node given = root["search_space"];
     if (b.function == kLoraSurrogate) {
-      root.fail(given, "search_space",
-                "must be left out: lora_surrogate brings its own, the search space of the 150 recorded "
-                "Llama-3.2-3B runs (learning_rate, lora_r, lora_alpha, lora_dropout, weight_decay)");
+      root.fail(
+          given, "search_space",
+          "must be left out: lora_surrogate brings its own, the search space of the 150 recorded "
+          "Llama-3.2-3B runs (learning_rate, lora_r, lora_alpha, lora_dropout, weight_decay)");
     }
     if (space.dim() != description.space.dim()) {
       root.fail(given, "search_space",
-                fmt::format("has {} parameters, but {} takes {}", space.dim(), b.function, description.space.dim()));
+                fmt::format("has {} parameters, but {} takes {}", space.dim(), b.function,
+                            description.space.dim()));
     }
     for (const auto& p : space.parameters()) {
       if (p.type == ParamType::kCategorical) {
-        root.fail(given[p.name], "search_space." + p.name, "must be numeric for a builtin function");
+        root.fail(given[p.name], "search_space." + p.name,
+                  "must be numeric for a builtin function");
       }
     }
   }
@@ -94,9 +102,11 @@ void check_builtin_space(const ConfigSection& root, const ConfigSection& objecti
   const ConfigSection cost_section = objective.child("cost");
   const int index = space.index_of(cost.parameter);
   if (index < 0) {
-    cost_section.fail_at("parameter", "names '" + cost.parameter + "', which is not a search_space parameter");
+    cost_section.fail_at("parameter",
+                         "names '" + cost.parameter + "', which is not a search_space parameter");
   }
-  if (space.parameter(index).type == ParamType::kCategorical) cost_section.fail_at("parameter", "must be numeric");
+  if (space.parameter(index).type == ParamType::kCategorical)
+    cost_section.fail_at("parameter", "must be numeric");
   if (cost.slope_seconds != 0.0) check_cost_span(cost_section, cost, space.parameter(index));
 }
 

@@ -8,15 +8,16 @@ namespace {
 
 /// It names the run directory (runs/<name>-<time>) and appears in log lines.
 bool is_good_name(const std::string& name) {
-  return !name.empty() && name.find_first_of("/\\") == std::string::npos && name != "." && name != ".." &&
-         name.size() <= 100 && std::none_of(name.begin(), name.end(), [](char ch) {
+  return !name.empty() && name.find_first_of("/\\") == std::string::npos && name != "." &&
+         name != ".." && name.size() <= 100 && std::none_of(name.begin(), name.end(), [](char ch) {
            return static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f;
          });
 }
 
 }  // namespace
 
-CampaignSettings read_campaign(const ConfigSection& s, const std::string& file_name, Direction default_direction) {
+CampaignSettings read_campaign(const ConfigSection& s, const std::string& file_name,
+                               Direction default_direction) {
   s.allow_only({"name", "budget", "direction", "seed"});
   CampaignSettings c;
   c.name = std::filesystem::path(file_name).stem().string();

@@ -20,7 +20,8 @@ std::vector<std::string> read_argv(const ConfigSection& s, const SearchSpace& sp
   // The program itself must exist now, not fail 50 times an hour later.
   const std::string key = s.key_of("command") + "[0]";
   const std::string program = s.expand_config_dir(argv[0], key, out.front());
-  if (!executable_exists(program)) s.fail(argv[0], key, "'" + program + "' is not an executable file nor in PATH");
+  if (!executable_exists(program))
+    s.fail(argv[0], key, "'" + program + "' is not an executable file nor in PATH");
   return out;
 }
 

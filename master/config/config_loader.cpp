@@ -21,6 +21,7 @@
 #include "master/config/objective_section.h"
 #include "master/config/optimizer_section.h"
 #include "master/config/run_policy_sections.h"
+#include "master/config/yaml_deadline.h"
 
 namespace lorahpo {
 namespace {
@@ -46,14 +47,21 @@ YAML::Node read_document(const std::string& text, const std::string& file_name) 
   check_text(text, file_name);
   std::vector<YAML::Node> documents;
   try {
-    documents = YAML::LoadAll(text);
+    documents = load_all_within(text, kYamlParseDeadline);
+  } catch (const YamlParseTimeout& e) {
+    throw ConfigError(file_name, 0, "",
+                      fmt::format("YAML syntax error: the parser did not finish within {} s. "
+                                  "yaml-cpp before 0.7 (Debian 11) loops on some malformed "
+                                  "brackets and braces, such as \"{{:\" or \"[:\": check them",
+                                  std::chrono::duration<double>(e.deadline).count()));
   } catch (const YAML::DeepRecursion& e) {  // a nesting bomb: yaml-cpp stops at 2000 levels
     throw ConfigError(file_name, e.mark.line >= 0 ? e.mark.line + 1 : 0, "",
                       "YAML syntax error: nested too deeply" + recursion_limit_text(e, 0));
   } catch (const YAML::Exception& e) {  // ParserException
     // Something left open (a quote, a bracket) is found at the end of the input, which yaml-cpp
     // reports one line past the last one: name the last line instead.
-    const int last_line = std::max(1, line_at(text, text.size()) - (!text.empty() && text.back() == '\n' ? 1 : 0));
+    const int last_line =
+        std::max(1, line_at(text, text.size()) - (!text.empty() && text.back() == '\n' ? 1 : 0));
     throw ConfigError(file_name, e.mark.line >= 0 ? std::min(e.mark.line + 1, last_line) : 0, "",
                       ConfigSection::one_line("YAML syntax error: " + e.msg, 400));
   }
@@ -63,11 +71,13 @@ YAML::Node read_document(const std::string& text, const std::string& file_name) 
   }
   const YAML::Node root = documents.empty() ? YAML::Node() : documents.front();
   if (root.IsNull()) {
-    throw ConfigError(file_name, 0, "", "is empty: a campaign needs at least campaign and objective");
+    throw ConfigError(file_name, 0, "",
+                      "is empty: a campaign needs at least campaign and objective");
   }
   if (!root.IsMap()) {
-    throw ConfigError(file_name, ConfigSection::line_of(root), "",
-                      "must be a YAML mapping with campaign, search_space, optimizer and objective");
+    throw ConfigError(
+        file_name, ConfigSection::line_of(root), "",
+        "must be a YAML mapping with campaign, search_space, optimizer and objective");
   }
   return root;
 }
@@ -88,8 +98,10 @@ CampaignConfig parse_checked_config(const std::string& text, const std::string& 
   config.campaign = read_campaign(root.child("campaign"), file_name, objective.default_direction);
   config.optimizer = read_optimizer(root.child("optimizer"));
   // failures, workers (optional; an empty section keeps the defaults)
-  if (root.has("failures") && !root["failures"].IsNull()) config.failures = read_failures(root.child("failures"));
-  if (root.has("workers") && !root["workers"].IsNull()) config.workers = read_workers(root.child("workers"));
+  if (root.has("failures") && !root["failures"].IsNull())
+    config.failures = read_failures(root.child("failures"));
+  if (root.has("workers") && !root["workers"].IsNull())
+    config.workers = read_workers(root.child("workers"));
   return config;
 }
 
@@ -109,7 +121,9 @@ CampaignConfig parse_config(const std::string& text, const std::string& file_nam
   } catch (const std::bad_alloc&) {
     throw ConfigError(file_name, 0, "", "cannot be read as a campaign: out of memory");
   } catch (const std::exception& e) {
-    throw ConfigError(file_name, 0, "", ConfigSection::one_line(std::string("cannot be read as a campaign: ") + e.what(), 400));
+    throw ConfigError(
+        file_name, 0, "",
+        ConfigSection::one_line(std::string("cannot be read as a campaign: ") + e.what(), 400));
   }
 }
 
@@ -140,7 +154,9 @@ CampaignConfig load_config(const std::string& path) {
   if (file.bad()) throw ConfigError(path, 0, "", "cannot be read: I/O error");
   text.resize(static_cast<std::size_t>(file.gcount()));
   if (text.size() > kMaxConfigBytes) {  // it grew since stat()
-    throw ConfigError(path, 0, "", fmt::format("is too large for a campaign file (at most {} bytes)", kMaxConfigBytes));
+    throw ConfigError(
+        path, 0, "",
+        fmt::format("is too large for a campaign file (at most {} bytes)", kMaxConfigBytes));
   }
   std::error_code ec;
   const auto dir = std::filesystem::absolute(std::filesystem::path(path), ec).parent_path();

@@ -17,14 +17,19 @@
 
 namespace lorahpo {
 
-ConfigSection::ConfigSection(std::string file, YAML::Node node, std::string key, std::string config_dir)
-    : file_(std::move(file)), node_(std::move(node)), key_(std::move(key)), config_dir_(std::move(config_dir)) {}
+ConfigSection::ConfigSection(std::string file, YAML::Node node, std::string key,
+                             std::string config_dir)
+    : file_(std::move(file)),
+      node_(std::move(node)),
+      key_(std::move(key)),
+      config_dir_(std::move(config_dir)) {}
 
 std::string ConfigSection::key_of(const std::string& name) const {
   return key_.empty() ? name : key_ + "." + name;
 }
 
-void ConfigSection::fail(const YAML::Node& at, const std::string& full_key, const std::string& message) const {
+void ConfigSection::fail(const YAML::Node& at, const std::string& full_key,
+                         const std::string& message) const {
   throw ConfigError(file_, line_of(at), one_line(full_key, 200), one_line(message, 400));
 }
 
@@ -33,7 +38,8 @@ void ConfigSection::fail_at(const std::string& name, const std::string& message)
   fail(value.IsDefined() ? value : node_, key_of(name), message);
 }
 
-std::string ConfigSection::key_name(const YAML::Node& key_node, const std::string& parent_key) const {
+std::string ConfigSection::key_name(const YAML::Node& key_node,
+                                    const std::string& parent_key) const {
   if (!key_node.IsScalar()) {
     fail(key_node, parent_key, "has a key that is not a plain name (a list, a mapping or null)");
   }
@@ -92,7 +98,8 @@ long long ConfigSection::integer(const YAML::Node& node, const std::string& full
 
 bool ConfigSection::boolean(const YAML::Node& node, const std::string& full_key) const {
   bool value = false;
-  if (!node.IsScalar() || !YAML::convert<bool>::decode(node, value)) fail(node, full_key, "must be true or false");
+  if (!node.IsScalar() || !YAML::convert<bool>::decode(node, value))
+    fail(node, full_key, "must be true or false");
   return value;
 }
 
@@ -104,23 +111,28 @@ void ConfigSection::read_boolean(const std::string& name, bool* out) const {
   if (has(name)) *out = boolean(node_[name], key_of(name));
 }
 
-void ConfigSection::read_integer(const std::string& name, long long* out, const IntegerRange& range) const {
+void ConfigSection::read_integer(const std::string& name, long long* out,
+                                 const IntegerRange& range) const {
   if (!has(name)) return;
   const long long value = integer(node_[name], key_of(name));
-  if (!range.contains(value)) fail(node_[name], key_of(name), fmt::format("{}, got {}", range.rule(), value));
+  if (!range.contains(value))
+    fail(node_[name], key_of(name), fmt::format("{}, got {}", range.rule(), value));
   *out = value;
 }
 
-void ConfigSection::read_integer(const std::string& name, int* out, const IntegerRange& range) const {
+void ConfigSection::read_integer(const std::string& name, int* out,
+                                 const IntegerRange& range) const {
   long long value = *out;
   read_integer(name, &value, range);
   *out = static_cast<int>(value);  // within range, which lies within int
 }
 
-void ConfigSection::read_number(const std::string& name, double* out, const NumberRange& range) const {
+void ConfigSection::read_number(const std::string& name, double* out,
+                                const NumberRange& range) const {
   if (!has(name)) return;
   const double value = number(node_[name], key_of(name));
-  if (!range.contains(value)) fail(node_[name], key_of(name), fmt::format("{}, got {:g}", range.rule(), value));
+  if (!range.contains(value))
+    fail(node_[name], key_of(name), fmt::format("{}, got {:g}", range.rule(), value));
   *out = value;
 }
 
@@ -129,7 +141,8 @@ void ConfigSection::read_choice(const std::string& name, std::string* out,
   if (!has(name)) return;
   const std::string value = text(node_[name], key_of(name));
   if (std::find(choices.begin(), choices.end(), value) == choices.end()) {
-    fail(node_[name], key_of(name), "must be one of " + join_names(choices) + ", got '" + value + "'");
+    fail(node_[name], key_of(name),
+         "must be one of " + join_names(choices) + ", got '" + value + "'");
   }
   *out = value;
 }
@@ -138,12 +151,14 @@ void ConfigSection::read_timeout(const std::string& name, double* out) const {
   if (!has(name)) return;
   const double value = number(node_[name], key_of(name));
   if (value <= 0 || value > kMaxTimeoutSeconds) {
-    fail(node_[name], key_of(name), fmt::format("must be > 0 seconds and at most {} (30 days)", kMaxTimeoutSeconds));
+    fail(node_[name], key_of(name),
+         fmt::format("must be > 0 seconds and at most {} (30 days)", kMaxTimeoutSeconds));
   }
   *out = value;
 }
 
-void ConfigSection::read_text_list(const std::string& name, std::vector<std::string>* out, bool non_empty) const {
+void ConfigSection::read_text_list(const std::string& name, std::vector<std::string>* out,
+                                   bool non_empty) const {
   if (!has(name)) return;
   const YAML::Node list = node_[name];
   if (!list.IsSequence() || (non_empty && list.size() == 0)) {
@@ -170,8 +185,8 @@ void ConfigSection::read_env(const std::string& name, std::map<std::string, std:
   }
 }
 
-void ConfigSection::check_template(const YAML::Node& at, const std::string& full_key, const std::string& text,
-                                   const SearchSpace& space) const {
+void ConfigSection::check_template(const YAML::Node& at, const std::string& full_key,
+                                   const std::string& text, const SearchSpace& space) const {
   std::vector<std::string> names;
   try {
     names = placeholder_names(text);
@@ -182,8 +197,10 @@ void ConfigSection::check_template(const YAML::Node& at, const std::string& full
     bool known = space.index_of(name) >= 0;
     for (const auto& reserved : trial_placeholders()) known = known || name == reserved;
     if (!known) {
-      fail(at, full_key, "names {" + name + "}, which is neither a search_space parameter nor one of "
-                         "{trial_dir}, {trial_id}, {config_dir}");
+      fail(at, full_key,
+           "names {" + name +
+               "}, which is neither a search_space parameter nor one of "
+               "{trial_dir}, {trial_id}, {config_dir}");
     }
   }
 }
@@ -236,7 +253,8 @@ bool is_identifier(const std::string& name) {
 bool executable_exists(const std::string& program) {
   const auto is_executable_file = [](const std::string& path) {
     struct stat info {};
-    return stat(path.c_str(), &info) == 0 && S_ISREG(info.st_mode) && access(path.c_str(), X_OK) == 0;
+    return stat(path.c_str(), &info) == 0 && S_ISREG(info.st_mode) &&
+           access(path.c_str(), X_OK) == 0;
   };
   if (program.find('/') != std::string::npos) return is_executable_file(program);
   const char* path = std::getenv("PATH");

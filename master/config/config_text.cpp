@@ -9,12 +9,14 @@
 namespace lorahpo {
 
 int line_at(const std::string& text, std::size_t offset) {
-  return 1 + static_cast<int>(std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(offset), '\n'));
+  return 1 + static_cast<int>(std::count(text.begin(),
+                                         text.begin() + static_cast<std::ptrdiff_t>(offset), '\n'));
 }
 
 void check_text(const std::string& text, const std::string& file_name) {
   if (const auto nul = text.find('\0'); nul != std::string::npos) {
-    throw ConfigError(file_name, line_at(text, nul), "", "is a binary file, not YAML text (NUL byte)");
+    throw ConfigError(file_name, line_at(text, nul), "",
+                      "is a binary file, not YAML text (NUL byte)");
   }
   const auto* bytes = reinterpret_cast<const unsigned char*>(text.data());
   const std::size_t size = text.size();

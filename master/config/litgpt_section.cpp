@@ -21,7 +21,8 @@ void check_space(const ConfigSection& s, const SearchSpace& space) {
   for (const auto& p : space.parameters()) {
     if (!contains(litgpt_parameter_names(), p.name)) {
       s.fail(s.node(), "search_space." + p.name,
-             "is not a LitGPT hyperparameter lorahpo can set (" + join_names(litgpt_parameter_names()) + ")");
+             "is not a LitGPT hyperparameter lorahpo can set (" +
+                 join_names(litgpt_parameter_names()) + ")");
     }
   }
 }
@@ -32,8 +33,10 @@ void read_paths(const ConfigSection& s, LitgptObjective* o) {
                                         s.text(s["executable"], s.key_of("executable")));
   }
   if (!executable_exists(o->executable)) {
-    s.fail_at("executable", "'" + o->executable +
-                                "' is not an executable file nor in PATH (activate LitGPT's virtual environment)");
+    s.fail_at(
+        "executable",
+        "'" + o->executable +
+            "' is not an executable file nor in PATH (activate LitGPT's virtual environment)");
   }
   const YAML::Node checkpoint = s.required("checkpoint_dir");
   o->checkpoint_dir = s.expand_config_dir(checkpoint, s.key_of("checkpoint_dir"),
@@ -49,16 +52,19 @@ void read_lora_targets(const ConfigSection& s, LitgptObjective* o) {
     const std::string key = fmt::format("{}[{}]", s.key_of("lora_targets"), i);
     const std::string target = s.text(t[i], key);
     if (!contains(litgpt_lora_targets(), target)) {
-      s.fail(t[i], key, "must be one of " + join_names(litgpt_lora_targets()) + ", got '" + target + "'");
+      s.fail(t[i], key,
+             "must be one of " + join_names(litgpt_lora_targets()) + ", got '" + target + "'");
     }
     if (target == "head" && litgpt_checkpoint_ties_embeddings(o->checkpoint_dir).value_or(false)) {
       // The converted model's config.json keeps tie_word_embeddings: true, so Hugging Face
       // re-ties lm_head to the embeddings when lm_eval loads it (litgpt eval/evaluate.py
       // convert_and_evaluate copies config.json): the head's LoRA would never be scored.
-      s.fail(t[i], key,
-             "is 'head', but the checkpoint's config.json has tie_word_embeddings: true: the output head "
-             "is re-tied to the embeddings when lm_eval loads the model, so its LoRA would be trained "
-             "and then dropped from the score; leave 'head' out");
+      s.fail(
+          t[i], key,
+          "is 'head', but the checkpoint's config.json has tie_word_embeddings: true: the output "
+          "head "
+          "is re-tied to the embeddings when lm_eval loads the model, so its LoRA would be trained "
+          "and then dropped from the score; leave 'head' out");
     }
     o->lora_targets.push_back(target);
   }
@@ -77,7 +83,8 @@ void read_layout(const ConfigSection& s, LitgptObjective* o) {
     // The worker starts one `litgpt` process on its own node; Fabric (litgpt finetune/lora.py
     // setup(): L.Fabric(num_nodes=...)) would wait for the other nodes' processes forever.
     s.fail_at("num_nodes",
-              "must be 1: each trial runs one LitGPT process on one node, and with more nodes Fabric would "
+              "must be 1: each trial runs one LitGPT process on one node, and with more nodes "
+              "Fabric would "
               "wait forever for processes nobody starts (use devices for the GPUs of the node)");
   }
   if (s.has("seed")) o->seed = s.integer(s["seed"], s.key_of("seed"));
@@ -103,18 +110,22 @@ void read_litgpt_sections(const ConfigSection& s, LitgptObjective* o) {
     if (!s[section].IsMap()) s.fail_at(section, "must be a mapping (LitGPT's own section)");
     nlohmann::json value = section_to_json(s, section);
     expand_strings(s, section, &value);
-    std::string& target = section == "data" ? o->data_json : section == "train" ? o->train_json : o->eval_json;
+    std::string& target = section == "data"    ? o->data_json
+                          : section == "train" ? o->train_json
+                                               : o->eval_json;
     if (section != "data") {
       nlohmann::json merged = nlohmann::json::parse(target);
       merged.update(value);
       value = merged;
     }
-    if (section == "train" && value.contains("global_batch_size") && value.contains("micro_batch_size") &&
-        value["global_batch_size"].is_number_integer() && value["micro_batch_size"].is_number_integer()) {
+    if (section == "train" && value.contains("global_batch_size") &&
+        value.contains("micro_batch_size") && value["global_batch_size"].is_number_integer() &&
+        value["micro_batch_size"].is_number_integer()) {
       const long long g = value["global_batch_size"], m = value["micro_batch_size"];
       if (m < 1 || g < 1 || g % (m * o->devices) != 0) {
         s.fail(s[section], s.key_of("train.global_batch_size"),
-               fmt::format("({}) must be a multiple of micro_batch_size x devices ({} x {})", g, m, o->devices));
+               fmt::format("({}) must be a multiple of micro_batch_size x devices ({} x {})", g, m,
+                           o->devices));
       }
     }
     target = value.dump();
@@ -133,12 +144,13 @@ void set_max_new_tokens(const ConfigSection& s, LitgptObjective* o) {
     const nlohmann::json& given = eval["max_new_tokens"];
     if (!given.is_number_integer() || given.get<long long>() < skip) {
       s.fail(user_eval["max_new_tokens"], s.key_of("eval.max_new_tokens"),
-             fmt::format("must be at least {} (train.max_seq_length) with devices > 1: LitGPT (>= 0.5.11, "
-                         "finetune/lora.py fit()) then generates an example at the end of the epoch on "
-                         "rank 0 alone while the other ranks wait in an all_reduce, and the run hangs "
-                         "until the collective timeout; at least {} skips that generation (or leave the "
-                         "key out)",
-                         skip, skip));
+             fmt::format(
+                 "must be at least {} (train.max_seq_length) with devices > 1: LitGPT (>= 0.5.11, "
+                 "finetune/lora.py fit()) then generates an example at the end of the epoch on "
+                 "rank 0 alone while the other ranks wait in an all_reduce, and the run hangs "
+                 "until the collective timeout; at least {} skips that generation (or leave the "
+                 "key out)",
+                 skip, skip));
     }
   }
   o->eval_json = eval.dump();
@@ -146,7 +158,8 @@ void set_max_new_tokens(const ConfigSection& s, LitgptObjective* o) {
 
 MetricSpec read_metric(const ConfigSection& s) {
   s.allow_only({"task", "metric"});
-  return MetricSpec{s.text(s.required("task"), s.key_of("task")), s.text(s.required("metric"), s.key_of("metric"))};
+  return MetricSpec{s.text(s.required("task"), s.key_of("task")),
+                    s.text(s.required("metric"), s.key_of("metric"))};
 }
 
 void read_evaluate(const ConfigSection& e, LitgptObjective* o) {
@@ -183,14 +196,18 @@ void read_trial_options(const ConfigSection& s, LitgptObjective* o) {
     s.check_template(s["work_dir"], s.key_of("work_dir"), o->work_dir, SearchSpace{});
     // The worker empties the work directory before each trial (a stale out/final or converted
     // model would be reused by merge_lora and evaluate): it must be the trial's own.
-    if (o->work_dir.find("{trial_id}") == std::string::npos && o->work_dir.find("{trial_dir}") == std::string::npos) {
-      s.fail_at("work_dir", "must contain {trial_id} or {trial_dir}: each trial's work directory is emptied before it starts");
+    if (o->work_dir.find("{trial_id}") == std::string::npos &&
+        o->work_dir.find("{trial_dir}") == std::string::npos) {
+      s.fail_at("work_dir",
+                "must contain {trial_id} or {trial_dir}: each trial's work directory is emptied "
+                "before it starts");
     }
   }
   s.read_text("cuda_visible_devices", &o->cuda_visible_devices);
   s.read_boolean("keep_artifacts", &o->keep_artifacts);
   s.read_boolean("keep_lora_weights", &o->keep_lora_weights);
-  if (s.has("stop_on_divergence")) read_stop_on_divergence(s.child("stop_on_divergence"), &o->stop_on_divergence);
+  if (s.has("stop_on_divergence"))
+    read_stop_on_divergence(s.child("stop_on_divergence"), &o->stop_on_divergence);
   s.read_env("env", &o->env, SearchSpace{});
 }
 
@@ -206,7 +223,8 @@ LitgptObjective read_litgpt(const ConfigSection& s, const SearchSpace& space) {
   if (s.has("evaluate")) read_evaluate(s.child("evaluate"), &o);
   if (std::find(o.tasks.begin(), o.tasks.end(), o.objective.task) == o.tasks.end()) {
     s.fail(s.has("evaluate") ? s["evaluate"] : s.node(), s.key_of("evaluate.objective.task"),
-           "'" + o.objective.task + "' is not among the evaluated tasks (" + join_names(o.tasks) + ")");
+           "'" + o.objective.task + "' is not among the evaluated tasks (" + join_names(o.tasks) +
+               ")");
   }
   read_trial_options(s, &o);
   return o;

@@ -14,7 +14,8 @@ ObjectiveAndSpace read_objective_and_space(const ConfigSection& root) {
   ObjectiveAndSpace out;
   root.required("objective");
   const ConfigSection objective = root.child("objective");
-  if (!objective.node().IsMap()) objective.fail(objective.node(), objective.key(), "must be a mapping");
+  if (!objective.node().IsMap())
+    objective.fail(objective.node(), objective.key(), "must be a mapping");
   const std::string kind = objective.text(objective.required("kind"), objective.key_of("kind"));
   std::optional<BuiltinDescription> builtin;
   if (kind == "builtin") {

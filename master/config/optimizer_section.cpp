@@ -9,9 +9,14 @@ namespace {
 /// The names an optimizer's options struct visits.
 class OptionNames final : public OptionVisitor {
  public:
-  void integer(const char* name, int&, const IntegerRange&, InIdentity) override { names.insert(name); }
-  void number(const char* name, double&, const NumberRange&, InIdentity) override { names.insert(name); }
-  void choice(const char* name, std::size_t&, const std::vector<std::string>&, InIdentity) override {
+  void integer(const char* name, int&, const IntegerRange&, InIdentity) override {
+    names.insert(name);
+  }
+  void number(const char* name, double&, const NumberRange&, InIdentity) override {
+    names.insert(name);
+  }
+  void choice(const char* name, std::size_t&, const std::vector<std::string>&,
+              InIdentity) override {
     names.insert(name);
   }
 
@@ -33,7 +38,8 @@ class YamlOptionReader final : public OptionVisitor {
               InIdentity) override {
     std::string label = labels.at(index);
     section_.read_choice(name, &label, labels);
-    index = static_cast<std::size_t>(std::find(labels.begin(), labels.end(), label) - labels.begin());
+    index =
+        static_cast<std::size_t>(std::find(labels.begin(), labels.end(), label) - labels.begin());
   }
 
  private:
@@ -49,7 +55,9 @@ OptimizerConfig read_optimizer(const ConfigSection& s) {
   const YAML::Node name = s.required("name");
   const std::string text = s.text(name, s.key_of("name"));
   const auto kind = optimizer_kind(text);
-  if (!kind) s.fail(name, s.key_of("name"), "must be one of " + join_names(optimizer_names()) + ", got '" + text + "'");
+  if (!kind)
+    s.fail(name, s.key_of("name"),
+           "must be one of " + join_names(optimizer_names()) + ", got '" + text + "'");
   config.kind = *kind;
   // Each optimizer takes its own options; another optimizer's option is a mistake.
   OptionNames names;

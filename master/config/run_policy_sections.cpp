@@ -33,21 +33,25 @@ FailurePolicy read_failures(const ConfigSection& s) {
     } else if (YAML::convert<double>::decode(n, value) && std::isfinite(value)) {
       f.failed_value = value;
     } else {
-      s.fail_at("failed_score", "must be worst or a finite number, got '" + n.as<std::string>() + "'");
+      s.fail_at("failed_score",
+                "must be worst or a finite number, got '" + n.as<std::string>() + "'");
     }
   }
   s.read_integer("stop_after", &f.stop_after, {1, 1000000, " evaluations"});
   s.read_number("max_failure_rate", &f.max_failure_rate,
-                range(0.0, true, 1.0, false, " (the share of failed evaluations that stops the campaign; 1: never)"));
+                range(0.0, true, 1.0, false,
+                      " (the share of failed evaluations that stops the campaign; 1: never)"));
   return f;
 }
 
 WorkerPolicy read_workers(const ConfigSection& s) {
   s.allow_only({"heartbeat_seconds", "silent_after_seconds", "stop_grace_seconds"});
   WorkerPolicy w;
-  s.read_number("heartbeat_seconds", &w.heartbeat_seconds, range(0.0, true, 3600.0, false, " seconds"));
+  s.read_number("heartbeat_seconds", &w.heartbeat_seconds,
+                range(0.0, true, 3600.0, false, " seconds"));
   s.read_number("silent_after_seconds", &w.silent_after_seconds,
-                range(-std::numeric_limits<double>::infinity(), false, 7.0 * 86400.0, false, " seconds (a week)"));
+                range(-std::numeric_limits<double>::infinity(), false, 7.0 * 86400.0, false,
+                      " seconds (a week)"));
   if (!(w.silent_after_seconds > 2.0 * w.heartbeat_seconds)) {
     // One late heartbeat must not get a healthy worker given up.
     if (s.has("silent_after_seconds")) {
@@ -55,10 +59,11 @@ WorkerPolicy read_workers(const ConfigSection& s) {
                                                     w.silent_after_seconds, w.heartbeat_seconds));
     }
     s.fail(s["heartbeat_seconds"], s.key_of("heartbeat_seconds"),
-           fmt::format("({:g}) must be < silent_after_seconds / 2 ({:g} / 2: the default)", w.heartbeat_seconds,
-                       w.silent_after_seconds));
+           fmt::format("({:g}) must be < silent_after_seconds / 2 ({:g} / 2: the default)",
+                       w.heartbeat_seconds, w.silent_after_seconds));
   }
-  s.read_number("stop_grace_seconds", &w.stop_grace_seconds, range(0.0, false, 86400.0, false, " seconds"));
+  s.read_number("stop_grace_seconds", &w.stop_grace_seconds,
+                range(0.0, false, 86400.0, false, " seconds"));
   return w;
 }
 

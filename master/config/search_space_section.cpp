@@ -24,7 +24,8 @@ void read_choices(const ConfigSection& s, Parameter* p) {
     if (s.has(k)) s.fail(s[k], s.key_of(k), "does not apply to a categorical");
   }
   const YAML::Node choices = s.required("choices");
-  if (!choices.IsSequence() || choices.size() == 0) s.fail(choices, s.key_of("choices"), "must be a non-empty list");
+  if (!choices.IsSequence() || choices.size() == 0)
+    s.fail(choices, s.key_of("choices"), "must be a non-empty list");
   std::set<std::string> seen;
   for (std::size_t i = 0; i < choices.size(); ++i) {
     const std::string key = fmt::format("{}[{}]", s.key_of("choices"), i);
@@ -39,7 +40,8 @@ void read_bounds(const ConfigSection& s, Parameter* p) {
   p->low = s.number(s.required("low"), s.key_of("low"));
   p->high = s.number(s.required("high"), s.key_of("high"));
   const std::string low = s["low"].as<std::string>(), high = s["high"].as<std::string>();
-  if (!(p->low < p->high)) s.fail(s["low"], s.key_of("low"), fmt::format("({}) must be < high ({})", low, high));
+  if (!(p->low < p->high))
+    s.fail(s["low"], s.key_of("low"), fmt::format("({}) must be < high ({})", low, high));
   if (!std::isfinite(p->high - p->low)) {
     s.fail(s["high"], s.key_of("high"),
            fmt::format("({}) is too far from low ({}): high - low overflows a double", high, low));
@@ -78,7 +80,8 @@ Parameter read_parameter(const ConfigSection& s, const std::string& name) {
     for (const char* k : {"low", "high"}) {
       const double v = k[0] == 'l' ? p.low : p.high;
       if (v != std::round(v) || std::fabs(v) > 1e15) {
-        s.fail(s[k], s.key_of(k), fmt::format("must be an integer for an int parameter, got {}", v));
+        s.fail(s[k], s.key_of(k),
+               fmt::format("must be an integer for an int parameter, got {}", v));
       }
     }
   }
@@ -89,12 +92,14 @@ Parameter read_parameter(const ConfigSection& s, const std::string& name) {
 
 SearchSpace read_search_space(const ConfigSection& section) {
   section.allow_only({});
-  if (section.node().size() == 0) section.fail(section.node(), section.key(), "is empty: give at least one parameter");
+  if (section.node().size() == 0)
+    section.fail(section.node(), section.key(), "is empty: give at least one parameter");
   std::vector<Parameter> parameters;
   for (const auto& entry : section.node()) {
     const std::string name = section.key_name(entry.first, section.key());
     const std::string key = section.key_of(name);
-    if (!is_identifier(name)) section.fail(entry.first, key, "is not a valid parameter name (letters, digits and _)");
+    if (!is_identifier(name))
+      section.fail(entry.first, key, "is not a valid parameter name (letters, digits and _)");
     for (const auto& reserved : trial_placeholders()) {
       if (name == reserved) section.fail(entry.first, key, "is a reserved name");
     }

@@ -9,13 +9,15 @@ namespace {
 nlohmann::json to_json(const ConfigSection& s, const YAML::Node& node, const YAML::Node& section,
                        const std::string& key, std::size_t* budget) {
   if (*budget == 0) {
-    s.fail(section, key, fmt::format("is too large: more than {} values once YAML aliases are expanded",
-                                     kMaxSectionValues));
+    s.fail(section, key,
+           fmt::format("is too large: more than {} values once YAML aliases are expanded",
+                       kMaxSectionValues));
   }
   --*budget;
   if (node.IsMap()) {
     nlohmann::json object = nlohmann::json::object();
-    for (const auto& entry : node) object[s.key_name(entry.first, key)] = to_json(s, entry.second, section, key, budget);
+    for (const auto& entry : node)
+      object[s.key_name(entry.first, key)] = to_json(s, entry.second, section, key, budget);
     return object;
   }
   if (node.IsSequence()) {

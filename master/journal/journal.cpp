@@ -76,11 +76,11 @@ std::string Journal::csv_header() const {
 }
 
 std::string Journal::to_csv_row(const TrialRecord& record) const {
-  std::string row = fmt::format("{},{},{},{},{},{},{},{},{}", record.id, to_string(record.status),
-                                record.score ? fmt::format("{}", *record.score) : "",
-                                csv_field(record.reason), record.worker, csv_field(record.host),
-                                iso8601_utc(record.start_unix), iso8601_utc(record.end_unix),
-                                record.end_unix - record.start_unix);
+  std::string row =
+      fmt::format("{},{},{},{},{},{},{},{},{}", record.id, to_string(record.status),
+                  record.score ? fmt::format("{}", *record.score) : "", csv_field(record.reason),
+                  record.worker, csv_field(record.host), iso8601_utc(record.start_unix),
+                  iso8601_utc(record.end_unix), record.end_unix - record.start_unix);
   for (const auto& value : record.params) row += "," + csv_field(format_value(value));
   for (double u : record.unit) row += fmt::format(",{}", u);
   return row;

@@ -77,9 +77,12 @@ class Fields {
 
 const char* type_name(ParamType type) {
   switch (type) {
-    case ParamType::kFloat: return "float";
-    case ParamType::kInt: return "int";
-    case ParamType::kCategorical: return "categorical";
+    case ParamType::kFloat:
+      return "float";
+    case ParamType::kInt:
+      return "int";
+    case ParamType::kCategorical:
+      return "categorical";
   }
   return "?";
 }
@@ -204,8 +207,9 @@ void check_format(const CampaignHeader& header, const std::string& path, int lin
       fmt::format("is {}{}: this lorahpo reads journal format {} only (finish the campaign with "
                   "the lorahpo that started it, or start a new one)",
                   header.format,
-                  header.lorahpo_version.empty() ? ""
-                                                 : " (written by lorahpo " + header.lorahpo_version + ")",
+                  header.lorahpo_version.empty()
+                      ? ""
+                      : " (written by lorahpo " + header.lorahpo_version + ")",
                   kJournalFormat));
 }
 
@@ -261,8 +265,8 @@ std::optional<std::vector<Parameter>> decode_space(const CampaignHeader& header,
       throw ConfigError(path, line_number, fmt::format("identity.space[{}].type", i),
                         "is '" + type + "', not float, int or categorical");
     }
-    p.transform = f.optional<std::string>("transform", "") == "pow10" ? Transform::kPow10
-                                                                     : Transform::kNone;
+    p.transform =
+        f.optional<std::string>("transform", "") == "pow10" ? Transform::kPow10 : Transform::kNone;
     parameters.push_back(std::move(p));
   }
   return parameters;

@@ -75,7 +75,8 @@ struct TrialLine {
   std::string status;  ///< "ok", "failed", "error", "approximated"
   std::optional<double> score;
   std::string reason;
-  nlohmann::ordered_json params = nlohmann::ordered_json::object();  ///< user values, in space order
+  nlohmann::ordered_json params =
+      nlohmann::ordered_json::object();  ///< user values, in space order
   std::vector<double> unit;
   int worker = 0;
   std::string host;

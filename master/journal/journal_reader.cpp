@@ -17,8 +17,8 @@ namespace lorahpo {
 namespace {
 
 TrialStatus status_from_text(const std::string& text, const std::string& path, int line) {
-  for (const TrialStatus status : {TrialStatus::kOk, TrialStatus::kFailed, TrialStatus::kError,
-                                   TrialStatus::kApproximated}) {
+  for (const TrialStatus status :
+       {TrialStatus::kOk, TrialStatus::kFailed, TrialStatus::kError, TrialStatus::kApproximated}) {
     if (text == to_string(status)) return status;
   }
   throw ConfigError(path, line, "status", "unknown status '" + text + "'");
@@ -29,7 +29,8 @@ TrialStatus status_from_text(const std::string& text, const std::string& path, i
 JournalContents read_journal(const std::string& path) {
   std::ifstream file(path, std::ios::binary);
   if (!file) {
-    throw ConfigError(path, 0, "", fmt::format("cannot read the journal: {}", std::strerror(errno)));
+    throw ConfigError(path, 0, "",
+                      fmt::format("cannot read the journal: {}", std::strerror(errno)));
   }
   JournalContents contents;
   std::string text;
@@ -73,7 +74,9 @@ void drop_torn_tail(const std::string& path, const JournalContents& contents) {
   }
 }
 
-bool is_trial_line(const nlohmann::json& line) { return !line.contains("event"); }
+bool is_trial_line(const nlohmann::json& line) {
+  return !line.contains("event");
+}
 
 TrialRecord trial_from_line(const JournalLine& line, const SearchSpace& space,
                             const std::string& path) {

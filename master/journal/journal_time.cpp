@@ -20,7 +20,9 @@ bool read_digits(const std::string& text, std::size_t pos, std::size_t count, in
   return true;
 }
 
-bool is_leap_year(int year) { return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0; }
+bool is_leap_year(int year) {
+  return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+}
 
 int days_in_month(int year, int month) {
   static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
@@ -35,7 +37,8 @@ long days_from_civil(int year, int month, int day) {
   const int y = month <= 2 ? year - 1 : year;
   const int era = (y >= 0 ? y : y - 399) / 400;
   const int year_of_era = y - era * 400;  // [0, 399]
-  const int day_of_year = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1;  // [0, 365]
+  const int day_of_year =
+      (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1;  // [0, 365]
   const int day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
   return static_cast<long>(era) * 146097L + day_of_era - 719468L;
 }

@@ -26,8 +26,8 @@ struct TrialRecord {
   double start_unix = 0.0;
   double end_unix = 0.0;
   nlohmann::json metrics = nlohmann::json::object();
-  int attempt = 1;        ///< 2, 3, ...: a retry after an infrastructure error
-  bool retried = false;   ///< an error that was retried: not a result of the point
+  int attempt = 1;           ///< 2, 3, ...: a retry after an infrastructure error
+  bool retried = false;      ///< an error that was retried: not a result of the point
   nlohmann::json optimizer;  ///< what the optimizer says of the point (SOO: tree depth); or null
 };
 

@@ -21,7 +21,8 @@ bool known(const PartitionNode& node) {
 
 }  // namespace
 
-OptimisticOptimizer::OptimisticOptimizer(SearchSpace space, OptimisticOptions options, std::mt19937_64 rng)
+OptimisticOptimizer::OptimisticOptimizer(SearchSpace space, OptimisticOptions options,
+                                         std::mt19937_64 rng)
     : space_(std::move(space)),
       options_(options),
       rng_(std::move(rng)),
@@ -89,14 +90,16 @@ void OptimisticOptimizer::sweep() {
     const PartitionNode& node = tree_.node(id);
     if (!node.is_leaf() || !known(node)) continue;
     int& best = best_at[static_cast<std::size_t>(node.depth)];
-    if (best < 0 || effective_value(node, worst) > effective_value(tree_.node(best), worst)) best = id;
+    if (best < 0 || effective_value(node, worst) > effective_value(tree_.node(best), worst))
+      best = id;
   }
 
   // n counts every scored node, approximated ones included (Wang et al. 2014, Alg. 1; the seed's
   // Alg. 3.4 increments n for each child): counting real evaluations only would freeze h_max
   // while BaMSOO approximates, and the sweeps would fill the shallow levels breadth-first.
   const std::int64_t scored = evaluations_ + approximated_total_;
-  const auto h_max = static_cast<int>(std::floor(std::pow(static_cast<double>(std::max<std::int64_t>(scored, 1)), options_.depth_exponent)));
+  const auto h_max = static_cast<int>(std::floor(
+      std::pow(static_cast<double>(std::max<std::int64_t>(scored, 1)), options_.depth_exponent)));
   std::vector<int> selected;
   double v_max = kNegativeInfinity;
   for (int h = 0; h <= std::min(depth, h_max); ++h) {
@@ -127,7 +130,8 @@ void OptimisticOptimizer::sweep() {
     std::vector<int> data;
     for (int id = 0; id < tree_.size(); ++id) {
       const PartitionNode& node = tree_.node(id);
-      if ((node.kind == NodeValue::kEvaluated || node.kind == NodeValue::kFailed) && node.inherited_from < 0) {
+      if ((node.kind == NodeValue::kEvaluated || node.kind == NodeValue::kFailed) &&
+          node.inherited_from < 0) {
         data.push_back(id);
       }
     }
@@ -173,7 +177,8 @@ void OptimisticOptimizer::score_children(const std::vector<int>& children, doubl
     const double lcb = p.mean - beta * sigma;
     node.kind = NodeValue::kApproximated;
     node.value = lcb;
-    approximations_.push_back(Approximation{node.center, p.mean, sigma, lcb, ucb, *f_plus, beta, node.depth});
+    approximations_.push_back(
+        Approximation{node.center, p.mean, sigma, lcb, ucb, *f_plus, beta, node.depth});
     ++approximated_total_;
     *f_plus = std::max(*f_plus, lcb);
   }
@@ -188,8 +193,14 @@ std::vector<Approximation> OptimisticOptimizer::take_approximations() {
 std::vector<UnevaluatedPoint> OptimisticOptimizer::take_unevaluated() {
   std::vector<UnevaluatedPoint> out;
   for (const Approximation& a : take_approximations()) {
-    out.push_back(UnevaluatedPoint{a.unit, {{"mu", a.mean}, {"sigma", a.sigma}, {"lcb", a.lcb}, {"ucb", a.ucb},
-                                            {"f_plus", a.f_plus}, {"beta", a.beta}, {"depth", a.depth}}});
+    out.push_back(UnevaluatedPoint{a.unit,
+                                   {{"mu", a.mean},
+                                    {"sigma", a.sigma},
+                                    {"lcb", a.lcb},
+                                    {"ucb", a.ucb},
+                                    {"f_plus", a.f_plus},
+                                    {"beta", a.beta},
+                                    {"depth", a.depth}}});
   }
   return out;
 }
@@ -203,7 +214,8 @@ std::string OptimisticOptimizer::snapshot() const {
     // The GP's hyperparameters start the next fit: they are part of the state.
     const Eigen::VectorXd theta = gp_.hyperparameters().to_vector();
     const std::vector<double> hyper(theta.data(), theta.data() + theta.size());
-    archive(tree_, queue_, pending_, next_ticket_, evaluations_, bound_uses_, approximated_total_, rng_text.str(), hyper);
+    archive(tree_, queue_, pending_, next_ticket_, evaluations_, bound_uses_, approximated_total_,
+            rng_text.str(), hyper);
   }
   return stream.str();
 }
@@ -213,7 +225,8 @@ void OptimisticOptimizer::restore(const std::string& bytes) {
   cereal::BinaryInputArchive archive(stream);
   std::string rng_text;
   std::vector<double> hyper;
-  archive(tree_, queue_, pending_, next_ticket_, evaluations_, bound_uses_, approximated_total_, rng_text, hyper);
+  archive(tree_, queue_, pending_, next_ticket_, evaluations_, bound_uses_, approximated_total_,
+          rng_text, hyper);
   std::istringstream rng_stream(rng_text);
   rng_stream >> rng_;
   gp_ = GaussianProcess(features_.feature_dim());

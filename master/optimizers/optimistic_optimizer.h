@@ -16,12 +16,13 @@
 namespace lorahpo {
 
 /// The engine's options. What a campaign file may set is SooOptions and BamsooOptions
-/// (common/optimizer_options.h: names, defaults, allowed values), mapped onto these by make_optimizer.
+/// (common/optimizer_options.h: names, defaults, allowed values), mapped onto these by
+/// make_optimizer.
 struct OptimisticOptions {
-  int k = 3;                     ///< children per expansion
-  double depth_exponent = 0.5;   ///< h_max(n) = floor(n^depth_exponent) (Munos 2011: sqrt(n))
-  bool bayesian = false;         ///< BaMSOO: score children by the GP's bounds first
-  double eta = 0.5;              ///< BaMSOO: B_N = sqrt(2 log(pi^2 N^2 / (6 eta))), eta in (0, 1)
+  int k = 3;                    ///< children per expansion
+  double depth_exponent = 0.5;  ///< h_max(n) = floor(n^depth_exponent) (Munos 2011: sqrt(n))
+  bool bayesian = false;        ///< BaMSOO: score children by the GP's bounds first
+  double eta = 0.5;             ///< BaMSOO: B_N = sqrt(2 log(pi^2 N^2 / (6 eta))), eta in (0, 1)
   GpFitOptions fit;
 };
 
@@ -32,8 +33,8 @@ struct Approximation {
   double sigma = 0.0;
   double lcb = 0.0;
   double ucb = 0.0;
-  double f_plus = 0.0;   ///< the best value it was compared to
-  double beta = 0.0;     ///< B_N
+  double f_plus = 0.0;  ///< the best value it was compared to
+  double beta = 0.0;    ///< B_N
   int depth = 0;
 };
 
@@ -101,12 +102,12 @@ class OptimisticOptimizer final : public Optimizer {
   GpFeatureMap features_;
   GaussianProcess gp_;
   PartitionTree tree_;
-  std::deque<int> queue_;                  ///< nodes to evaluate, in order
-  std::map<std::int64_t, int> pending_;    ///< ticket -> node
+  std::deque<int> queue_;                ///< nodes to evaluate, in order
+  std::map<std::int64_t, int> pending_;  ///< ticket -> node
   std::int64_t next_ticket_ = 0;
-  int evaluations_ = 0;                    ///< real evaluations told
-  std::int64_t bound_uses_ = 0;            ///< N of B_N
-  std::int64_t approximated_total_ = 0;    ///< nodes scored by the GP bound instead of evaluated
+  int evaluations_ = 0;                  ///< real evaluations told
+  std::int64_t bound_uses_ = 0;          ///< N of B_N
+  std::int64_t approximated_total_ = 0;  ///< nodes scored by the GP bound instead of evaluated
   std::vector<Approximation> approximations_;
 };
 

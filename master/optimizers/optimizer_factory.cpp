@@ -18,15 +18,24 @@ BayesianOptimizationOptions engine_options(const BoGpOptions& o, int budget) {
   options.synchronous = o.mode == BoMode::kSync;
   options.batch_size = o.batch_size;
   options.max_gp_points = o.max_gp_points;
-  options.acquisition = o.acquisition == BoAcquisition::kUcb ? AcquisitionKind::kUcb : AcquisitionKind::kLogEi;
+  options.acquisition =
+      o.acquisition == BoAcquisition::kUcb ? AcquisitionKind::kUcb : AcquisitionKind::kLogEi;
   switch (o.liar) {
     case BoLiar::kAuto:
       options.liar = options.synchronous ? Liar::kBest : Liar::kKrigingBeliever;
       break;
-    case BoLiar::kBest: options.liar = Liar::kBest; break;
-    case BoLiar::kWorst: options.liar = Liar::kWorst; break;
-    case BoLiar::kMean: options.liar = Liar::kMean; break;
-    case BoLiar::kKrigingBeliever: options.liar = Liar::kKrigingBeliever; break;
+    case BoLiar::kBest:
+      options.liar = Liar::kBest;
+      break;
+    case BoLiar::kWorst:
+      options.liar = Liar::kWorst;
+      break;
+    case BoLiar::kMean:
+      options.liar = Liar::kMean;
+      break;
+    case BoLiar::kKrigingBeliever:
+      options.liar = Liar::kKrigingBeliever;
+      break;
   }
   return options;
 }
@@ -52,7 +61,8 @@ std::unique_ptr<Optimizer> make_optimizer(const CampaignConfig& config, std::mt1
       return std::make_unique<BayesianOptimization>(
           config.space, engine_options(o.bo_gp, config.campaign.budget), std::move(rng));
     case OptimizerKind::kSoo:
-      return std::make_unique<OptimisticOptimizer>(config.space, engine_options(o.soo), std::move(rng));
+      return std::make_unique<OptimisticOptimizer>(config.space, engine_options(o.soo),
+                                                   std::move(rng));
     case OptimizerKind::kBamsoo: {
       OptimisticOptions options = engine_options(o.bamsoo.soo);
       options.bayesian = true;

@@ -27,8 +27,8 @@ struct PartitionNode {
   std::vector<double> upper;
   std::vector<double> center;
   NodeValue kind = NodeValue::kUnknown;
-  double value = 0.0;             ///< meaningful when kind is kEvaluated or kApproximated
-  int inherited_from = -1;        ///< the node whose evaluation this one shares (middle child)
+  double value = 0.0;       ///< meaningful when kind is kEvaluated or kApproximated
+  int inherited_from = -1;  ///< the node whose evaluation this one shares (middle child)
 
   bool is_leaf() const { return children.empty(); }
 

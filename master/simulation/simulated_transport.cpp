@@ -14,8 +14,8 @@ namespace lorahpo {
 struct SimulatedTransport::Worker {
   std::unique_ptr<Evaluator> evaluator;
   std::string setup_error = "no setup received";
-  SetupMessage setup;            ///< as sent: its cost model gives the durations
-  double ready = 0.0;             ///< virtual time its setup is done
+  SetupMessage setup;  ///< as sent: its cost model gives the durations
+  double ready = 0.0;  ///< virtual time its setup is done
   bool shut_down = false;
   std::optional<std::uint64_t> running;  ///< the order of its pending result
   ResultMessage result;                  ///< the pending result
@@ -45,13 +45,17 @@ SimulatedTransport::SimulatedTransport(SimulatedTransportOptions options)
 
 SimulatedTransport::~SimulatedTransport() = default;
 
-double SimulatedTransport::clock() const { return options_.master_clock(); }
+double SimulatedTransport::clock() const {
+  return options_.master_clock();
+}
 
 double SimulatedTransport::virtual_seconds() const {
   return now_ + std::max(0.0, clock() - mark_) * options_.master_time_scale;
 }
 
-double SimulatedTransport::monotonic_seconds() const { return virtual_seconds(); }
+double SimulatedTransport::monotonic_seconds() const {
+  return virtual_seconds();
+}
 
 double SimulatedTransport::unix_seconds() const {
   return options_.epoch_unix + virtual_seconds();
@@ -152,7 +156,7 @@ void SimulatedTransport::evaluate(int rank, Worker& worker, const std::string& p
 }
 
 void SimulatedTransport::cancel(int rank, Worker& worker) {
-  if (!worker.running) return;  // the evaluation it meant has ended already
+  if (!worker.running) return;            // the evaluation it meant has ended already
   ResultMessage& result = worker.result;  // answered now, from the time it started
   result.status = TrialStatus::kError;
   result.score = 0.0;

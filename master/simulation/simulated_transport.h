@@ -130,9 +130,9 @@ class SimulatedTransport final : public Transport, public Clock {
   std::vector<std::unique_ptr<Worker>> workers_;  ///< index rank - 1
   std::priority_queue<Pending, std::vector<Pending>, std::greater<>> pending_;
   std::uint64_t next_order_ = 0;
-  double now_ = 0.0;           ///< virtual seconds
-  double mark_ = 0.0;          ///< master clock at the last charge
-  double decision_ = 0.0;      ///< master seconds charged since the last decision ended
+  double now_ = 0.0;              ///< virtual seconds
+  double mark_ = 0.0;             ///< master clock at the last charge
+  double decision_ = 0.0;         ///< master seconds charged since the last decision ended
   bool after_heartbeat_ = false;  ///< the last receive() delivered a heartbeat: no decision
   SimulationStats stats_;
 };

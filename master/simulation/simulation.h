@@ -26,11 +26,11 @@ struct SimulationOptions {
 
 /// A simulated campaign's outcome and what the virtual clock was spent on.
 struct SimulationResult {
-  CampaignOutcome outcome;     ///< wall_seconds and the records' times are virtual
+  CampaignOutcome outcome;  ///< wall_seconds and the records' times are virtual
   SimulationStats stats;
-  double real_seconds = 0.0;   ///< how long the simulation itself took
+  double real_seconds = 0.0;       ///< how long the simulation itself took
   double mean_eval_seconds = 0.0;  ///< mean virtual duration of the final evaluations
-  double utilization = 0.0;    ///< busy_seconds / (workers * wall_seconds)
+  double utilization = 0.0;        ///< busy_seconds / (workers * wall_seconds)
 };
 
 /// Throws ConfigError unless `config` and `options` can be simulated: a builtin objective (a
@@ -40,9 +40,9 @@ void check_simulation(const CampaignConfig& config, const SimulationOptions& opt
 /// Runs the campaign of `config` (the real optimizer, journal and scheduler: run_campaign) on
 /// `options.workers` simulated workers (SimulatedTransport): the same decisions as `lorahpo
 /// run`, on a virtual clock (the transport's: deadlines, silences, records and journal times are
-/// virtual), without MPI and without waiting. `run_dir` must exist (create_run_directory); the run directory
-/// gets the usual files with virtual times, plus simulation.json (the options, the statistics,
-/// the utilization and the master's time per decision). Throws as check_simulation.
+/// virtual), without MPI and without waiting. `run_dir` must exist (create_run_directory); the run
+/// directory gets the usual files with virtual times, plus simulation.json (the options, the
+/// statistics, the utilization and the master's time per decision). Throws as check_simulation.
 SimulationResult run_simulation(const CampaignConfig& config, const std::string& run_dir,
                                 const SimulationOptions& options);
 

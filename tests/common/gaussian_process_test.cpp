@@ -6,8 +6,8 @@
 #include <random>
 #include <vector>
 
-#include <Eigen/Dense>
 #include <gtest/gtest.h>
+#include <Eigen/Dense>
 
 #include "common/matern52_kernel.h"
 
@@ -45,7 +45,9 @@ Eigen::MatrixXd uniform_points(int n, int dim, std::mt19937_64& rng) {
   return x;
 }
 
-double smooth_2d(double a, double b) { return std::sin(3.0 * a) + std::cos(2.0 * b); }
+double smooth_2d(double a, double b) {
+  return std::sin(3.0 * a) + std::cos(2.0 * b);
+}
 
 Eigen::VectorXd smooth_values(const Eigen::MatrixXd& x) {
   Eigen::VectorXd y(x.rows());
@@ -70,7 +72,9 @@ FittedGp fit_smooth(int n, std::uint64_t seed) {
   return f;
 }
 
-bool all_finite(const GpHyperparameters& h) { return h.to_vector().allFinite(); }
+bool all_finite(const GpHyperparameters& h) {
+  return h.to_vector().allFinite();
+}
 
 TEST(GaussianProcessTest, LogPosteriorGradientMatchesFiniteDifferences) {
   std::mt19937_64 rng(11);
@@ -100,9 +104,11 @@ TEST(GaussianProcessTest, LogPosteriorGradientMatchesFiniteDifferences) {
         Eigen::VectorXd plus = theta, minus = theta;
         plus(i) += kFdStep;
         minus(i) -= kFdStep;
-        const double fd = (GaussianProcess::log_posterior(x, ys, GpHyperparameters::from_vector(plus), nullptr) -
-                           GaussianProcess::log_posterior(x, ys, GpHyperparameters::from_vector(minus), nullptr)) /
-                          (2.0 * kFdStep);
+        const double fd =
+            (GaussianProcess::log_posterior(x, ys, GpHyperparameters::from_vector(plus), nullptr) -
+             GaussianProcess::log_posterior(x, ys, GpHyperparameters::from_vector(minus),
+                                            nullptr)) /
+            (2.0 * kFdStep);
         EXPECT_TRUE(close(grad(i), fd, std::fabs(value)))
             << "dim " << dim << ", setting " << setting << ", theta[" << i << "] = " << theta(i)
             << ": analytic " << grad(i) << ", finite difference " << fd;
@@ -144,7 +150,8 @@ TEST(GaussianProcessTest, InterpolatesNoiselessDataWithTinyNoise) {
       }
     }
   }
-  for (const Eigen::VectorXd& away : {farthest, Eigen::VectorXd(Eigen::VectorXd::Constant(2, 2.0))}) {
+  for (const Eigen::VectorXd& away :
+       {farthest, Eigen::VectorXd(Eigen::VectorXd::Constant(2, 2.0))}) {
     const Prediction p = f.gp.predict(away);
     EXPECT_GT(p.variance, kFarVarianceRatio * max_train_variance)
         << "at (" << away(0) << ", " << away(1) << "): variance " << p.variance
@@ -176,9 +183,8 @@ TEST(GaussianProcessTest, FitRecoversShortAndLongLengthscales) {
   const Eigen::VectorXd l = gp.hyperparameters().log_lengthscales.array().exp();
   EXPECT_GT(l(0), kTrueShort / kFactor) << "fitted " << l(0) << ", true " << kTrueShort;
   EXPECT_LT(l(0), kTrueShort * kFactor) << "fitted " << l(0) << ", true " << kTrueShort;
-  EXPECT_GT(l(1), kClearlyShorter * l(0))
-      << "fitted lengthscales (" << l(0) << ", " << l(1) << "), true (" << kTrueShort << ", "
-      << kTrueLong << ")";
+  EXPECT_GT(l(1), kClearlyShorter * l(0)) << "fitted lengthscales (" << l(0) << ", " << l(1)
+                                          << "), true (" << kTrueShort << ", " << kTrueLong << ")";
 }
 
 TEST(GaussianProcessTest, DuplicatedPointsDoNotBreakFitOrPredict) {
@@ -211,7 +217,8 @@ TEST(GaussianProcessTest, DuplicatedPointsDoNotBreakFitOrPredict) {
   for (int i = 0; i < probes.rows(); ++i) {
     const Prediction p = gp.predict(probes.row(i).transpose());
     EXPECT_TRUE(std::isfinite(p.mean)) << "probe " << i << ": mean " << p.mean;
-    EXPECT_TRUE(std::isfinite(p.variance) && p.variance > 0.0) << "probe " << i << ": variance " << p.variance;
+    EXPECT_TRUE(std::isfinite(p.variance) && p.variance > 0.0)
+        << "probe " << i << ": variance " << p.variance;
   }
   // The duplicates' average is what the mean should be near at the repeated x.
   const double at_repeated = gp.predict(repeated.transpose()).mean;
@@ -235,7 +242,8 @@ TEST(GaussianProcessTest, ObservingThePosteriorMeanLeavesTheMeanUnchanged) {
   Eigen::VectorXd y(x.rows());
   x << f.x, lies;
   y.head(f.y.size()) = f.y;
-  for (int i = 0; i < lies.rows(); ++i) y(f.y.size() + i) = f.gp.predict(lies.row(i).transpose()).mean;
+  for (int i = 0; i < lies.rows(); ++i)
+    y(f.y.size() + i) = f.gp.predict(lies.row(i).transpose()).mean;
   ASSERT_EQ(f.gp.condition(x, y), FitStatus::kOk);
   Eigen::VectorXd after_mean, after_var;
   f.gp.predict_batch(probes, &after_mean, &after_var);
@@ -259,7 +267,8 @@ TEST(GaussianProcessTest, ConstantObservationsGiveNoNaN) {
     Eigen::VectorXd dmean, dvar;
     const Prediction p = gp.predict_with_gradient(probes.row(i).transpose(), &dmean, &dvar);
     EXPECT_NEAR(p.mean, kConstant, 1e-9) << "probe " << i << ": mean " << p.mean;
-    EXPECT_TRUE(std::isfinite(p.variance) && p.variance > 0.0) << "probe " << i << ": variance " << p.variance;
+    EXPECT_TRUE(std::isfinite(p.variance) && p.variance > 0.0)
+        << "probe " << i << ": variance " << p.variance;
     EXPECT_TRUE(dmean.allFinite() && dvar.allFinite()) << "probe " << i;
   }
 }
@@ -308,7 +317,8 @@ TEST(GaussianProcessTest, PredictionGradientsMatchFiniteDifferences) {
     const Prediction with_gradient = f.gp.predict_with_gradient(x, &dmean, &dvar);
     const Prediction plain = f.gp.predict(x);
     EXPECT_NEAR(with_gradient.mean, plain.mean, kFdAbsTol * f.gp.output_scale())
-        << "probe " << p << ": predict_with_gradient " << with_gradient.mean << ", predict " << plain.mean;
+        << "probe " << p << ": predict_with_gradient " << with_gradient.mean << ", predict "
+        << plain.mean;
     EXPECT_NEAR(with_gradient.variance, plain.variance, kFdAbsTol * output_variance)
         << "probe " << p << ": predict_with_gradient " << with_gradient.variance << ", predict "
         << plain.variance;

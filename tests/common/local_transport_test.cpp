@@ -80,8 +80,7 @@ TEST(LocalTransportTest, FifoPerSender) {
     const int source = envelope->source;
     ASSERT_TRUE(source == 1 || source == 2) << "source " << source;
     EXPECT_EQ(envelope->tag, source == 1 ? MessageTag::kEvaluate : MessageTag::kResult);
-    EXPECT_EQ(envelope->payload,
-              std::to_string(source) + ":" + std::to_string(next_from[source]))
+    EXPECT_EQ(envelope->payload, std::to_string(source) + ":" + std::to_string(next_from[source]))
         << "out of order from rank " << source;
     ++next_from[source];
   }
@@ -98,8 +97,7 @@ TEST(LocalTransportTest, ReceiveTimesOutWithNullopt) {
   const auto waited = std::chrono::steady_clock::now() - start;
   EXPECT_FALSE(envelope.has_value());
   EXPECT_GE(waited, kTimeout) << "returned after "
-                              << std::chrono::duration<double, std::milli>(waited).count()
-                              << " ms";
+                              << std::chrono::duration<double, std::milli>(waited).count() << " ms";
   EXPECT_LT(waited, kTimeout + kTimeoutSlack);
   EXPECT_FALSE(zero->receive(milliseconds{0}).has_value());
 }

@@ -5,8 +5,8 @@
 #include <random>
 #include <vector>
 
-#include <Eigen/Dense>
 #include <gtest/gtest.h>
+#include <Eigen/Dense>
 
 namespace lorahpo {
 namespace {
@@ -52,7 +52,8 @@ struct PointPair {
 /// Random pairs at ordinary distances, very close pairs (1e-7 and 1e-4 apart) and equal pairs.
 std::vector<PointPair> test_pairs(int dim, std::mt19937_64& rng) {
   std::vector<PointPair> pairs;
-  for (int i = 0; i < 6; ++i) pairs.push_back({uniform_vector(dim, rng), uniform_vector(dim, rng), "random"});
+  for (int i = 0; i < 6; ++i)
+    pairs.push_back({uniform_vector(dim, rng), uniform_vector(dim, rng), "random"});
   for (double gap : {1e-4, 1e-7}) {
     for (int i = 0; i < 2; ++i) {
       const Eigen::VectorXd x = uniform_vector(dim, rng);
@@ -74,7 +75,8 @@ TEST(Matern52KernelTest, SelfCovarianceIsSignalVariance) {
       const Eigen::VectorXd x = uniform_vector(dim, rng, -2.0, 2.0);
       const double k = kernel(x, x);
       EXPECT_NEAR(k, kernel.signal_variance(), kExactTol * kernel.signal_variance())
-          << "dim " << dim << ": k(x,x) = " << k << ", signal variance = " << kernel.signal_variance();
+          << "dim " << dim << ": k(x,x) = " << k
+          << ", signal variance = " << kernel.signal_variance();
     }
   }
 }
@@ -89,7 +91,8 @@ TEST(Matern52KernelTest, IsSymmetricAndBoundedBySignalVariance) {
       EXPECT_NEAR(kxy, kyx, kExactTol * kernel.signal_variance())
           << p.kind << " pair, dim " << dim << ": k(x,y) = " << kxy << ", k(y,x) = " << kyx;
       EXPECT_GT(kxy, 0.0) << p.kind << " pair, dim " << dim;
-      EXPECT_LE(kxy, kernel.signal_variance() * (1.0 + kExactTol)) << p.kind << " pair, dim " << dim;
+      EXPECT_LE(kxy, kernel.signal_variance() * (1.0 + kExactTol))
+          << p.kind << " pair, dim " << dim;
     }
   }
 }
@@ -101,8 +104,8 @@ TEST(Matern52KernelTest, GramEqualsPairwiseKernel) {
     Eigen::MatrixXd a(7, dim), b(5, dim);
     for (int i = 0; i < a.rows(); ++i) a.row(i) = uniform_vector(dim, rng).transpose();
     for (int i = 0; i < b.rows(); ++i) b.row(i) = uniform_vector(dim, rng).transpose();
-    b.row(0) = a.row(3);                                                   // an equal pair
-    b.row(1) = a.row(4) + 1e-7 * Eigen::RowVectorXd::Ones(dim);            // a very close pair
+    b.row(0) = a.row(3);                                         // an equal pair
+    b.row(1) = a.row(4) + 1e-7 * Eigen::RowVectorXd::Ones(dim);  // a very close pair
     const Eigen::MatrixXd g = kernel.gram(a, b);
     ASSERT_EQ(g.rows(), a.rows());
     ASSERT_EQ(g.cols(), b.rows());
@@ -131,8 +134,8 @@ TEST(Matern52KernelTest, GradientXMatchesFiniteDifferences) {
           minus(i) -= kFdStep;
           const double fd = (kernel(plus, p.y) - kernel(minus, p.y)) / (2.0 * kFdStep);
           EXPECT_PRED2(close, grad(i), fd)
-              << p.kind << " pair, dim " << dim << ", coordinate " << i << ": analytic "
-              << grad(i) << ", finite difference " << fd;
+              << p.kind << " pair, dim " << dim << ", coordinate " << i << ": analytic " << grad(i)
+              << ", finite difference " << fd;
         }
       }
     }
@@ -170,8 +173,8 @@ TEST(Matern52KernelTest, RandomGramIsPositiveSemiDefinite) {
     const Matern52Kernel kernel = random_kernel(dim, rng);
     Eigen::MatrixXd x(40, dim);
     for (int i = 0; i < x.rows(); ++i) x.row(i) = uniform_vector(dim, rng).transpose();
-    x.row(1) = x.row(0);                                          // duplicates make it singular
-    x.row(2) = x.row(0) + 1e-8 * Eigen::RowVectorXd::Ones(dim);   // and nearly so
+    x.row(1) = x.row(0);                                         // duplicates make it singular
+    x.row(2) = x.row(0) + 1e-8 * Eigen::RowVectorXd::Ones(dim);  // and nearly so
     const Eigen::MatrixXd g = kernel.gram(x, x);
     const Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eig(g, Eigen::EigenvaluesOnly);
     ASSERT_EQ(eig.info(), Eigen::Success);
@@ -179,7 +182,8 @@ TEST(Matern52KernelTest, RandomGramIsPositiveSemiDefinite) {
     EXPECT_GT(min_eigenvalue, kMinEigenvalue * kernel.signal_variance())
         << "dim " << dim << ": min eigenvalue " << min_eigenvalue << ", bound "
         << kMinEigenvalue * kernel.signal_variance();
-    EXPECT_NEAR((g - g.transpose()).cwiseAbs().maxCoeff(), 0.0, kExactTol * kernel.signal_variance())
+    EXPECT_NEAR((g - g.transpose()).cwiseAbs().maxCoeff(), 0.0,
+                kExactTol * kernel.signal_variance())
         << "dim " << dim << ": gram is not symmetric";
   }
 }

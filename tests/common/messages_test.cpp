@@ -97,8 +97,12 @@ TEST(MessagesTest, DecodedSpaceConvertsLikeTheOriginal) {
 TEST(MessagesTest, EvaluateRoundTripKeepsVariantKinds) {
   EvaluateMessage sent;
   sent.trial_id = 1'000'000'000'007;
-  sent.params = {0.1, 3e-4, std::int64_t{-42}, std::string("lion"),
-                 std::numeric_limits<double>::denorm_min(), std::string("")};
+  sent.params = {0.1,
+                 3e-4,
+                 std::int64_t{-42},
+                 std::string("lion"),
+                 std::numeric_limits<double>::denorm_min(),
+                 std::string("")};
   sent.trial_dir = "/runs/x/trials/000007";
   const auto received = decode<EvaluateMessage>(encode(sent));
   EXPECT_EQ(received.trial_id, sent.trial_id);

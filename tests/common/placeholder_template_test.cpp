@@ -87,8 +87,9 @@ TEST(PlaceholderTemplateTest, UnmatchedClosingBraceThrows) {
 }
 
 TEST(PlaceholderTemplateTest, UnknownNameThrowsNamingIt) {
-  const std::string message = invalid_argument_message(
-      [] { return expand_placeholders("--r={lora_rank}", table({{"lora_r", "8"}})); });
+  const std::string message = invalid_argument_message([] {
+    return expand_placeholders("--r={lora_rank}", table({{"lora_r", "8"}}));
+  });
   EXPECT_NE(message.find("lora_rank"), std::string::npos) << "message: " << message;
 }
 

@@ -1,5 +1,5 @@
-#include "tests/support/parameters.h"
 #include "common/search_space.h"
+#include "tests/support/parameters.h"
 
 #include <algorithm>
 #include <cmath>
@@ -103,8 +103,7 @@ TEST(SearchSpaceTest, UserToUnitToUserIsIdentity) {
             << " vs " << *d;
       } else {
         EXPECT_EQ(back[j], values[j]) << space.parameter(static_cast<int>(j)).name << ": "
-                                      << format_value(back[j]) << " vs "
-                                      << format_value(values[j]);
+                                      << format_value(back[j]) << " vs " << format_value(values[j]);
       }
     }
   }
@@ -143,8 +142,8 @@ void expect_equal_share(const SearchSpace& space, int grid_points = kGridPoints)
     const double centre = (static_cast<double>(it - counts.begin()) + 0.5) / static_cast<double>(n);
     return format_value(space.to_user({centre})[0]) + " got " + std::to_string(*it);
   };
-  EXPECT_LE(*highest - *lowest, 1) << "unequal shares of " << grid_points << " points: "
-                                   << describe(lowest) << ", " << describe(highest);
+  EXPECT_LE(*highest - *lowest, 1) << "unequal shares of " << grid_points
+                                   << " points: " << describe(lowest) << ", " << describe(highest);
   // The two ends are where rounding/truncating implementations lose half or all of a bin.
   const int fair = grid_points / static_cast<int>(n);
   EXPECT_GE(counts.front(), fair) << "lowest value under-represented: " << describe(counts.begin());
@@ -204,8 +203,8 @@ TEST(SearchSpaceTest, OutOfCubeCoordinatesAreClamped) {
   for (std::size_t j = 0; j < 4; ++j) {
     EXPECT_EQ(below[j], at_zero[j]) << "coordinate " << j << ": " << format_value(below[j])
                                     << " vs " << format_value(at_zero[j]);
-    EXPECT_EQ(above[j], at_one[j]) << "coordinate " << j << ": " << format_value(above[j])
-                                   << " vs " << format_value(at_one[j]);
+    EXPECT_EQ(above[j], at_one[j]) << "coordinate " << j << ": " << format_value(above[j]) << " vs "
+                                   << format_value(at_one[j]);
   }
   const auto snapped = space.snap({-0.5, 1.5, -1.0, 2.0});
   EXPECT_EQ(snapped[0], 0.0);

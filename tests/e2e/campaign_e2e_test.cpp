@@ -15,7 +15,8 @@ namespace {
 
 TEST(CampaignEndToEnd, CommandObjectiveRecordsEachFaultModeAndReachesBudget) {
   const fs::path out = fresh_dir("command");
-  const std::string config = std::string(LORAHPO_SOURCE_DIR) + "/tests/fixtures/command_campaign.yaml";
+  const std::string config =
+      std::string(LORAHPO_SOURCE_DIR) + "/tests/fixtures/command_campaign.yaml";
   const RunResult result = run(mpirun(ranks()) + " run " + config + " --out " + out.string());
   ASSERT_EQ(result.exit_code, 0) << result.output;
 
@@ -25,8 +26,8 @@ TEST(CampaignEndToEnd, CommandObjectiveRecordsEachFaultModeAndReachesBudget) {
   std::map<std::string, int> per_mode;
   for (const auto& line : journal) {
     ids.insert(line["id"].get<long long>());
-    for (const char* key : {"id", "status", "score", "reason", "params", "unit", "worker", "host",
-                            "start", "end"}) {
+    for (const char* key :
+         {"id", "status", "score", "reason", "params", "unit", "worker", "host", "start", "end"}) {
       EXPECT_TRUE(line.contains(key)) << key << " missing in " << line.dump();
     }
     const std::string mode = line["params"]["mode"];
@@ -89,7 +90,8 @@ TEST(CampaignEndToEnd, BuiltinCampaignReportsTheBestConfiguration) {
                            "optimizer: {name: random}\n"
                            "objective: {kind: builtin, function: branin}\n";
   const fs::path out = dir / "run";
-  const RunResult result = run(mpirun(ranks()) + " run " + config.string() + " --out " + out.string());
+  const RunResult result =
+      run(mpirun(ranks()) + " run " + config.string() + " --out " + out.string());
   ASSERT_EQ(result.exit_code, 0) << result.output;
   EXPECT_EQ(read_journal(out).size(), 30u);
   EXPECT_NE(result.output.find("best score"), std::string::npos) << result.output;
@@ -99,7 +101,8 @@ TEST(CampaignEndToEnd, BuiltinCampaignReportsTheBestConfiguration) {
   EXPECT_LT(summary["best"]["score"].get<double>(), 10.0);
 
   // The same --out again is refused: a campaign is never overwritten.
-  const RunResult again = run(mpirun(ranks()) + " run " + config.string() + " --out " + out.string());
+  const RunResult again =
+      run(mpirun(ranks()) + " run " + config.string() + " --out " + out.string());
   EXPECT_EQ(again.exit_code, 2) << again.output;
   EXPECT_NE(again.output.find("--resume " + out.string()), std::string::npos) << again.output;
   fs::remove_all(dir);
@@ -117,7 +120,8 @@ TEST(CampaignEndToEnd, BoGpOnTheLoraSurrogateRunsEachConfigurationOnce) {
                            "objective: {kind: builtin, function: lora_surrogate, time_scale: 0, "
                            "noise: 0.005}\n";
   const fs::path out = dir / "run";
-  const RunResult result = run(mpirun(ranks()) + " run " + config.string() + " --out " + out.string());
+  const RunResult result =
+      run(mpirun(ranks()) + " run " + config.string() + " --out " + out.string());
   ASSERT_EQ(result.exit_code, 0) << result.output;
 
   const auto journal = read_journal(out);
@@ -133,7 +137,8 @@ TEST(CampaignEndToEnd, BoGpOnTheLoraSurrogateRunsEachConfigurationOnce) {
     EXPECT_LE(line["score"].get<double>(), 0.6) << line.dump();
     ASSERT_TRUE(line.contains("metrics")) << line.dump();
     EXPECT_TRUE(line["metrics"].contains("mmlu_acc")) << line.dump();
-    EXPECT_TRUE(params.insert(line["params"].dump()).second) << "run twice: " << line["params"].dump();
+    EXPECT_TRUE(params.insert(line["params"].dump()).second)
+        << "run twice: " << line["params"].dump();
   }
   EXPECT_EQ(ids.size(), static_cast<std::size_t>(kBudget));
 
@@ -142,7 +147,8 @@ TEST(CampaignEndToEnd, BoGpOnTheLoraSurrogateRunsEachConfigurationOnce) {
   const auto& best = summary["best"]["params"];
   ASSERT_TRUE(best.is_object()) << summary.dump();
   EXPECT_EQ(best.size(), 5u) << best.dump();
-  for (const char* name : {"learning_rate", "lora_r", "lora_alpha", "lora_dropout", "weight_decay"}) {
+  for (const char* name :
+       {"learning_rate", "lora_r", "lora_alpha", "lora_dropout", "weight_decay"}) {
     EXPECT_TRUE(best.contains(name)) << name << " missing in " << best.dump();
   }
   fs::remove_all(dir);
@@ -171,7 +177,8 @@ TEST(CampaignEndToEnd, OptimisticOptimizersReachTheBudgetAndJournalTheirApproxim
                           << (std::string(c.function) == "lora_surrogate" ? ", time_scale: 0" : "")
                           << "}\n";
     const fs::path out = dir / "run";
-    const RunResult result = run(mpirun(ranks()) + " run " + config.string() + " --out " + out.string());
+    const RunResult result =
+        run(mpirun(ranks()) + " run " + config.string() + " --out " + out.string());
     ASSERT_EQ(result.exit_code, 0) << result.output;
 
     int ok = 0;
@@ -189,7 +196,8 @@ TEST(CampaignEndToEnd, OptimisticOptimizersReachTheBudgetAndJournalTheirApproxim
         EXPECT_TRUE(line["score"].is_null()) << line.dump();
         const auto& m = line["metrics"];
         for (const char* key : {"mu", "sigma", "lcb", "ucb"}) {
-          ASSERT_TRUE(m.contains(key) && m[key].is_number()) << key << " missing in " << line.dump();
+          ASSERT_TRUE(m.contains(key) && m[key].is_number())
+              << key << " missing in " << line.dump();
         }
         EXPECT_LE(m["lcb"].get<double>(), m["mu"].get<double>()) << line.dump();
         EXPECT_LE(m["mu"].get<double>(), m["ucb"].get<double>()) << line.dump();
@@ -215,8 +223,8 @@ TEST(CampaignEndToEnd, BadConfigExitsTwoOnEveryRankCount) {
   const fs::path config = dir / "bad.yaml";
   std::ofstream(config) << "campaign: {name: bad, budget: 0}\n"
                            "objective: {kind: builtin, function: branin}\n";
-  const RunResult result = run(mpirun(ranks()) + " run " + config.string() + " --out " +
-                               (dir / "run").string());
+  const RunResult result =
+      run(mpirun(ranks()) + " run " + config.string() + " --out " + (dir / "run").string());
   EXPECT_EQ(result.exit_code, 2) << result.output;
   EXPECT_NE(result.output.find("bad.yaml:1: campaign.budget"), std::string::npos) << result.output;
   EXPECT_FALSE(fs::exists(dir / "run"));
@@ -224,9 +232,10 @@ TEST(CampaignEndToEnd, BadConfigExitsTwoOnEveryRankCount) {
 }
 
 TEST(CampaignEndToEnd, OneRankSaysWorkersAreNeeded) {
-  const std::string config = std::string(LORAHPO_SOURCE_DIR) + "/tests/fixtures/command_campaign.yaml";
-  const RunResult result = run(mpirun(1) + " run " + config + " --out " +
-                               fresh_dir("single").string());
+  const std::string config =
+      std::string(LORAHPO_SOURCE_DIR) + "/tests/fixtures/command_campaign.yaml";
+  const RunResult result =
+      run(mpirun(1) + " run " + config + " --out " + fresh_dir("single").string());
   EXPECT_EQ(result.exit_code, 2) << result.output;
   EXPECT_NE(result.output.find("at least 2 MPI ranks"), std::string::npos) << result.output;
 }

@@ -50,8 +50,9 @@ inline std::string mpirun(int np) {
 
 /// An empty directory of this test's own (rank count and process in its name).
 inline fs::path fresh_dir(const std::string& name) {
-  const fs::path dir = fs::temp_directory_path() /
-                       ("lorahpo_e2e_" + name + "_np" + std::to_string(ranks()) + "_" + std::to_string(::getpid()));
+  const fs::path dir =
+      fs::temp_directory_path() /
+      ("lorahpo_e2e_" + name + "_np" + std::to_string(ranks()) + "_" + std::to_string(::getpid()));
   fs::remove_all(dir);
   return dir;
 }

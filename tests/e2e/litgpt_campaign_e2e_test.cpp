@@ -40,7 +40,8 @@ fs::path production_copy(const fs::path& root, const std::string& name) {
   std::string text = read_file(kSource + "/configs/llama32_3b/" + name + ".yaml");
   text = std::regex_replace(text, std::regex("budget: 50"), "budget: 6");
   text = std::regex_replace(text, std::regex("timeout: 10800"), "timeout: 60");
-  text = std::regex_replace(text, std::regex("/tmp/lorahpo-\\{trial_id\\}"), (root / "work" / "{trial_id}").string());
+  text = std::regex_replace(text, std::regex("/tmp/lorahpo-\\{trial_id\\}"),
+                            (root / "work" / "{trial_id}").string());
   const fs::path config = root / "configs" / "llama32_3b" / (name + ".yaml");
   std::ofstream(config) << text;
   return config;
@@ -77,7 +78,8 @@ TEST_P(LitgptCampaign, DefaultBehavioursEndWithTheirStatusAndNoTrialHangs) {
   const std::string scale = GetParam() == "lhs" ? "" : "LITGPT_STANDIN_SAMPLE_SCALE=0 ";
   const std::string env = "PATH=" + kSource + "/tests/fixtures:$PATH " + scale +
                           "LITGPT_STANDIN_FAULTS=oom:1,nan:2,signal:5 ";
-  const RunResult result = run(env + mpirun(3) + " run " + config.string() + " --out " + out.string());
+  const RunResult result =
+      run(env + mpirun(3) + " run " + config.string() + " --out " + out.string());
   ASSERT_EQ(result.exit_code, 0) << result.output;
 
   // Only the infrastructure error (the kill by signal) is retried, twice (failures.max_retries
@@ -102,17 +104,20 @@ TEST_P(LitgptCampaign, DefaultBehavioursEndWithTheirStatusAndNoTrialHangs) {
   const auto expect = [&](long long id, const char* status, const char* reason_part) {
     const auto& line = by_id.at(id);
     EXPECT_EQ(line["status"], status) << line.dump();
-    EXPECT_NE(line.value("reason", std::string()).find(reason_part), std::string::npos) << line.dump();
+    EXPECT_NE(line.value("reason", std::string()).find(reason_part), std::string::npos)
+        << line.dump();
   };
   expect(1, "failed", "out of memory");
   expect(5, "error", "signal");
   // The child rank's traceback came back with the logs.
-  EXPECT_NE(read_file(out / "trials" / "1" / "finetune.err.log").find("OutOfMemoryError"), std::string::npos);
+  EXPECT_NE(read_file(out / "trials" / "1" / "finetune.err.log").find("OutOfMemoryError"),
+            std::string::npos);
 
   int stopped = 0;
   for (const auto& [id, line] : by_id) {
     // No trial reached the end-of-epoch deadlock (nor any other hang): nothing timed out.
-    EXPECT_EQ(line.value("reason", std::string()).find("timed out"), std::string::npos) << line.dump();
+    EXPECT_EQ(line.value("reason", std::string()).find("timed out"), std::string::npos)
+        << line.dump();
     const fs::path trial = out / "trials" / std::to_string(id);
     if (id == 1 || id == 5) continue;  // the out-of-memory and infrastructure faults, above
     if (id == 2 || line["params"]["learning_rate"].get<double>() > 3e-3) {
@@ -125,9 +130,10 @@ TEST_P(LitgptCampaign, DefaultBehavioursEndWithTheirStatusAndNoTrialHangs) {
       const std::string log = read_file(trial / "finetune.out.log");
       const LossLines lines = loss_lines(log);
       ASSERT_GT(lines.first_nan, 0) << log.substr(0, 2000);
-      EXPECT_LT(lines.last - lines.first_nan, 1000) << "stopped " << lines.last - lines.first_nan
-                                                    << " iterations after the first NaN";
-      EXPECT_EQ(log.find("Number of epochs"), std::string::npos) << "trained to the end of the epoch";
+      EXPECT_LT(lines.last - lines.first_nan, 1000)
+          << "stopped " << lines.last - lines.first_nan << " iterations after the first NaN";
+      EXPECT_EQ(log.find("Number of epochs"), std::string::npos)
+          << "trained to the end of the epoch";
       EXPECT_FALSE(fs::exists(trial / "evaluate.out.log"));
       ++stopped;
       continue;
@@ -137,17 +143,23 @@ TEST_P(LitgptCampaign, DefaultBehavioursEndWithTheirStatusAndNoTrialHangs) {
     // puts the aggregate.
     const auto results = nlohmann::json::parse(read_file(trial / "results.json"));
     EXPECT_FALSE(results.contains("samples")) << "the trial directory's copy keeps the samples";
-    EXPECT_EQ(line["score"].get<double>(), results["results"]["hellaswag"]["acc_norm,none"].get<double>());
-    EXPECT_GT(line["score"].get<double>(), 0.7);  // HellaSwag acc_norm of Llama-3.2-3B is about 0.73
-    const auto& mmlu = results.contains("groups") && results["groups"].contains("mmlu") ? results["groups"]["mmlu"]
-                                                                                         : results["results"]["mmlu"];
-    EXPECT_EQ(line["metrics"]["test_score"].get<double>(), mmlu["acc,none"].get<double>()) << line.dump();
+    EXPECT_EQ(line["score"].get<double>(),
+              results["results"]["hellaswag"]["acc_norm,none"].get<double>());
+    EXPECT_GT(line["score"].get<double>(),
+              0.7);  // HellaSwag acc_norm of Llama-3.2-3B is about 0.73
+    const auto& mmlu = results.contains("groups") && results["groups"].contains("mmlu")
+                           ? results["groups"]["mmlu"]
+                           : results["results"]["mmlu"];
+    EXPECT_EQ(line["metrics"]["test_score"].get<double>(), mmlu["acc,none"].get<double>())
+        << line.dump();
     EXPECT_TRUE(line["metrics"]["hellaswag"].contains("acc,none")) << line.dump();
     EXPECT_TRUE(line["metrics"]["mmlu"].contains("acc,none")) << line.dump();
     EXPECT_EQ(line["metrics"]["gpus"], 4) << line.dump();
     // The generation was skipped (eval.max_new_tokens), as LitGPT says in its log.
-    EXPECT_NE(read_file(trial / "finetune.out.log").find("Skipping example generation"), std::string::npos);
-    for (const char* file : {"trial.yaml", "finetune.out.log", "evaluate.out.log", "results.json"}) {
+    EXPECT_NE(read_file(trial / "finetune.out.log").find("Skipping example generation"),
+              std::string::npos);
+    for (const char* file :
+         {"trial.yaml", "finetune.out.log", "evaluate.out.log", "results.json"}) {
       EXPECT_TRUE(fs::exists(trial / file)) << trial / file;
     }
     EXPECT_FALSE(fs::exists(trial / "lit_model.pth.lora")) << "keep_lora_weights is off by default";
@@ -155,7 +167,9 @@ TEST_P(LitgptCampaign, DefaultBehavioursEndWithTheirStatusAndNoTrialHangs) {
     const std::string yaml = read_file(trial / "trial.yaml");
     EXPECT_NE(yaml.find("max_new_tokens: 512"), std::string::npos) << yaml;
     EXPECT_NE(yaml.find("lora_head: false"), std::string::npos) << yaml;
-    EXPECT_NE(yaml.find("lora_r: " + std::to_string(line["params"]["lora_r"].get<long long>())), std::string::npos) << yaml;
+    EXPECT_NE(yaml.find("lora_r: " + std::to_string(line["params"]["lora_r"].get<long long>())),
+              std::string::npos)
+        << yaml;
     EXPECT_NE(read_file(trial / "evaluate.out.log").find("bfloat16"), std::string::npos)
         << "litgpt evaluate without --dtype bfloat16";
   }

@@ -25,9 +25,13 @@ using testing::trial_line;
 /// A SOO-like run of 2 workers: 6 final evaluations (4 ok, 1 failed, 1 error), a retried error,
 /// an approximated point, a torn last line.
 std::vector<std::string> fixture_lines() {
-  const auto params = [](double lr, int r) { return fmt::format(R"({{"learning_rate":{},"lora_r":{}}})", lr, r); };
+  const auto params = [](double lr, int r) {
+    return fmt::format(R"({{"learning_rate":{},"lora_r":{}}})", lr, r);
+  };
   const auto extra = [](double mmlu, int depth) {
-    return fmt::format(R"(,"metrics":{{"hellaswag_acc":0.5,"mmlu_acc":{}}},"optimizer":{{"depth":{}}})", mmlu, depth);
+    return fmt::format(
+        R"(,"metrics":{{"hellaswag_acc":0.5,"mmlu_acc":{}}},"optimizer":{{"depth":{}}})", mmlu,
+        depth);
   };
   return {
       R"({"event":"campaign","name":"fixture","optimizer":"soo","budget":6,"direction":"maximize","workers":2})",
@@ -52,9 +56,10 @@ TEST_F(ReportTest, WritesReportAndWellFormedFigures) {
   const ReportFiles files = write_report(run, (dir / "report").string());
   std::vector<std::string> names;
   for (const auto& f : files.figures) names.push_back(fs::path(f).filename().string());
-  EXPECT_EQ(names, (std::vector<std::string>{"score_per_evaluation.svg", "parameters_over_iterations.svg",
-                                             "score_by_parameter.svg", "validation_vs_test.svg",
-                                             "worker_timeline.svg", "tree_depth.svg"}));
+  EXPECT_EQ(names,
+            (std::vector<std::string>{"score_per_evaluation.svg", "parameters_over_iterations.svg",
+                                      "score_by_parameter.svg", "validation_vs_test.svg",
+                                      "worker_timeline.svg", "tree_depth.svg"}));
   for (const auto& f : files.figures) {
     const auto check = check_xml(read(f));
     EXPECT_TRUE(check.ok) << f << ": " << check.error;
@@ -86,7 +91,8 @@ TEST_F(ReportTest, WritesReportAndWellFormedFigures) {
   EXPECT_NE(md.find("100.0 % = 50.0 s busy / (2 workers x 25.0 s makespan)"), std::string::npos);
   EXPECT_NE(md.find("| wall time | 26.0 s |"), std::string::npos);
   EXPECT_NE(md.find("Pearson r = "), std::string::npos);
-  EXPECT_NE(md.find("Evaluation #4: score **0.61**, found at evaluation 4 of 6"), std::string::npos);
+  EXPECT_NE(md.find("Evaluation #4: score **0.61**, found at evaluation 4 of 6"),
+            std::string::npos);
   EXPECT_NE(md.find("| 1 | 4 | 0.61 | 0.47 | 0.0003 | 16 |"), std::string::npos);
   EXPECT_NE(md.find("CUDA out of memory"), std::string::npos);
   EXPECT_NE(md.find("error (retried)"), std::string::npos);
@@ -95,11 +101,12 @@ TEST_F(ReportTest, WritesReportAndWellFormedFigures) {
 }
 
 TEST_F(ReportTest, MinimizingRunWithoutTestMetricOrDepths) {
-  const auto dir = make_run("min", {
-      R"({"event":"campaign","name":"branin","optimizer":"lhs","budget":3,"direction":"minimize","workers":1})",
-      trial_line(0, "ok", "5.0", 1, 0, 1, R"({"x1":1.0})"),
-      trial_line(1, "ok", "0.4", 1, 1, 2, R"({"x1":2.0})"),
-      trial_line(2, "ok", "3.0", 1, 2, 3, R"({"x1":3.0})")});
+  const auto dir = make_run(
+      "min",
+      {R"({"event":"campaign","name":"branin","optimizer":"lhs","budget":3,"direction":"minimize","workers":1})",
+       trial_line(0, "ok", "5.0", 1, 0, 1, R"({"x1":1.0})"),
+       trial_line(1, "ok", "0.4", 1, 1, 2, R"({"x1":2.0})"),
+       trial_line(2, "ok", "3.0", 1, 2, 3, R"({"x1":3.0})")});
   const ReportFiles files = write_report(read_run(dir.string()), (root_ / "out").string());
   EXPECT_EQ(files.figures.size(), 4u);  // no validation/test, no depth
   const std::string md = read(files.markdown);
@@ -113,39 +120,50 @@ TEST_F(ReportTest, CountsTheGpuTimeSavedByEarlyStops) {
   // 300 s on 4 GPUs: (3480 + 3300) x 4 = 27120 GPU-seconds = 7.53 GPU-hours. The retried attempt
   // is no result and does not count.
   const auto metrics = [](double seconds, bool stopped) {
-    return fmt::format(R"(,"metrics":{{"seconds":{},"gpus":4{}}})", seconds, stopped ? R"(,"stopped_early":true)" : "");
+    return fmt::format(R"(,"metrics":{{"seconds":{},"gpus":4{}}})", seconds,
+                       stopped ? R"(,"stopped_early":true)" : "");
   };
   const std::string params = R"({"learning_rate":0.001})";
-  const auto dir = make_run("stops", {
-      R"({"event":"campaign","name":"stops","optimizer":"lhs","budget":5,"direction":"maximize","workers":2})",
-      trial_line(0, "ok", "0.5", 1, 0, 3000, params, metrics(3000, false)),
-      trial_line(1, "failed", "null", 2, 0, 120, params, metrics(120, true)),
-      trial_line(2, "ok", "0.6", 2, 120, 3720, params, metrics(3600, false)),
-      trial_line(3, "error", "null", 1, 3000, 3010, params, metrics(10, true) + R"(,"retried":true)"),
-      trial_line(3, "failed", "null", 1, 3010, 3310, params, metrics(300, true) + R"(,"attempt":2)"),
-      trial_line(4, "ok", "0.7", 1, 3310, 7310, params, metrics(4000, false))});
+  const auto dir = make_run(
+      "stops",
+      {R"({"event":"campaign","name":"stops","optimizer":"lhs","budget":5,"direction":"maximize","workers":2})",
+       trial_line(0, "ok", "0.5", 1, 0, 3000, params, metrics(3000, false)),
+       trial_line(1, "failed", "null", 2, 0, 120, params, metrics(120, true)),
+       trial_line(2, "ok", "0.6", 2, 120, 3720, params, metrics(3600, false)),
+       trial_line(3, "error", "null", 1, 3000, 3010, params,
+                  metrics(10, true) + R"(,"retried":true)"),
+       trial_line(3, "failed", "null", 1, 3010, 3310, params,
+                  metrics(300, true) + R"(,"attempt":2)"),
+       trial_line(4, "ok", "0.7", 1, 3310, 7310, params, metrics(4000, false))});
   const RunData run = read_run(dir.string());
   const RunAnalysis analysis = analyze_run(run);
   EXPECT_EQ(analysis.gpu_time_saved.stopped_early, 2);
   EXPECT_DOUBLE_EQ(analysis.gpu_time_saved.gpu_seconds, 27120.0);
   const std::string md = read(write_report(run, (root_ / "out").string()).markdown);
-  EXPECT_NE(md.find("| GPU time saved by early stops | 7.53 GPU-hours: 2 diverged evaluation(s) stopped early, "
+  EXPECT_NE(md.find("| GPU time saved by early stops | 7.53 GPU-hours: 2 diverged evaluation(s) "
+                    "stopped early, "
                     "each counted against 3600 s (median of 3 ok trials) |"),
             std::string::npos)
       << md;
 
   // Nothing ok: the reference is config.yaml's objective.timeout.
-  const auto none_ok = make_run("none-ok", {trial_line(0, "failed", "null", 1, 0, 600, params, metrics(600, true))});
-  write(none_ok / "config.yaml", "campaign: {name: none-ok, budget: 1}\nobjective: {kind: litgpt, timeout: 10800}\n");
-  const std::string none_md = read(write_report(read_run(none_ok.string()), (root_ / "out2").string()).markdown);
-  EXPECT_NE(none_md.find("| GPU time saved by early stops | 11.33 GPU-hours: 1 diverged evaluation(s) stopped early, "
+  const auto none_ok =
+      make_run("none-ok", {trial_line(0, "failed", "null", 1, 0, 600, params, metrics(600, true))});
+  write(none_ok / "config.yaml",
+        "campaign: {name: none-ok, budget: 1}\nobjective: {kind: litgpt, timeout: 10800}\n");
+  const std::string none_md =
+      read(write_report(read_run(none_ok.string()), (root_ / "out2").string()).markdown);
+  EXPECT_NE(none_md.find("| GPU time saved by early stops | 11.33 GPU-hours: 1 diverged "
+                         "evaluation(s) stopped early, "
                          "each counted against 10800 s (trial timeout) |"),
             std::string::npos)
       << none_md;
   // No early stop: no row.
-  const std::string plain = read(write_report(read_run(make_run("plain", {trial_line(0, "ok", "0.5", 1, 0, 10, params)}).string()),
-                                              (root_ / "out3").string())
-                                     .markdown);
+  const std::string plain =
+      read(write_report(
+               read_run(make_run("plain", {trial_line(0, "ok", "0.5", 1, 0, 10, params)}).string()),
+               (root_ / "out3").string())
+               .markdown);
   EXPECT_EQ(plain.find("GPU time saved"), std::string::npos);
 }
 
@@ -154,7 +172,8 @@ TEST_F(ReportTest, ComparisonOverlaysTheRuns) {
   const auto b = make_run("run-b", {trial_line(0, "ok", "0.40", 1, 0, 1, R"({"x":1})"),
                                     trial_line(1, "ok", "0.62", 1, 1, 2, R"({"x":2})"),
                                     trial_line(2, "ok", "0.621", 1, 2, 3, R"({"x":3})")});
-  const ReportFiles files = write_comparison({read_run(a.string()), read_run(b.string())}, (root_ / "cmp").string());
+  const ReportFiles files =
+      write_comparison({read_run(a.string()), read_run(b.string())}, (root_ / "cmp").string());
   const auto check = check_xml(read(root_ / "cmp" / "compare.svg"));
   ASSERT_TRUE(check.ok) << check.error;
   EXPECT_EQ(check.elements.at("polyline"), 2 + 2);  // two curves + two legend samples
@@ -163,14 +182,17 @@ TEST_F(ReportTest, ComparisonOverlaysTheRuns) {
   EXPECT_NE(svg.find(">run-b</text>"), std::string::npos);
   const std::string md = read(files.markdown);
   // run-a: best 0.61 first reached at evaluation 4; run-b: 0.62 is within 0.002 of 0.621 at 2.
-  EXPECT_NE(md.find("| run-a | fixture | soo | maximize | 6 (4/1/1) | 0.61 | 4 |"), std::string::npos) << md;
+  EXPECT_NE(md.find("| run-a | fixture | soo | maximize | 6 (4/1/1) | 0.61 | 4 |"),
+            std::string::npos)
+      << md;
   EXPECT_NE(md.find("| 0.621 | 2 |"), std::string::npos) << md;
 }
 
 TEST_F(ReportTest, UnwritableOutputIsAReportError) {
   const auto dir = make_run("r", {trial_line(0, "ok", "0.5", 1, 0, 1, R"({"x":1})")});
   write(root_ / "file", "x");
-  EXPECT_THROW(write_report(read_run(dir.string()), (root_ / "file" / "sub").string()), ReportError);
+  EXPECT_THROW(write_report(read_run(dir.string()), (root_ / "file" / "sub").string()),
+               ReportError);
 }
 
 /// Runs `lorahpo ARGS`, returns the exit status and stderr.
@@ -183,16 +205,18 @@ class ReportCliTest : public ReportTest {
  protected:
   CliResult lorahpo(const std::string& args) const {
     const fs::path err = root_ / "stderr.txt";
-    const std::string command = fmt::format("'{}' {} >/dev/null 2>'{}'", LORAHPO_BINARY, args, err.string());
+    const std::string command =
+        fmt::format("'{}' {} >/dev/null 2>'{}'", LORAHPO_BINARY, args, err.string());
     const int raw = std::system(command.c_str());
     return {WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, read(err)};
   }
 };
 
 TEST_F(ReportCliTest, ErrorsAreOneLineAndExitTwo) {
-  for (const std::string& args : {fmt::format("report '{}'", (root_ / "missing").string()),
-                                  fmt::format("report '{}'", make_run("empty", {}).string()),
-                                  fmt::format("report --compare '{}'", make_run("one", {}).string())}) {
+  for (const std::string& args :
+       {fmt::format("report '{}'", (root_ / "missing").string()),
+        fmt::format("report '{}'", make_run("empty", {}).string()),
+        fmt::format("report --compare '{}'", make_run("one", {}).string())}) {
     const CliResult r = lorahpo(args);
     EXPECT_EQ(r.status, 2) << args;
     EXPECT_EQ(r.err.rfind("error: ", 0), 0u) << r.err;
@@ -206,7 +230,10 @@ TEST_F(ReportCliTest, WritesIntoRunDirReportByDefault) {
   EXPECT_TRUE(fs::exists(dir / "report" / "report.md"));
   EXPECT_TRUE(fs::exists(dir / "report" / "worker_timeline.svg"));
   const auto out = root_ / "cmp";
-  EXPECT_EQ(lorahpo(fmt::format("report --compare '{}' '{}' --out '{}'", dir.string(), dir.string(), out.string())).status, 0);
+  EXPECT_EQ(lorahpo(fmt::format("report --compare '{}' '{}' --out '{}'", dir.string(), dir.string(),
+                                out.string()))
+                .status,
+            0);
   EXPECT_TRUE(fs::exists(out / "compare.md"));
 }
 

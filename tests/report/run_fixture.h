@@ -57,18 +57,18 @@ class ReportTest : public ::testing::Test {
 };
 
 /// A trial line as the journal writes it: start at `start` seconds after 2026-01-01T00:00:00Z.
-inline std::string trial_line(int id, const std::string& status, const std::string& score, int worker,
-                              double start, double end, const std::string& params,
+inline std::string trial_line(int id, const std::string& status, const std::string& score,
+                              int worker, double start, double end, const std::string& params,
                               const std::string& extra = "") {
   const auto stamp = [](double s) {
     const int whole = static_cast<int>(s);
-    return fmt::format("2026-01-01T{:02}:{:02}:{:02}.{:03}Z", whole / 3600, whole / 60 % 60, whole % 60,
-                       static_cast<int>((s - whole) * 1000.0 + 0.5));
+    return fmt::format("2026-01-01T{:02}:{:02}:{:02}.{:03}Z", whole / 3600, whole / 60 % 60,
+                       whole % 60, static_cast<int>((s - whole) * 1000.0 + 0.5));
   };
   return fmt::format(
       R"({{"id":{},"status":"{}","score":{},"reason":"{}","params":{},"unit":[],"worker":{},"host":"node{}","start":"{}","end":"{}","duration":{}{}}})",
-      id, status, score, status == "ok" ? "" : "exit status 1: CUDA out of memory", params, worker, worker,
-      stamp(start), stamp(end), end - start, extra);
+      id, status, score, status == "ok" ? "" : "exit status 1: CUDA out of memory", params, worker,
+      worker, stamp(start), stamp(end), end - start, extra);
 }
 
 }  // namespace lorahpo::report::testing

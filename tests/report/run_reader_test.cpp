@@ -21,14 +21,20 @@ constexpr double kTimeTol = 1e-6;
 TEST(ParseJournal, ReadsTrialsAndSkipsEvents) {
   std::istringstream in(
       R"({"event":"campaign","name":"lora","optimizer":"soo","budget":7,"direction":"minimize","workers":3})"
-      "\n" R"({"event":"ask","n":2})"
-      "\n" R"({"event":"something_new","x":[1,2]})"
+      "\n"
+      R"({"event":"ask","n":2})"
+      "\n"
+      R"({"event":"something_new","x":[1,2]})"
       "\n" +
       trial_line(0, "ok", "0.5", 1, 0, 10, R"({"lr":0.001,"precision":"bf16-true"})",
                  R"(,"metrics":{"mmlu_acc":0.4},"optimizer":{"depth":2})") +
       "\n" + R"({"event":"resume"})" + "\n" +
-      trial_line(1, "error", "null", 2, 0, 3, R"({"lr":0.01,"precision":"16-mixed"})", R"(,"attempt":1,"retried":true)") +
-      "\n" + trial_line(1, "failed", "null", 2, 3, 5, R"({"lr":0.01,"precision":"16-mixed"})", R"(,"attempt":2)") + "\n");
+      trial_line(1, "error", "null", 2, 0, 3, R"({"lr":0.01,"precision":"16-mixed"})",
+                 R"(,"attempt":1,"retried":true)") +
+      "\n" +
+      trial_line(1, "failed", "null", 2, 3, 5, R"({"lr":0.01,"precision":"16-mixed"})",
+                 R"(,"attempt":2)") +
+      "\n");
   const JournalContents c = parse_journal(in);
   ASSERT_EQ(c.trials.size(), 3u);
   EXPECT_EQ(c.skipped_lines, 0);
@@ -89,22 +95,30 @@ TEST_F(ReportTest, MissingDirectoryJournalOrTrialsAreReportErrors) {
 TEST_F(ReportTest, MetadataComesFromTheHeaderThenSummaryThenConfig) {
   const std::string trial = trial_line(0, "ok", "0.5", 1, 0, 10, R"({"lr":0.001})");
   const auto dir = make_run("meta", {trial});
-  write(dir / "config.yaml", "campaign: {name: from_config, budget: 9, direction: minimize}\noptimizer: {name: lhs}\n");
+  write(dir / "config.yaml",
+        "campaign: {name: from_config, budget: 9, direction: minimize}\noptimizer: {name: lhs}\n");
   RunData run = read_run(dir.string());
   EXPECT_EQ(run.metadata.name, "from_config");
   EXPECT_EQ(run.metadata.optimizer, "lhs");
   EXPECT_EQ(*run.metadata.budget, 9);
   EXPECT_EQ(run.metadata.direction, Direction::kMinimize);
 
-  write(dir / "summary.json", R"({"campaign":"from_summary","optimizer":"bo_gp","direction":"maximize","budget":50,"workers":4,"wall_seconds":12.5})");
+  write(
+      dir / "summary.json",
+      R"({"campaign":"from_summary","optimizer":"bo_gp","direction":"maximize","budget":50,"workers":4,"wall_seconds":12.5})");
   run = read_run(dir.string());
   EXPECT_EQ(run.metadata.name, "from_summary");
   EXPECT_EQ(run.metadata.direction, Direction::kMaximize);
   EXPECT_EQ(*run.metadata.workers, 4);
   EXPECT_DOUBLE_EQ(*run.metadata.wall_seconds, 12.5);
 
-  const auto with_header = make_run("header", {R"({"event":"campaign","name":"from_header","optimizer":"soo","budget":7,"direction":"minimize","workers":2})", trial});
-  write(with_header / "summary.json", R"({"campaign":"from_summary","optimizer":"bo_gp","direction":"maximize","workers":4,"wall_seconds":3})");
+  const auto with_header = make_run(
+      "header",
+      {R"({"event":"campaign","name":"from_header","optimizer":"soo","budget":7,"direction":"minimize","workers":2})",
+       trial});
+  write(
+      with_header / "summary.json",
+      R"({"campaign":"from_summary","optimizer":"bo_gp","direction":"maximize","workers":4,"wall_seconds":3})");
   run = read_run(with_header.string());
   EXPECT_EQ(run.metadata.name, "from_header");
   EXPECT_EQ(run.metadata.optimizer, "soo");
@@ -115,9 +129,11 @@ TEST_F(ReportTest, MetadataComesFromTheHeaderThenSummaryThenConfig) {
 
 TEST_F(ReportTest, TheHeadersIdentityGivesOptimizerDirectionAndSpace) {
   // As master/campaign.cpp writes it: the optimizer and direction only inside "identity".
-  const auto dir = make_run("identity", {
-      R"({"event":"campaign","name":"lora_soo","created":"2026-01-01T00:00:00Z","budget":50,"optimizer_budget":50,"workers":3,"identity":{"space":[{"name":"learning_rate","type":"float","low":-10,"high":-1,"transform":"pow10"},{"name":"lora_r","type":"int","low":2,"high":512},{"name":"precision","type":"categorical","choices":["bf16-true","16-mixed"]}],"objective":{"kind":"builtin"},"optimizer":{"name":"bamsoo","k":3},"direction":"minimize","seed":1}})",
-      trial_line(0, "ok", "0.5", 1, 0, 10, R"({"learning_rate":0.001,"lora_r":8,"precision":"16-mixed"})")});
+  const auto dir = make_run(
+      "identity",
+      {R"({"event":"campaign","name":"lora_soo","created":"2026-01-01T00:00:00Z","budget":50,"optimizer_budget":50,"workers":3,"identity":{"space":[{"name":"learning_rate","type":"float","low":-10,"high":-1,"transform":"pow10"},{"name":"lora_r","type":"int","low":2,"high":512},{"name":"precision","type":"categorical","choices":["bf16-true","16-mixed"]}],"objective":{"kind":"builtin"},"optimizer":{"name":"bamsoo","k":3},"direction":"minimize","seed":1}})",
+       trial_line(0, "ok", "0.5", 1, 0, 10,
+                  R"({"learning_rate":0.001,"lora_r":8,"precision":"16-mixed"})")});
   const RunData run = read_run(dir.string());
   EXPECT_EQ(run.metadata.name, "lora_soo");
   EXPECT_EQ(run.metadata.optimizer, "bamsoo");
@@ -132,7 +148,9 @@ TEST_F(ReportTest, TheHeadersIdentityGivesOptimizerDirectionAndSpace) {
 }
 
 TEST_F(ReportTest, ParametersFromConfigSearchSpace) {
-  const auto dir = make_run("space", {trial_line(0, "ok", "0.5", 1, 0, 10, R"({"learning_rate":0.001,"lora_r":8,"precision":"16-mixed"})")});
+  const auto dir = make_run(
+      "space", {trial_line(0, "ok", "0.5", 1, 0, 10,
+                           R"({"learning_rate":0.001,"lora_r":8,"precision":"16-mixed"})")});
   write(dir / "config.yaml", R"(campaign: {name: c, budget: 5}
 search_space:
   learning_rate: {type: float, low: -10, high: -1, transform: pow10}
@@ -197,15 +215,18 @@ TEST_F(ReportTest, ReadsTheFormat1FixtureWithoutItsConfig) {
   EXPECT_FALSE(run.parameters[1].log_scale || run.parameters[1].categorical);
   EXPECT_EQ(run.parameters[2].name, "mode");
   EXPECT_TRUE(run.parameters[2].categorical);
-  EXPECT_EQ(run.parameters[2].choices, (std::vector<std::string>{"ok", "exit1", "hang", "nofile", "nokey"}));
+  EXPECT_EQ(run.parameters[2].choices,
+            (std::vector<std::string>{"ok", "exit1", "hang", "nofile", "nokey"}));
 }
 
 TEST_F(ReportTest, TheHeadersSpaceWinsOverConfigYaml) {
   // config.yaml is the user's file; the header is what the campaign ran with.
-  const auto dir = make_run("space_header", {
-      R"({"event":"campaign","format":1,"name":"c","identity":{"space":[{"name":"x","type":"categorical","choices":["a","b"]}]}})",
-      trial_line(0, "ok", "0.5", 1, 0, 10, R"({"x":"b"})")});
-  write(dir / "config.yaml", "search_space:\n  x: {type: float, low: -3, high: 0, transform: pow10}\n");
+  const auto dir = make_run(
+      "space_header",
+      {R"({"event":"campaign","format":1,"name":"c","identity":{"space":[{"name":"x","type":"categorical","choices":["a","b"]}]}})",
+       trial_line(0, "ok", "0.5", 1, 0, 10, R"({"x":"b"})")});
+  write(dir / "config.yaml",
+        "search_space:\n  x: {type: float, low: -3, high: 0, transform: pow10}\n");
   const RunData run = read_run(dir.string());
   ASSERT_EQ(run.parameters.size(), 1u);
   EXPECT_TRUE(run.parameters[0].categorical);
@@ -213,11 +234,12 @@ TEST_F(ReportTest, TheHeadersSpaceWinsOverConfigYaml) {
 }
 
 TEST_F(ReportTest, TheLastResumeGivesTheBudgetAndWorkers) {
-  const auto dir = make_run("raised", {
-      R"({"event":"campaign","name":"c","budget":10,"workers":2})",
-      trial_line(0, "ok", "0.5", 1, 0, 10, R"({"lr":0.001})"),
-      R"({"event":"resume","time":"2026-01-01T01:00:00.000Z","budget":30,"workers":4})",
-      R"({"event":"resume","time":"2026-01-01T02:00:00.000Z","budget":40,"workers":3})"});
+  const auto dir =
+      make_run("raised",
+               {R"({"event":"campaign","name":"c","budget":10,"workers":2})",
+                trial_line(0, "ok", "0.5", 1, 0, 10, R"({"lr":0.001})"),
+                R"({"event":"resume","time":"2026-01-01T01:00:00.000Z","budget":30,"workers":4})",
+                R"({"event":"resume","time":"2026-01-01T02:00:00.000Z","budget":40,"workers":3})"});
   const RunData run = read_run(dir.string());
   EXPECT_EQ(run.resumes, 2);
   EXPECT_EQ(*run.metadata.budget, 40);
@@ -225,15 +247,16 @@ TEST_F(ReportTest, TheLastResumeGivesTheBudgetAndWorkers) {
 }
 
 TEST_F(ReportTest, AJournalOfAnotherFormatIsRefusedInOneLine) {
-  const auto dir = make_run("format2", {
-      R"({"event":"campaign","format":2,"lorahpo":"9.0.0","name":"c"})",
-      trial_line(0, "ok", "0.5", 1, 0, 10, R"({"lr":0.001})")});
+  const auto dir =
+      make_run("format2", {R"({"event":"campaign","format":2,"lorahpo":"9.0.0","name":"c"})",
+                           trial_line(0, "ok", "0.5", 1, 0, 10, R"({"lr":0.001})")});
   try {
     read_run(dir.string());
     FAIL() << "a format-2 journal was read";
   } catch (const ReportError& e) {
     const std::string message = e.what();
-    EXPECT_NE(message.find((dir / "journal.jsonl").string() + ":1: format is 2"), std::string::npos) << message;
+    EXPECT_NE(message.find((dir / "journal.jsonl").string() + ":1: format is 2"), std::string::npos)
+        << message;
     EXPECT_NE(message.find("reads journal format 1 only"), std::string::npos) << message;
     EXPECT_EQ(message.find('\n'), std::string::npos);
   }

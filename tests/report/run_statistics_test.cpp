@@ -10,7 +10,8 @@ namespace {
 constexpr double kTol = 1e-12;
 
 TEST(BestSoFar, FollowsTheDirectionAndSkipsFailures) {
-  const std::vector<std::optional<double>> scores = {std::nullopt, 0.3, 0.1, std::nullopt, 0.5, 0.4};
+  const std::vector<std::optional<double>> scores = {std::nullopt, 0.3, 0.1,
+                                                     std::nullopt, 0.5, 0.4};
   const auto up = best_so_far(scores, Direction::kMaximize);
   const std::vector<std::optional<double>> want_up = {std::nullopt, 0.3, 0.3, 0.3, 0.5, 0.5};
   EXPECT_EQ(up, want_up);
@@ -53,8 +54,8 @@ TEST(Pearson, MatchesKnownValues) {
   EXPECT_FALSE(pearson_correlation({1, 2, 3}, {4, 4, 4}));
 }
 
-TrialEntry trial(TrialState state, std::optional<double> score, int worker, double start, double end,
-                 bool retried = false) {
+TrialEntry trial(TrialState state, std::optional<double> score, int worker, double start,
+                 double end, bool retried = false) {
   TrialEntry t;
   t.state = state;
   t.score = score;

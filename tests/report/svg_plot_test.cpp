@@ -40,7 +40,8 @@ TEST(Axis, LogTicksAreDecades) {
   EXPECT_EQ(axis.ticks().front().label, "1e-9");
   EXPECT_EQ(axis.ticks().back().label, "1e-1");
   // Equal ratios are equal distances.
-  EXPECT_NEAR(axis.fraction(1e-5) - axis.fraction(1e-6), axis.fraction(1e-2) - axis.fraction(1e-3), kTol);
+  EXPECT_NEAR(axis.fraction(1e-5) - axis.fraction(1e-6), axis.fraction(1e-2) - axis.fraction(1e-3),
+              kTol);
   EXPECT_FALSE(axis.accepts(0.0));
   EXPECT_FALSE(axis.accepts(-1.0));
   // Less than a decade: 1-2-5 ticks.
@@ -58,7 +59,9 @@ TEST(Axis, CategoricalPutsLabelsAtIndices) {
 
 TEST(SvgPlot, RendersWellFormedSvgWithOneElementPerPrimitive) {
   SvgPlot plot("score <per> evaluation & more", "evaluation", "score");
-  plot.add_scatter("ok", {{1, 0.5, "#0 a<b"}, {2, 0.6, ""}, {3, 0.55, ""}, {4, 0.7, ""}, {5, 0.65, ""}}, SeriesStyle{});
+  plot.add_scatter("ok",
+                   {{1, 0.5, "#0 a<b"}, {2, 0.6, ""}, {3, 0.55, ""}, {4, 0.7, ""}, {5, 0.65, ""}},
+                   SeriesStyle{});
   SeriesStyle cross;
   cross.marker = Marker::kCross;
   plot.add_bottom_marks("failed", {{6, 0, ""}, {7, 0, ""}}, cross);
@@ -70,8 +73,8 @@ TEST(SvgPlot, RendersWellFormedSvgWithOneElementPerPrimitive) {
   const auto check = check_xml(svg);
   ASSERT_TRUE(check.ok) << check.error << "\n" << svg;
   EXPECT_EQ(check.elements.at("svg"), 1);
-  EXPECT_EQ(check.elements.at("circle"), 5 + 1);  // points + legend sample
-  EXPECT_EQ(check.elements.at("path"), 2 + 1);    // failure crosses + legend sample
+  EXPECT_EQ(check.elements.at("circle"), 5 + 1);    // points + legend sample
+  EXPECT_EQ(check.elements.at("path"), 2 + 1);      // failure crosses + legend sample
   EXPECT_EQ(check.elements.at("polyline"), 1 + 1);  // the step + legend sample
   EXPECT_EQ(check.elements.at("title"), 1);         // the one tooltip
   EXPECT_NE(svg.find("score &lt;per&gt; evaluation &amp; more"), std::string::npos);

@@ -41,9 +41,11 @@ inline XmlCheck check_xml(const std::string& doc) {
   };
   while (pos < doc.size()) {
     const std::size_t lt = doc.find('<', pos);
-    const std::string text = doc.substr(pos, lt == std::string::npos ? std::string::npos : lt - pos);
+    const std::string text =
+        doc.substr(pos, lt == std::string::npos ? std::string::npos : lt - pos);
     if (!valid_entities(text)) return fail("bad entity in text");
-    if (stack.empty() && text.find_first_not_of(" \t\r\n") != std::string::npos) return fail("text outside the root");
+    if (stack.empty() && text.find_first_not_of(" \t\r\n") != std::string::npos)
+      return fail("text outside the root");
     if (lt == std::string::npos) break;
     pos = lt;
     if (doc.compare(pos, 2, "<?") == 0) {
@@ -61,13 +63,16 @@ inline XmlCheck check_xml(const std::string& doc) {
     const bool closing = doc.compare(pos, 2, "</") == 0;
     std::size_t i = pos + (closing ? 2 : 1);
     const std::size_t name_start = i;
-    while (i < doc.size() && (std::isalnum(static_cast<unsigned char>(doc[i])) || doc[i] == '-' || doc[i] == ':' || doc[i] == '_')) ++i;
+    while (i < doc.size() && (std::isalnum(static_cast<unsigned char>(doc[i])) || doc[i] == '-' ||
+                              doc[i] == ':' || doc[i] == '_'))
+      ++i;
     const std::string name = doc.substr(name_start, i - name_start);
     if (name.empty()) return fail("empty tag name");
     if (closing) {
       while (i < doc.size() && std::isspace(static_cast<unsigned char>(doc[i]))) ++i;
       if (i >= doc.size() || doc[i] != '>') return fail("bad closing tag " + name);
-      if (stack.empty() || stack.back() != name) return fail("</" + name + "> does not close the open element");
+      if (stack.empty() || stack.back() != name)
+        return fail("</" + name + "> does not close the open element");
       stack.pop_back();
       pos = i + 1;
       continue;
@@ -84,15 +89,20 @@ inline XmlCheck check_xml(const std::string& doc) {
         break;
       }
       const std::size_t attr_start = i;
-      while (i < doc.size() && doc[i] != '=' && !std::isspace(static_cast<unsigned char>(doc[i])) && doc[i] != '>') ++i;
-      if (i == attr_start || i >= doc.size() || doc[i] != '=') return fail("attribute without value in " + name);
+      while (i < doc.size() && doc[i] != '=' && !std::isspace(static_cast<unsigned char>(doc[i])) &&
+             doc[i] != '>')
+        ++i;
+      if (i == attr_start || i >= doc.size() || doc[i] != '=')
+        return fail("attribute without value in " + name);
       ++i;
-      if (i >= doc.size() || (doc[i] != '"' && doc[i] != '\'')) return fail("unquoted attribute in " + name);
+      if (i >= doc.size() || (doc[i] != '"' && doc[i] != '\''))
+        return fail("unquoted attribute in " + name);
       const char quote = doc[i];
       const std::size_t end = doc.find(quote, i + 1);
       if (end == std::string::npos) return fail("unterminated attribute in " + name);
       const std::string value = doc.substr(i + 1, end - i - 1);
-      if (value.find('<') != std::string::npos || !valid_entities(value)) return fail("bad attribute value in " + name);
+      if (value.find('<') != std::string::npos || !valid_entities(value))
+        return fail("bad attribute value in " + name);
       i = end + 1;
     }
     if (stack.empty()) ++roots;

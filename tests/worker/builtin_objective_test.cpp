@@ -44,8 +44,8 @@ TEST(DescribeBuiltinTest, ParametersFollowTheFunctionsDomain) {
     std::string name;
     int dim;
   };
-  for (const Case& c : {Case{"branin", 0}, Case{"hartmann6", 0}, Case{"ackley", 5},
-                        Case{"rosenbrock", 3}}) {
+  for (const Case& c :
+       {Case{"branin", 0}, Case{"hartmann6", 0}, Case{"ackley", 5}, Case{"rosenbrock", 3}}) {
     SCOPED_TRACE(c.name);
     const BuiltinDescription description = describe_builtin(objective(c.name, c.dim));
     const auto function = make_test_function(c.name, c.dim);
@@ -103,15 +103,14 @@ TEST(SimulatedCostTest, ConstantAndLinear) {
 
 TEST(SimulatedCostTest, NeverNegative) {
   const SearchSpace space = rank_space();
-  EXPECT_EQ(simulated_cost_seconds(CostModel{1.0, -1.0, "lora_r"}, space,
-                                   {0.5, std::int64_t{8}}),
+  EXPECT_EQ(simulated_cost_seconds(CostModel{1.0, -1.0, "lora_r"}, space, {0.5, std::int64_t{8}}),
             0.0);
 }
 
 TEST(SimulatedCostTest, UnknownParameterThrows) {
-  EXPECT_THROW(simulated_cost_seconds(CostModel{1.0, 1.0, "epochs"}, rank_space(),
-                                      {0.5, std::int64_t{8}}),
-               std::invalid_argument);
+  EXPECT_THROW(
+      simulated_cost_seconds(CostModel{1.0, 1.0, "epochs"}, rank_space(), {0.5, std::int64_t{8}}),
+      std::invalid_argument);
 }
 
 TEST(BuiltinEvaluatorTest, ScoreIsTheFunctionValueWithoutNoise) {

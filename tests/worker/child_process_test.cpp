@@ -1,5 +1,5 @@
-#include "tests/support/scoped_env.h"
 #include "worker/child_process.h"
+#include "tests/support/scoped_env.h"
 #include "worker/evaluation_watch.h"
 #include "worker/training_log_watch.h"
 
@@ -169,14 +169,18 @@ TEST_F(ChildProcessTest, StopCheckStopsADivergedTrainingEarly) {
   // minutes. A background process in its group must die with it.
   const char* script =
       "sleep 300 & echo $! > grandchild.pid; "
-      "for i in 1 2 3; do echo \"Epoch 1 | iter $i step $i | loss train: 2.31$i, val: n/a | iter time: 9.00 ms\"; done; "
+      "for i in 1 2 3; do echo \"Epoch 1 | iter $i step $i | loss train: 2.31$i, val: n/a | iter "
+      "time: 9.00 ms\"; done; "
       "for i in 4 5 6; do if [ $i = 6 ]; then date +%s.%N > third_nan.time; fi; "
-      "echo \"Epoch 1 | iter $i step $i | loss train: nan, val: n/a | iter time: 9.00 ms\"; sleep 0.2; done; "
+      "echo \"Epoch 1 | iter $i step $i | loss train: nan, val: n/a | iter time: 9.00 ms\"; sleep "
+      "0.2; done; "
       "sleep 300";
   ChildSpec spec = shell(script);
-  spec.stop_check = divergence_stop_check({spec.stdout_path, spec.stderr_path}, DivergenceStop{true, 3});
+  spec.stop_check =
+      divergence_stop_check({spec.stdout_path, spec.stderr_path}, DivergenceStop{true, 3});
   const ChildExit exit = run_child(spec);
-  const double returned = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  const double returned =
+      std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 
   EXPECT_EQ(exit.kind, ChildExit::Kind::kStopped) << kind_name(exit.kind);
   EXPECT_EQ(exit.stop_reason, "diverged at iteration 4 (loss train: nan)");
@@ -184,7 +188,8 @@ TEST_F(ChildProcessTest, StopCheckStopsADivergedTrainingEarly) {
   std::ifstream(dir_ / "third_nan.time") >> third_nan;
   ASSERT_GT(third_nan, 0) << "the script did not get to its third NaN line";
   // Polled every 0.25 s; the group dies on SIGTERM at once (grace 0.5 s): well within 2 s.
-  EXPECT_LT(returned - third_nan, 2.0) << "stopped " << returned - third_nan << " s after the third NaN line";
+  EXPECT_LT(returned - third_nan, 2.0)
+      << "stopped " << returned - third_nan << " s after the third NaN line";
   const pid_t grandchild = read_pid("grandchild.pid");
   ASSERT_GT(grandchild, 0);
   EXPECT_TRUE(wait_until_gone(grandchild)) << "grandchild " << grandchild << " survived";
@@ -362,8 +367,8 @@ TEST_F(ChildProcessTest, KilledBySignal) {
   // (No core-dumping signal: a core_pattern handler could make the test slow.)
   for (int sig : {SIGKILL, SIGTERM, SIGUSR1}) {
     const ChildExit exit = run_child(shell("kill -" + std::to_string(sig) + " $$; sleep 5"));
-    EXPECT_EQ(exit.kind, ChildExit::Kind::kSignaled) << "signal " << sig << ": "
-                                                     << kind_name(exit.kind);
+    EXPECT_EQ(exit.kind, ChildExit::Kind::kSignaled)
+        << "signal " << sig << ": " << kind_name(exit.kind);
     EXPECT_EQ(exit.signal, sig);
   }
 }

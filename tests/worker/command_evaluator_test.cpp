@@ -1,5 +1,5 @@
-#include "tests/support/scoped_env.h"
 #include "worker/command_evaluator.h"
+#include "tests/support/scoped_env.h"
 
 #include <unistd.h>
 
@@ -93,7 +93,9 @@ class CommandEvaluatorTest : public testing::Test {
   fs::path root_;
 };
 
-const char* status_name(TrialStatus status) { return to_string(status); }
+const char* status_name(TrialStatus status) {
+  return to_string(status);
+}
 
 /// `outcome` has `status` and its reason contains `fragment`.
 void expect_outcome(const EvaluationOutcome& outcome, TrialStatus status,
@@ -105,9 +107,9 @@ void expect_outcome(const EvaluationOutcome& outcome, TrialStatus status,
 }
 
 TEST_F(CommandEvaluatorTest, PlaceholdersAreSubstituted) {
-  const auto outcome = run(shell(R"(printf '%s|%s|%s|%s|%s|%s\n' "$1" "$2" "$3" "$4" "$5" "$6" > args.txt; echo {x} {r} > inline.txt; echo 1.5)",
-                                 {"{x}", "{r}", "{opt}", "{trial_dir}", "{trial_id}",
-                                  "--dir={config_dir}/data"}));
+  const auto outcome = run(shell(
+      R"(printf '%s|%s|%s|%s|%s|%s\n' "$1" "$2" "$3" "$4" "$5" "$6" > args.txt; echo {x} {r} > inline.txt; echo 1.5)",
+      {"{x}", "{r}", "{opt}", "{trial_dir}", "{trial_id}", "--dir={config_dir}/data"}));
   ASSERT_EQ(outcome.status, TrialStatus::kOk) << outcome.reason;
   EXPECT_EQ(outcome.score, 1.5);
   EXPECT_EQ(trial_file("args.txt"),
@@ -191,8 +193,7 @@ TEST_F(CommandEvaluatorTest, MissingProgramIsAnError) {
   objective.argv = {"/nonexistent/lorahpo-train", "--r={r}"};
   const auto outcome = run(objective);
   expect_outcome(outcome, TrialStatus::kError, "No such file or directory");
-  EXPECT_NE(outcome.reason.find("/nonexistent/lorahpo-train"), std::string::npos)
-      << outcome.reason;
+  EXPECT_NE(outcome.reason.find("/nonexistent/lorahpo-train"), std::string::npos) << outcome.reason;
 }
 
 TEST_F(CommandEvaluatorTest, KilledBySignalIsAnError) {
@@ -207,7 +208,8 @@ TEST_F(CommandEvaluatorTest, UnknownPlaceholderInArgvIsAnError) {
 }
 
 TEST_F(CommandEvaluatorTest, TrialIdAndDirInTheEnvironment) {
-  const auto outcome = run(shell(R"(echo "$LORAHPO_TRIAL_ID|$LORAHPO_TRIAL_DIR" > env.txt; echo 0)"));
+  const auto outcome =
+      run(shell(R"(echo "$LORAHPO_TRIAL_ID|$LORAHPO_TRIAL_DIR" > env.txt; echo 0)"));
   ASSERT_EQ(outcome.status, TrialStatus::kOk) << outcome.reason;
   EXPECT_EQ(trial_file("env.txt"), "42|" + trial_dir() + "\n");
 }
@@ -261,9 +263,11 @@ TEST(TrialEnvironmentTest, EveryTrialVariableReplacesTheInheritedOne) {
     }
     return found;
   };
-  EXPECT_EQ(entries("CUDA_VISIBLE_DEVICES"), std::vector<std::string>{"CUDA_VISIBLE_DEVICES=0,1,2,3"});
+  EXPECT_EQ(entries("CUDA_VISIBLE_DEVICES"),
+            std::vector<std::string>{"CUDA_VISIBLE_DEVICES=0,1,2,3"});
   EXPECT_EQ(entries("LORAHPO_TRIAL_ID"), std::vector<std::string>{"LORAHPO_TRIAL_ID=4"});
-  EXPECT_EQ(entries("LORAHPO_TRIAL_DIR"), std::vector<std::string>{"LORAHPO_TRIAL_DIR=/runs/x/trials/4"});
+  EXPECT_EQ(entries("LORAHPO_TRIAL_DIR"),
+            std::vector<std::string>{"LORAHPO_TRIAL_DIR=/runs/x/trials/4"});
   EXPECT_EQ(entries("HF_HOME"), std::vector<std::string>{"HF_HOME=/mine"});
 }
 

@@ -1,6 +1,5 @@
 #include "worker/gpu_inventory.h"
 
-
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -50,13 +49,17 @@ TEST(GpuListingTest, MigDevicesAreNotGpus) {
   ASSERT_EQ(listing.mig_uuids.size(), 2u);
   EXPECT_EQ(listing.mig_uuids[1], "MIG-bbbb0000-0000-4000-8000-000000000001");
   // A MIG device counts when CUDA_VISIBLE_DEVICES names it.
-  EXPECT_EQ(cuda_visible_count(listing, std::string("MIG-bbbb0000-0000-4000-8000-000000000001")), 1);
+  EXPECT_EQ(cuda_visible_count(listing, std::string("MIG-bbbb0000-0000-4000-8000-000000000001")),
+            1);
 }
 
 TEST(GpuListingTest, OtherTextIsNoGpu) {
   EXPECT_EQ(parse_gpu_listing("").gpus(), 0);
   EXPECT_EQ(parse_gpu_listing("No devices found.\n").gpus(), 0);
-  EXPECT_EQ(parse_gpu_listing("NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver.\n").gpus(), 0);
+  EXPECT_EQ(parse_gpu_listing(
+                "NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver.\n")
+                .gpus(),
+            0);
 }
 
 TEST(CudaVisibleCountTest, AppliesTheVariableAsTheCudaRuntimeDoes) {
@@ -73,7 +76,8 @@ TEST(CudaVisibleCountTest, AppliesTheVariableAsTheCudaRuntimeDoes) {
   EXPECT_EQ(cuda_visible_count(four, std::string("GPU-5d5ba0d6")), 0);  // ambiguous prefix
   EXPECT_EQ(cuda_visible_count(four, std::string("0,0")), 1);
   // A node with a dead GPU: "0,1,2,3" stops at 3.
-  const GpuListing three = parse_gpu_listing(std::string(kFourGpus, std::string(kFourGpus).rfind("GPU 3")));
+  const GpuListing three =
+      parse_gpu_listing(std::string(kFourGpus, std::string(kFourGpus).rfind("GPU 3")));
   EXPECT_EQ(cuda_visible_count(three, std::string("0,1,2,3")), 3);
 }
 
@@ -129,7 +133,8 @@ TEST_F(GpuNodeFaultTest, NoDriverOrNoNvidiaSmiIsAFaultWithItsReason) {
     const auto fault = gpu_node_fault(objective_, request_, "/");
     ASSERT_TRUE(fault.has_value());
     EXPECT_NE(fault->find("exited with code 9"), std::string::npos) << *fault;
-    EXPECT_NE(fault->find("couldn't communicate with the NVIDIA driver"), std::string::npos) << *fault;
+    EXPECT_NE(fault->find("couldn't communicate with the NVIDIA driver"), std::string::npos)
+        << *fault;
   }
   fs::remove(root_ / "bin/nvidia-smi");
   ScopedEnv p("PATH", path());
@@ -160,7 +165,8 @@ TEST_F(GpuNodeFaultTest, ALitgptTrialOnANodeWithThreeGpusIsAnError) {
   request_.params = {ParamValue(std::int64_t{8})};
   const EvaluationOutcome outcome = evaluator.evaluate(request_);
   EXPECT_EQ(outcome.status, TrialStatus::kError);
-  EXPECT_EQ(outcome.reason.rfind("node fault: 3 GPUs visible, objective.devices = 4", 0), 0u) << outcome.reason;
+  EXPECT_EQ(outcome.reason.rfind("node fault: 3 GPUs visible, objective.devices = 4", 0), 0u)
+      << outcome.reason;
   EXPECT_FALSE(fs::exists(root_ / "work/finetune.out.log"));
 }
 

@@ -1,6 +1,5 @@
 #include "worker/litgpt_evaluator.h"
 
-
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
@@ -60,14 +59,16 @@ TEST(LitgptCheckpointTiesEmbeddings, ReadsConfigJson) {
 TEST(LitgptEvaluateArgv, IsConvertAndEvaluatesArgumentsWithTheDtype) {
   LitgptObjective objective;
   EXPECT_EQ(litgpt_evaluate_argv(objective, "/w/out/final", "/w/eval"),
-            (std::vector<std::string>{"litgpt", "evaluate", "/w/out/final", "--tasks", "hellaswag,mmlu", "--out_dir",
-                                      "/w/eval", "--batch_size", "16", "--dtype", "bfloat16"}));
+            (std::vector<std::string>{"litgpt", "evaluate", "/w/out/final", "--tasks",
+                                      "hellaswag,mmlu", "--out_dir", "/w/eval", "--batch_size",
+                                      "16", "--dtype", "bfloat16"}));
   objective.eval_dtype = "float32";
   objective.num_fewshot = 5;
   objective.limit = 100;
   const auto argv = litgpt_evaluate_argv(objective, "/w/out/final", "/w/eval");
-  EXPECT_EQ(std::vector<std::string>(argv.begin() + 9, argv.end()),
-            (std::vector<std::string>{"--dtype", "float32", "--num_fewshot", "5", "--limit", "100"}));
+  EXPECT_EQ(
+      std::vector<std::string>(argv.begin() + 9, argv.end()),
+      (std::vector<std::string>{"--dtype", "float32", "--num_fewshot", "5", "--limit", "100"}));
 }
 
 /// A `litgpt` that refuses to run over a stale model, as the real one silently would use it
@@ -119,7 +120,8 @@ class LitgptEvaluatorTest : public testing::Test {
   fs::path work_dir() const { return root_ / "work" / "7"; }
 
   EvaluationOutcome run() const {
-    LitgptEvaluator evaluator(objective_, SearchSpace({pow10_param("learning_rate", -6, -2)}), root_.string());
+    LitgptEvaluator evaluator(objective_, SearchSpace({pow10_param("learning_rate", -6, -2)}),
+                              root_.string());
     EvaluateMessage request;
     request.trial_id = 7;
     request.params = {2e-4};
@@ -163,7 +165,8 @@ TEST_F(LitgptEvaluatorTest, KeepSamplesAndLoraWeightsOnRequest) {
   objective_.keep_lora_weights = true;
   ASSERT_EQ(run().status, TrialStatus::kOk);
   EXPECT_NE(read(trial_dir() / "results.json").find("\"samples\""), std::string::npos);
-  EXPECT_NE(read(trial_dir() / "results.json").find("bfloat16"), std::string::npos);  // --dtype passed
+  EXPECT_NE(read(trial_dir() / "results.json").find("bfloat16"),
+            std::string::npos);  // --dtype passed
   EXPECT_EQ(read(trial_dir() / "lit_model.pth.lora"), "lora\n");
 }
 
@@ -174,10 +177,11 @@ TEST_F(LitgptEvaluatorTest, WorkDirectoryAsTheTrialDirectoryKeepsOnlyWhatIsAsked
   const EvaluationOutcome outcome = run();
   ASSERT_EQ(outcome.status, TrialStatus::kOk) << outcome.reason;
   EXPECT_TRUE(fs::exists(trial_dir() / "finetune.out.log"));
-  EXPECT_FALSE(fs::exists(trial_dir() / "out" / "final" / "lit_model.pth"));       // merged model
-  EXPECT_FALSE(fs::exists(trial_dir() / "out" / "final" / "lit_model.pth.lora"));  // keep_lora_weights
-  EXPECT_FALSE(fs::exists(trial_dir() / "eval" / "pytorch_model.bin"));            // converted model
-  EXPECT_FALSE(fs::exists(trial_dir() / "eval" / "results.json"));                 // the one with samples
+  EXPECT_FALSE(fs::exists(trial_dir() / "out" / "final" / "lit_model.pth"));  // merged model
+  EXPECT_FALSE(
+      fs::exists(trial_dir() / "out" / "final" / "lit_model.pth.lora"));  // keep_lora_weights
+  EXPECT_FALSE(fs::exists(trial_dir() / "eval" / "pytorch_model.bin"));   // converted model
+  EXPECT_FALSE(fs::exists(trial_dir() / "eval" / "results.json"));        // the one with samples
   EXPECT_FALSE(nlohmann::json::parse(read(trial_dir() / "results.json")).contains("samples"));
 }
 
@@ -194,7 +198,8 @@ TEST_F(LitgptEvaluatorTest, AWorkDirectoryHoldingTheTrialDirectoryIsNeverEmptied
   std::ofstream(root_ / "keep.txt") << "precious";
   const EvaluationOutcome outcome = run();
   EXPECT_EQ(outcome.status, TrialStatus::kError);
-  EXPECT_NE(outcome.reason.find("contains the trial directory"), std::string::npos) << outcome.reason;
+  EXPECT_NE(outcome.reason.find("contains the trial directory"), std::string::npos)
+      << outcome.reason;
   EXPECT_TRUE(fs::exists(root_ / "keep.txt"));
 }
 

@@ -30,7 +30,9 @@ constexpr double kWarpMargin = 0.006;
 /// Random points of the boundedness test.
 constexpr int kBoundPoints = 20000;
 
-const LoraSurrogate& surrogate() { return LoraSurrogate::instance(); }
+const LoraSurrogate& surrogate() {
+  return LoraSurrogate::instance();
+}
 
 /// Values of the seed space at a unit-cube point.
 std::vector<ParamValue> at_unit(const std::vector<double>& unit) {
@@ -47,9 +49,9 @@ std::vector<double> random_unit(std::mt19937_64& rng) {
 /// The configuration of the best real run (on the plateau, HellaSwag 0.5598).
 std::vector<ParamValue> good_values() {
   const auto& runs = lora_runs();
-  const auto best = std::max_element(runs.begin(), runs.end(), [](const LoraRun& a, const LoraRun& b) {
-    return a.hellaswag_acc < b.hellaswag_acc;
-  });
+  const auto best = std::max_element(
+      runs.begin(), runs.end(),
+      [](const LoraRun& a, const LoraRun& b) { return a.hellaswag_acc < b.hellaswag_acc; });
   return lora_run_values(*best);
 }
 
@@ -131,7 +133,8 @@ TEST(LoraSurrogateTest, ReproducesTheRealAccuraciesWithinTheNoise) {
 
   const Fit mmlu = fit_of([](const LoraSurrogate::Estimate& e) { return e.mmlu_acc; },
                           [](const LoraRun& r) { return r.mmlu_acc; });
-  EXPECT_GE(mmlu.share_within_noise, kMinShareWithinNoise) << "rms " << mmlu.rms << ", max " << mmlu.max_error;
+  EXPECT_GE(mmlu.share_within_noise, kMinShareWithinNoise)
+      << "rms " << mmlu.rms << ", max " << mmlu.max_error;
   EXPECT_LE(mmlu.rms, kNoise);
 }
 
@@ -164,8 +167,9 @@ TEST(LoraSurrogateTest, PredictionsStayWithinTheObservedRange) {
 /// The divergence cliff: at a learning rate of 1e-2 training diverges (accuracy near chance,
 /// 0.25) for most settings of the other four parameters, at 1e-4 it reaches the plateau (~0.55).
 /// Not for all: LoRA scales its update by lora_alpha / lora_r, so a small ratio still trains at
-/// 1e-2 (the settings that do have a geometric mean ratio of 0.02, those that diverge 0.16). Measured over these 500 random settings: 87% below 0.35 at 1e-2, 95% above 0.5 at 1e-4
-/// (over 2000 other settings: 88% and 93%).
+/// 1e-2 (the settings that do have a geometric mean ratio of 0.02, those that diverge 0.16).
+/// Measured over these 500 random settings: 87% below 0.35 at 1e-2, 95% above 0.5 at 1e-4 (over
+/// 2000 other settings: 88% and 93%).
 TEST(LoraSurrogateTest, TrainingDivergesAboveALearningRateOfAboutOneInAThousand) {
   constexpr int kSettings = 500;
   constexpr double kDiverged = 0.35;
@@ -204,13 +208,16 @@ TEST(LoraSurrogateTest, TrainingMinutesGrowWithTheRank) {
   // predict() reports the same minutes.
   std::mt19937_64 rng(3);
   const auto values = at_unit(random_unit(rng));
-  EXPECT_DOUBLE_EQ(surrogate().predict(values).minutes,
-                   surrogate().minutes_for_rank(static_cast<double>(std::get<std::int64_t>(values[1]))));
+  EXPECT_DOUBLE_EQ(
+      surrogate().predict(values).minutes,
+      surrogate().minutes_for_rank(static_cast<double>(std::get<std::int64_t>(values[1]))));
 }
 
 TEST(LoraSurrogateTest, ValuesOutsideTheSpaceThrow) {
-  EXPECT_THROW(surrogate().predict({1e-4, std::int64_t{8}, std::int64_t{16}, 0.1}), std::invalid_argument);
-  EXPECT_THROW(surrogate().predict({1.0, std::int64_t{8}, std::int64_t{16}, 0.1, 1e-3}), std::invalid_argument);
+  EXPECT_THROW(surrogate().predict({1e-4, std::int64_t{8}, std::int64_t{16}, 0.1}),
+               std::invalid_argument);
+  EXPECT_THROW(surrogate().predict({1.0, std::int64_t{8}, std::int64_t{16}, 0.1, 1e-3}),
+               std::invalid_argument);
   EXPECT_THROW(surrogate().predict({1e-4, std::int64_t{1024}, std::int64_t{16}, 0.1, 1e-3}),
                std::invalid_argument);
 }
@@ -276,7 +283,8 @@ TEST(LoraBuiltinEvaluatorTest, TimeScaleSleepsThePredictedTrainingTime) {
   const double expected = surrogate().predict(values).minutes / 60.0 * kTimeScale;  // ~11 ms
   const auto start = std::chrono::steady_clock::now();
   const EvaluationOutcome outcome = evaluator.evaluate(request(0, values));
-  const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double elapsed =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   ASSERT_EQ(outcome.status, TrialStatus::kOk);
   ASSERT_TRUE(outcome.metrics.contains("simulated_seconds"));
   EXPECT_NEAR(outcome.metrics["simulated_seconds"].get<double>(), expected, 1e-12);
@@ -287,7 +295,8 @@ TEST(LoraBuiltinEvaluatorTest, TimeScaleSleepsThePredictedTrainingTime) {
 TEST(LoraBuiltinEvaluatorTest, AnotherSearchSpaceIsRejected) {
   BuiltinObjective branin;
   branin.function = "branin";
-  EXPECT_THROW(BuiltinEvaluator(lora_objective(), describe_builtin(branin).space, 1), std::invalid_argument);
+  EXPECT_THROW(BuiltinEvaluator(lora_objective(), describe_builtin(branin).space, 1),
+               std::invalid_argument);
   // Five parameters, but not the seed's names.
   std::vector<Parameter> renamed = seed_lora_search_space().parameters();
   renamed[1].name = "rank";

@@ -23,14 +23,17 @@ TEST(ParseIterationLine, LitgptFitLine) {
 
 TEST(ParseIterationLine, NonFiniteAsPythonFormatsThem) {
   // f"{float('nan'):.3f}" == "nan", f"{float('inf'):.3f}" == "inf", "-inf".
-  const auto nan = parse_iteration_line("Epoch 1 | iter 7 step 7 | loss train: nan, val: 2.113 | iter time: 90.00 ms (step)");
+  const auto nan = parse_iteration_line(
+      "Epoch 1 | iter 7 step 7 | loss train: nan, val: 2.113 | iter time: 90.00 ms (step)");
   ASSERT_TRUE(nan.has_value());
   EXPECT_EQ(nan->iteration, 7);
   EXPECT_TRUE(std::isnan(nan->loss));
-  const auto inf = parse_iteration_line("Epoch 2 | iter 8 step 4 | loss train: inf, val: n/a | iter time: 91.00 ms");
+  const auto inf = parse_iteration_line(
+      "Epoch 2 | iter 8 step 4 | loss train: inf, val: n/a | iter time: 91.00 ms");
   ASSERT_TRUE(inf.has_value());
   EXPECT_TRUE(std::isinf(inf->loss) && inf->loss > 0);
-  const auto minus = parse_iteration_line("Epoch 2 | iter 9 step 4 | loss train: -inf, val: n/a | iter time: 91.00 ms");
+  const auto minus = parse_iteration_line(
+      "Epoch 2 | iter 9 step 4 | loss train: -inf, val: n/a | iter time: 91.00 ms");
   ASSERT_TRUE(minus.has_value());
   EXPECT_TRUE(std::isinf(minus->loss) && minus->loss < 0);
 }
@@ -41,7 +44,8 @@ TEST(ParseIterationLine, ToleratesVariations) {
   ASSERT_TRUE(ranked.has_value());
   EXPECT_EQ(ranked->iteration, 5);
   EXPECT_DOUBLE_EQ(ranked->loss, 2.0);
-  const auto spaced = parse_iteration_line("Epoch 3 | iter   42 step 21 | loss train:\t1e-3, val: 0.5");
+  const auto spaced =
+      parse_iteration_line("Epoch 3 | iter   42 step 21 | loss train:\t1e-3, val: 0.5");
   ASSERT_TRUE(spaced.has_value());
   EXPECT_EQ(spaced->iteration, 42);
   EXPECT_DOUBLE_EQ(spaced->loss, 1e-3);
@@ -54,10 +58,10 @@ TEST(ParseIterationLine, OtherLinesAreNotIterations) {
   for (const char* line : {
            "iter 100: val loss 1.8234, val time: 5123.01 ms",  // fit()'s validation line
            "Final evaluation | val loss: 1.802 | val ppl: 6.062",
-           "Epoch 1 | step 60 | loss train: 1.234",            // no iteration
-           "Epoch 1 | iter 12 step 6 | loss train: n/a",       // no number
+           "Epoch 1 | step 60 | loss train: 1.234",       // no iteration
+           "Epoch 1 | iter 12 step 6 | loss train: n/a",  // no number
            "Epoch 1 | iter 12 step 6 | loss train: 1.2.3, val: n/a",
-           "loss train: 1.0 | iter 12",                        // iteration after the loss
+           "loss train: 1.0 | iter 12",  // iteration after the loss
            "Number of epochs 1 reached, stopping training...",
            "",
        }) {
@@ -98,10 +102,13 @@ TEST(LossDivergence, ConsecutiveIsConfigurable) {
 
 TEST(LossDivergence, ReadsLines) {
   LossDivergence divergence(2);
-  EXPECT_FALSE(divergence.add_line("Epoch 1 | iter 1 step 1 | loss train: 2.345, val: n/a | iter time: 1.00 ms"));
-  EXPECT_FALSE(divergence.add_line("Epoch 1 | iter 2 step 2 | loss train: nan, val: n/a | iter time: 1.00 ms"));
+  EXPECT_FALSE(divergence.add_line(
+      "Epoch 1 | iter 1 step 1 | loss train: 2.345, val: n/a | iter time: 1.00 ms"));
+  EXPECT_FALSE(divergence.add_line(
+      "Epoch 1 | iter 2 step 2 | loss train: nan, val: n/a | iter time: 1.00 ms"));
   EXPECT_FALSE(divergence.add_line("iter 2: val loss nan, val time: 10.00 ms"));  // not a loss line
-  EXPECT_TRUE(divergence.add_line("Epoch 1 | iter 3 step 3 | loss train: nan, val: nan | iter time: 1.00 ms"));
+  EXPECT_TRUE(divergence.add_line(
+      "Epoch 1 | iter 3 step 3 | loss train: nan, val: nan | iter time: 1.00 ms"));
   EXPECT_EQ(divergence.reason(), "diverged at iteration 2 (loss train: nan)");
 }
 

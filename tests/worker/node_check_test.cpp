@@ -55,12 +55,14 @@ class NodeCheckTest : public testing::Test {
  protected:
   /// A virtual environment as pip leaves it: bin/python, bin/litgpt (a console script whose
   /// "#!" names bin/python) and the dist-info directories of litgpt and lm_eval.
-  fs::path make_venv(const std::string& name, const std::string& litgpt, const std::string& lm_eval) {
+  fs::path make_venv(const std::string& name, const std::string& litgpt,
+                     const std::string& lm_eval) {
     const fs::path venv = root_ / name;
     const std::string command = "python3 -m venv --without-pip " + venv.string();
     if (std::system(command.c_str()) != 0) throw std::runtime_error("cannot run: " + command);
     fs::path site;
-    for (const auto& entry : fs::directory_iterator(venv / "lib")) site = entry.path() / "site-packages";
+    for (const auto& entry : fs::directory_iterator(venv / "lib"))
+      site = entry.path() / "site-packages";
     add_distribution(site, "litgpt", litgpt);
     if (!lm_eval.empty()) add_distribution(site, "lm_eval", lm_eval);
     // pip's console-script wrapper for pyproject's scripts.litgpt = "litgpt.__main__:main".
@@ -70,11 +72,14 @@ class NodeCheckTest : public testing::Test {
                true);
     return venv;
   }
-  static void add_distribution(const fs::path& site, const std::string& name, const std::string& version) {
+  static void add_distribution(const fs::path& site, const std::string& name,
+                               const std::string& version) {
     write_file(site / (name + "-" + version + ".dist-info/METADATA"),
                "Metadata-Version: 2.1\nName: " + name + "\nVersion: " + version + "\n");
   }
-  static std::vector<std::string> env_with_path(const std::string& path) { return {"PATH=" + path, "HOME=/nonexistent"}; }
+  static std::vector<std::string> env_with_path(const std::string& path) {
+    return {"PATH=" + path, "HOME=/nonexistent"};
+  }
 
   testing_support::TempDir temp_{"node"};
   const fs::path root_ = temp_.path();
@@ -82,7 +87,8 @@ class NodeCheckTest : public testing::Test {
 
 TEST_F(NodeCheckTest, VersionsFromTheConsoleScriptsInterpreter) {
   const fs::path venv = make_venv("venv", "0.5.13", "0.4.8");
-  const auto installed = installed_versions("litgpt", {"litgpt", "lm_eval"}, env_with_path((venv / "bin").string() + ":/usr/bin:/bin"));
+  const auto installed = installed_versions(
+      "litgpt", {"litgpt", "lm_eval"}, env_with_path((venv / "bin").string() + ":/usr/bin:/bin"));
   ASSERT_EQ(installed.error, "");
   EXPECT_EQ(installed.versions.at("litgpt"), "0.5.13");
   EXPECT_EQ(installed.versions.at("lm_eval"), "0.4.8");
@@ -92,7 +98,8 @@ TEST_F(NodeCheckTest, VersionsFromTheConsoleScriptsInterpreter) {
 
 TEST_F(NodeCheckTest, UnsupportedAndMissingVersionsFail) {
   const fs::path venv = make_venv("old", "0.5.9", "");
-  const auto installed = installed_versions((venv / "bin/litgpt").string(), {"litgpt", "lm_eval"}, env_with_path("/usr/bin:/bin"));
+  const auto installed = installed_versions((venv / "bin/litgpt").string(), {"litgpt", "lm_eval"},
+                                            env_with_path("/usr/bin:/bin"));
   const NodeCheck litgpt = check_version(kCheckLitgpt, "litgpt", installed, kSupportedLitgpt);
   EXPECT_FALSE(litgpt.ok);
   EXPECT_EQ(litgpt.detail, "0.5.9 unsupported (supported: 0.5.10 to 0.5.13)");
@@ -105,13 +112,15 @@ TEST_F(NodeCheckTest, AScriptWithoutPythonLineIsReadFromItsDistInfo) {
   // A shell wrapper (module systems write these): the dist-info next to it tells the version.
   add_distribution(root_ / "env/lib/python3.10/site-packages", "litgpt", "0.5.12");
   write_file(root_ / "env/bin/litgpt", "#!/bin/sh\nexec python -m litgpt \"$@\"\n", true);
-  const auto installed = installed_versions("litgpt", {"litgpt"}, env_with_path((root_ / "env/bin").string()));
+  const auto installed =
+      installed_versions("litgpt", {"litgpt"}, env_with_path((root_ / "env/bin").string()));
   EXPECT_EQ(installed.error, "");
   EXPECT_EQ(installed.versions.at("litgpt"), "0.5.12");
 }
 
 TEST_F(NodeCheckTest, AMissingExecutableFails) {
-  const auto installed = installed_versions("litgpt", {"litgpt"}, env_with_path((root_ / "nothing").string()));
+  const auto installed =
+      installed_versions("litgpt", {"litgpt"}, env_with_path((root_ / "nothing").string()));
   const NodeCheck check = check_version(kCheckLitgpt, "litgpt", installed, kSupportedLitgpt);
   EXPECT_FALSE(check.ok);
   EXPECT_EQ(check.detail, "litgpt: not found in PATH");
@@ -124,14 +133,17 @@ TEST_F(NodeCheckTest, CheckpointNeedsWhatLitgptChecks) {
   write_file(dir / "model_config.yaml", "name: Llama-3.2-3B\n");
   NodeCheck check = check_checkpoint(dir.string());
   EXPECT_FALSE(check.ok);
-  EXPECT_NE(check.detail.find("tokenizer.json or tokenizer.model, tokenizer_config.json"), std::string::npos) << check.detail;
+  EXPECT_NE(check.detail.find("tokenizer.json or tokenizer.model, tokenizer_config.json"),
+            std::string::npos)
+      << check.detail;
   write_file(dir / "tokenizer.model", "t");
   write_file(dir / "tokenizer_config.json", "{}");
   EXPECT_TRUE(check_checkpoint(dir.string()).ok);
 }
 
 TEST_F(NodeCheckTest, DiskLooksAtTheNearestExistingDirectory) {
-  const NodeCheck ok = check_disk((root_ / "not/yet/there").string(), (root_ / "no-checkpoint").string());
+  const NodeCheck ok =
+      check_disk((root_ / "not/yet/there").string(), (root_ / "no-checkpoint").string());
   EXPECT_TRUE(ok.ok) << ok.detail;  // a 1 GiB margin: any test machine has that free
   EXPECT_NE(ok.detail.find(root_.string()), std::string::npos) << ok.detail;
   // A (sparse) checkpoint as large as the free space: two copies of it do not fit.
@@ -159,41 +171,86 @@ TEST_F(NodeCheckTest, DatasetsAreCheckedOnlyOffline) {
   write_file(cache / "cais___mmlu/all/0.0.0/abc/dataset_info.json", "{}");
   check = check_datasets({"hellaswag", "mmlu"}, env);
   EXPECT_FALSE(check.ok);
-  EXPECT_NE(check.detail.find("57 of 57 subject configs missing"), std::string::npos) << check.detail;
+  EXPECT_NE(check.detail.find("57 of 57 subject configs missing"), std::string::npos)
+      << check.detail;
   EXPECT_TRUE(check_datasets({"hellaswag", "arc_easy"}, env).ok);  // unknown task: reported only
-  EXPECT_NE(check_datasets({"arc_easy"}, env).detail.find("not checked: arc_easy"), std::string::npos);
+  EXPECT_NE(check_datasets({"arc_easy"}, env).detail.find("not checked: arc_easy"),
+            std::string::npos);
 
-  for (const char* subject : {"abstract_algebra", "anatomy", "astronomy", "business_ethics", "clinical_knowledge",
-                              "college_biology", "college_chemistry", "college_computer_science",
-                              "college_mathematics", "college_medicine", "college_physics", "computer_security",
-                              "conceptual_physics", "econometrics", "electrical_engineering",
-                              "elementary_mathematics", "formal_logic", "global_facts", "high_school_biology",
-                              "high_school_chemistry", "high_school_computer_science",
-                              "high_school_european_history", "high_school_geography",
-                              "high_school_government_and_politics", "high_school_macroeconomics",
-                              "high_school_mathematics", "high_school_microeconomics", "high_school_physics",
-                              "high_school_psychology", "high_school_statistics", "high_school_us_history",
-                              "high_school_world_history", "human_aging", "human_sexuality", "international_law",
-                              "jurisprudence", "logical_fallacies", "machine_learning", "management", "marketing",
-                              "medical_genetics", "miscellaneous", "moral_disputes", "moral_scenarios",
-                              "nutrition", "philosophy", "prehistory", "professional_accounting",
-                              "professional_law", "professional_medicine", "professional_psychology",
-                              "public_relations", "security_studies", "sociology", "us_foreign_policy",
-                              "virology", "world_religions"}) {
+  for (const char* subject : {"abstract_algebra",
+                              "anatomy",
+                              "astronomy",
+                              "business_ethics",
+                              "clinical_knowledge",
+                              "college_biology",
+                              "college_chemistry",
+                              "college_computer_science",
+                              "college_mathematics",
+                              "college_medicine",
+                              "college_physics",
+                              "computer_security",
+                              "conceptual_physics",
+                              "econometrics",
+                              "electrical_engineering",
+                              "elementary_mathematics",
+                              "formal_logic",
+                              "global_facts",
+                              "high_school_biology",
+                              "high_school_chemistry",
+                              "high_school_computer_science",
+                              "high_school_european_history",
+                              "high_school_geography",
+                              "high_school_government_and_politics",
+                              "high_school_macroeconomics",
+                              "high_school_mathematics",
+                              "high_school_microeconomics",
+                              "high_school_physics",
+                              "high_school_psychology",
+                              "high_school_statistics",
+                              "high_school_us_history",
+                              "high_school_world_history",
+                              "human_aging",
+                              "human_sexuality",
+                              "international_law",
+                              "jurisprudence",
+                              "logical_fallacies",
+                              "machine_learning",
+                              "management",
+                              "marketing",
+                              "medical_genetics",
+                              "miscellaneous",
+                              "moral_disputes",
+                              "moral_scenarios",
+                              "nutrition",
+                              "philosophy",
+                              "prehistory",
+                              "professional_accounting",
+                              "professional_law",
+                              "professional_medicine",
+                              "professional_psychology",
+                              "public_relations",
+                              "security_studies",
+                              "sociology",
+                              "us_foreign_policy",
+                              "virology",
+                              "world_religions"}) {
     write_file(cache / "cais___mmlu" / subject / "0.0.0/abc/dataset_info.json", "{}");
   }
   check = check_datasets({"hellaswag", "mmlu"}, env);
   EXPECT_TRUE(check.ok) << check.detail;
   // HF_DATASETS_OFFLINE=0 wins over HF_HUB_OFFLINE=1 (datasets config.py).
-  EXPECT_NE(check_datasets({"mmlu"}, {"HF_HOME=/nowhere", "HF_HUB_OFFLINE=1", "HF_DATASETS_OFFLINE=0"}).detail.find("online"),
-            std::string::npos);
+  EXPECT_NE(
+      check_datasets({"mmlu"}, {"HF_HOME=/nowhere", "HF_HUB_OFFLINE=1", "HF_DATASETS_OFFLINE=0"})
+          .detail.find("online"),
+      std::string::npos);
   EXPECT_FALSE(check_datasets({"mmlu"}, {"HF_HOME=/nowhere", "HF_HUB_OFFLINE=yes"}).ok);
 }
 
 TEST_F(NodeCheckTest, ALitgptNodeReportsEveryCheck) {
   testing_support::install_nvidia_smi(root_ / "bin");
   const fs::path venv = make_venv("venv", "0.5.13", "0.4.8");
-  for (const char* name : {"lit_model.pth", "model_config.yaml", "tokenizer.json", "tokenizer_config.json"}) {
+  for (const char* name :
+       {"lit_model.pth", "model_config.yaml", "tokenizer.json", "tokenizer_config.json"}) {
     write_file(root_ / "checkpoint" / name, "x");
   }
   PreflightRequest request;
@@ -210,8 +267,10 @@ TEST_F(NodeCheckTest, ALitgptNodeReportsEveryCheck) {
   EXPECT_EQ(report.rank, 3);
   std::vector<std::string> names;
   for (const auto& c : report.checks) names.push_back(c.name);
-  EXPECT_EQ(names, (std::vector<std::string>{"gpus", "litgpt", "lm_eval", "checkpoint", "disk", "datasets"}));
-  EXPECT_TRUE(report.ok()) << find_check(report, "gpus").detail << " | " << find_check(report, "litgpt").detail;
+  EXPECT_EQ(names, (std::vector<std::string>{"gpus", "litgpt", "lm_eval", "checkpoint", "disk",
+                                             "datasets"}));
+  EXPECT_TRUE(report.ok()) << find_check(report, "gpus").detail << " | "
+                           << find_check(report, "litgpt").detail;
 
   ScopedEnv three("NVIDIA_SMI_STANDIN_GPUS", "3");
   report = check_node(request, "chuc-1", 3);
@@ -236,7 +295,8 @@ TEST_F(NodeCheckTest, CommandAndBuiltinObjectives) {
   request.setup.config_dir = root_.string();
   NodeReport report = check_node(request, "h", 1);
   EXPECT_FALSE(report.ok());
-  EXPECT_EQ(find_check(report, "command").detail, (root_ / "train.sh").string() + ": not found in PATH or not executable");
+  EXPECT_EQ(find_check(report, "command").detail,
+            (root_ / "train.sh").string() + ": not found in PATH or not executable");
   write_file(root_ / "train.sh", "#!/bin/sh\necho 1\n", true);
   EXPECT_TRUE(check_node(request, "h", 1).ok());
 }

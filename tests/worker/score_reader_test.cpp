@@ -112,9 +112,9 @@ TEST_F(ScoreReaderTest, MissingFile) {
 }
 
 TEST_F(ScoreReaderTest, NotJson) {
-  expect_not_ok(read_score_from_json_file(write("r.json", "Traceback (most recent call last):"),
-                                          kPointer),
-                "not valid JSON");
+  expect_not_ok(
+      read_score_from_json_file(write("r.json", "Traceback (most recent call last):"), kPointer),
+      "not valid JSON");
   expect_not_ok(read_score_from_json_file(write("e.json", ""), kPointer), "not valid JSON");
 }
 
@@ -169,9 +169,9 @@ TEST_F(ScoreReaderTest, PointerIntoAnArray) {
 }
 
 TEST_F(ScoreReaderTest, StringValue) {
-  expect_not_ok(read_score_from_json_file(write("r.json", kLmEvalResults),
-                                          "/results/hellaswag/alias"),
-                "not a number");
+  expect_not_ok(
+      read_score_from_json_file(write("r.json", kLmEvalResults), "/results/hellaswag/alias"),
+      "not a number");
   expect_not_ok(read_score_from_json_file(write("s.json", R"({"s": "0.5"})"), "/s"),
                 "not a number");
 }
@@ -211,11 +211,26 @@ TEST(ParsePythonJsonTest, KeywordsAcrossTheFilterBuffer) {
   nlohmann::json expected = nlohmann::json::array();
   for (int i = 0; i < 30000; ++i) {
     switch (i % 5) {
-      case 0: text += "NaN"; expected.push_back(nullptr); break;
-      case 1: text += "-Infinity"; expected.push_back(nullptr); break;
-      case 2: text += "-1.5"; expected.push_back(-1.5); break;
-      case 3: text += "\"N\\\"aN -Infinity\""; expected.push_back("N\"aN -Infinity"); break;
-      default: text += "Infinity"; expected.push_back(nullptr); break;
+      case 0:
+        text += "NaN";
+        expected.push_back(nullptr);
+        break;
+      case 1:
+        text += "-Infinity";
+        expected.push_back(nullptr);
+        break;
+      case 2:
+        text += "-1.5";
+        expected.push_back(-1.5);
+        break;
+      case 3:
+        text += "\"N\\\"aN -Infinity\"";
+        expected.push_back("N\"aN -Infinity");
+        break;
+      default:
+        text += "Infinity";
+        expected.push_back(nullptr);
+        break;
     }
     text += i + 1 < 30000 ? (i % 7 == 0 ? ",\n  " : ",") : "]";
   }
@@ -245,8 +260,8 @@ TEST_F(ScoreReaderTest, SamplesAreSkippedNotStored) {
 
 TEST_F(ScoreReaderTest, AbsentPointerStillGivesTheDocument) {
   // The LitGPT evaluator falls back to `groups` (where some lm_eval versions put mmlu).
-  const ScoreReading reading =
-      read_score_from_json_file(write("r.json", R"({"groups": {"mmlu": {"acc,none": 0.55}}})"), "/results/mmlu/acc,none");
+  const ScoreReading reading = read_score_from_json_file(
+      write("r.json", R"({"groups": {"mmlu": {"acc,none": 0.55}}})"), "/results/mmlu/acc,none");
   EXPECT_FALSE(reading.ok);
   EXPECT_EQ(reading.document["groups"]["mmlu"]["acc,none"], 0.55);
 }
@@ -258,26 +273,39 @@ TEST_F(ScoreReaderTest, AbsentPointerStillGivesTheDocument) {
 std::uintmax_t write_full_results(const fs::path& path) {
   std::ofstream out(path, std::ios::binary);
   out << "{\n  \"results\": {\n    \"hellaswag\": {\"alias\": \"hellaswag\", \"acc,none\": 0.5563, "
-         "\"acc_stderr,none\": 0.00496, \"acc_norm,none\": 0.7351, \"acc_norm_stderr,none\": NaN},\n"
-         "    \"mmlu\": {\"acc,none\": 0.5452, \"acc_stderr,none\": 0.0040, \"alias\": \"mmlu\"}\n  },\n"
-         "  \"groups\": {\"mmlu\": {\"acc,none\": 0.5452, \"acc_stderr,none\": 0.0040}},\n  \"samples\": {\n";
+         "\"acc_stderr,none\": 0.00496, \"acc_norm,none\": 0.7351, \"acc_norm_stderr,none\": "
+         "NaN},\n"
+         "    \"mmlu\": {\"acc,none\": 0.5452, \"acc_stderr,none\": 0.0040, \"alias\": \"mmlu\"}\n "
+         " },\n"
+         "  \"groups\": {\"mmlu\": {\"acc,none\": 0.5452, \"acc_stderr,none\": 0.0040}},\n  "
+         "\"samples\": {\n";
   const std::string sentence =
-      "A man is sitting on a roof. he is using wrap to wrap a pair of skis. he starts pulling up roofing on a roof.";
+      "A man is sitting on a roof. he is using wrap to wrap a pair of skis. he starts pulling up "
+      "roofing on a roof.";
   const auto sample = [&](int doc_id, const std::string& task) {
-    std::string s = "      {\n        \"doc_id\": " + std::to_string(doc_id) + ",\n        \"doc\": {\n";
-    s += "          \"ind\": " + std::to_string(doc_id * 7) + ",\n          \"activity_label\": \"" + task + "\",\n";
+    std::string s =
+        "      {\n        \"doc_id\": " + std::to_string(doc_id) + ",\n        \"doc\": {\n";
+    s += "          \"ind\": " + std::to_string(doc_id * 7) +
+         ",\n          \"activity_label\": \"" + task + "\",\n";
     s += "          \"ctx\": \"" + sentence + " " + sentence + "\",\n          \"endings\": [\n";
-    for (int e = 0; e < 4; ++e) s += "            \"" + sentence + " " + sentence + "\"" + (e < 3 ? ",\n" : "\n");
-    s += "          ],\n          \"label\": \"3\"\n        },\n        \"target\": 3,\n        \"arguments\": [\n";
+    for (int e = 0; e < 4; ++e)
+      s += "            \"" + sentence + " " + sentence + "\"" + (e < 3 ? ",\n" : "\n");
+    s += "          ],\n          \"label\": \"3\"\n        },\n        \"target\": 3,\n        "
+         "\"arguments\": [\n";
     for (int e = 0; e < 4; ++e) {
-      s += "          [\n            \"" + sentence + " " + sentence + "\",\n            \" " + sentence + " " + sentence + "\"\n          ]";
+      s += "          [\n            \"" + sentence + " " + sentence + "\",\n            \" " +
+           sentence + " " + sentence + "\"\n          ]";
       s += e < 3 ? ",\n" : "\n";
     }
     s += "        ],\n        \"resps\": [\n";
-    for (int e = 0; e < 4; ++e) s += "          [[\"-" + std::to_string(30 + e) + ".125\", \"False\"]]" + (e < 3 ? ",\n" : "\n");
-    s += "        ],\n        \"filtered_resps\": [[\"-30.125\", \"False\"], [\"-31.125\", \"False\"], "
+    for (int e = 0; e < 4; ++e)
+      s += "          [[\"-" + std::to_string(30 + e) + ".125\", \"False\"]]" +
+           (e < 3 ? ",\n" : "\n");
+    s += "        ],\n        \"filtered_resps\": [[\"-30.125\", \"False\"], [\"-31.125\", "
+         "\"False\"], "
          "[\"-32.125\", \"False\"], [\"-33.125\", \"False\"]],\n";
-    s += "        \"doc_hash\": \"4f1c0b5e6f2d9a7c3b8e1d0f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f3a4b\",\n";
+    s += "        \"doc_hash\": "
+         "\"4f1c0b5e6f2d9a7c3b8e1d0f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f3a4b\",\n";
     s += "        \"acc\": 0.0,\n        \"acc_norm\": NaN\n      }";
     return s;
   };
@@ -289,7 +317,8 @@ std::uintmax_t write_full_results(const fs::path& path) {
     for (int i = 0; i < 246; ++i) out << sample(i, "mmlu") << (i < 245 ? ",\n" : "\n");
     out << "    ]";
   }
-  out << "\n  },\n  \"config\": {\"model\": \"hf\", \"limit\": null},\n  \"git_hash\": \"abc1234\"\n}\n";
+  out << "\n  },\n  \"config\": {\"model\": \"hf\", \"limit\": null},\n  \"git_hash\": "
+         "\"abc1234\"\n}\n";
   out.close();
   return fs::file_size(path);
 }
@@ -316,14 +345,16 @@ TEST_F(ScoreReaderTest, FullResultsWithSamplesAreReadInBoundedMemory) {
   close(pipe_fds[1]);
   std::string answer;
   char buffer[256];
-  for (ssize_t n; (n = read(pipe_fds[0], buffer, sizeof buffer)) > 0;) answer.append(buffer, static_cast<std::size_t>(n));
+  for (ssize_t n; (n = read(pipe_fds[0], buffer, sizeof buffer)) > 0;)
+    answer.append(buffer, static_cast<std::size_t>(n));
   close(pipe_fds[0]);
   int status = 0;
   struct rusage usage {};
   ASSERT_EQ(wait4(child, &status, 0, &usage), child);
   ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << answer;
   EXPECT_EQ(answer, std::to_string(0.7351));
-  const double peak_mb = static_cast<double>(usage.ru_maxrss) / 1024.0;  // ru_maxrss is in KiB on Linux
+  const double peak_mb =
+      static_cast<double>(usage.ru_maxrss) / 1024.0;  // ru_maxrss is in KiB on Linux
   std::printf("peak RSS of the process reading a %.1f MB results.json with samples: %.1f MB\n",
               static_cast<double>(size) / 1e6, peak_mb);
   RecordProperty("peak_rss_mb", std::to_string(peak_mb));

@@ -57,16 +57,17 @@ std::vector<Case> all_cases() {
   return cases;
 }
 
-std::string describe(const Case& c) { return c.name + " dim " + std::to_string(c.dim); }
+std::string describe(const Case& c) {
+  return c.name + " dim " + std::to_string(c.dim);
+}
 
 double rounding_tolerance(double value) {
   return kRoundingTolerance * std::max(1.0, std::abs(value));
 }
 
 TEST(TestFunctionTest, NamesInStableOrder) {
-  const std::vector<std::string> expected = {"branin",          "hartmann6", "ackley",
-                                             "rosenbrock",      "levy",      "styblinski_tang",
-                                             "michalewicz"};
+  const std::vector<std::string> expected = {
+      "branin", "hartmann6", "ackley", "rosenbrock", "levy", "styblinski_tang", "michalewicz"};
   EXPECT_EQ(test_function_names(), expected);
 }
 
@@ -133,9 +134,9 @@ TEST(TestFunctionTest, AckleyMinimizerIsNotAtDomainCentre) {
   for (std::size_t i = 0; i < domain.size(); ++i) {
     EXPECT_GT(std::abs(0.5 * (domain[i].low + domain[i].high) - argmin[i]), 1.0);
   }
-  EXPECT_GT(f->evaluate({0.5 * (domain[0].low + domain[0].high),
-                         0.5 * (domain[1].low + domain[1].high)}),
-            1.0);
+  EXPECT_GT(
+      f->evaluate({0.5 * (domain[0].low + domain[0].high), 0.5 * (domain[1].low + domain[1].high)}),
+      1.0);
 }
 
 TEST(TestFunctionTest, ValueAtArgminIsTheOptimum) {
@@ -284,8 +285,8 @@ TEST(TestFunctionTest, KnownValuesAwayFromTheOptimum) {
   EXPECT_NEAR(make_test_function("styblinski_tang", 2)->evaluate({1.0, 2.0}),
               0.5 * ((1.0 - 16.0 + 5.0) + (16.0 - 64.0 + 10.0)), 1e-12);
   // Ackley at (1, 1): the cosine sum is d, so f = -20 exp(-0.2) - e + 20 + e.
-  EXPECT_NEAR(make_test_function("ackley", 2)->evaluate({1.0, 1.0}),
-              20.0 - 20.0 * std::exp(-0.2), 1e-12);
+  EXPECT_NEAR(make_test_function("ackley", 2)->evaluate({1.0, 1.0}), 20.0 - 20.0 * std::exp(-0.2),
+              1e-12);
   // Levy d = 1 at x = 5: w = 2, sin^2(2 pi) = 0, so f = (w - 1)^2 (1 + sin^2(4 pi)) = 1.
   EXPECT_NEAR(make_test_function("levy", 1)->evaluate({5.0}), 1.0, 1e-12);
   // Hartmann6 at the origin, computed independently with mpmath.

@@ -17,16 +17,17 @@ namespace fs = std::filesystem;
 
 /// litgpt v0.5.13 finetune/lora.py fit()'s per-iteration line.
 std::string loss_line(long long iter, const std::string& loss) {
-  return fmt::format("Epoch 1 | iter {} step {} | loss train: {}, val: n/a | iter time: 412.37 ms (step)\n", iter,
-                     iter, loss);
+  return fmt::format(
+      "Epoch 1 | iter {} step {} | loss train: {}, val: n/a | iter time: 412.37 ms (step)\n", iter,
+      iter, loss);
 }
 
 class TrainingLogWatchTest : public testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("lorahpo_log_watch_" + std::to_string(getpid()) + "_" +
-            testing::UnitTest::GetInstance()->current_test_info()->name());
+    dir_ =
+        fs::temp_directory_path() / ("lorahpo_log_watch_" + std::to_string(getpid()) + "_" +
+                                     testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(dir_);
     fs::create_directories(dir_);
   }
@@ -107,11 +108,13 @@ TEST_F(TrainingLogWatchTest, StopsAfterConsecutiveNonFiniteLosses) {
 TEST_F(TrainingLogWatchTest, ConsecutiveIsConfigurableAndStderrIsWatched) {
   TrainingLogWatch at_once({path("out.log"), path("err.log")}, DivergenceStop{true, 1});
   append("err.log", loss_line(12, "inf"));
-  EXPECT_EQ(at_once.poll(), std::optional<std::string>("diverged at iteration 12 (loss train: inf)"));
+  EXPECT_EQ(at_once.poll(),
+            std::optional<std::string>("diverged at iteration 12 (loss train: inf)"));
 }
 
 TEST_F(TrainingLogWatchTest, DisabledStopCheckIsEmpty) {
-  EXPECT_FALSE(static_cast<bool>(divergence_stop_check({path("out.log")}, DivergenceStop{false, 3})));
+  EXPECT_FALSE(
+      static_cast<bool>(divergence_stop_check({path("out.log")}, DivergenceStop{false, 3})));
   auto check = divergence_stop_check({path("out.log")}, DivergenceStop{true, 2});
   ASSERT_TRUE(static_cast<bool>(check));
   append("out.log", loss_line(1, "nan"));

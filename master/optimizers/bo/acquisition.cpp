@@ -77,7 +77,8 @@ double Acquisition::from_moments(double mean, double variance, double best) cons
   return std::log(sigma) + log_h((mean - best) / sigma);
 }
 
-double Acquisition::combine(const std::vector<double>& values, const std::vector<Eigen::VectorXd>* gradients,
+double Acquisition::combine(const std::vector<double>& values,
+                            const std::vector<Eigen::VectorXd>* gradients,
                             Eigen::VectorXd* gradient) const {
   const std::size_t s = values.size();
   if (s == 1) {
@@ -124,7 +125,8 @@ Eigen::VectorXd Acquisition::values(const Eigen::MatrixXd& xs) const {
     Eigen::VectorXd mean, variance;
     gps_[k]->predict_batch(xs, &mean, &variance);
     Eigen::VectorXd v(xs.rows());
-    for (Eigen::Index i = 0; i < xs.rows(); ++i) v(i) = from_moments(mean(i), variance(i), bests_[k]);
+    for (Eigen::Index i = 0; i < xs.rows(); ++i)
+      v(i) = from_moments(mean(i), variance(i), bests_[k]);
     per_model.push_back(std::move(v));
   }
   if (per_model.size() == 1) return per_model[0];

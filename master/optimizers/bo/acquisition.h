@@ -41,8 +41,8 @@ class Acquisition {
   Acquisition(const GaussianProcess& gp, AcquisitionKind kind, double best, double beta = 2.0);
   /// The average over fantasy models `gps`, the s-th with incumbent `bests[s]` (same sizes, not
   /// empty); the GPs must outlive the acquisition.
-  Acquisition(std::vector<const GaussianProcess*> gps, std::vector<double> bests, AcquisitionKind kind,
-              double beta = 2.0);
+  Acquisition(std::vector<const GaussianProcess*> gps, std::vector<double> bests,
+              AcquisitionKind kind, double beta = 2.0);
   double value(const Eigen::VectorXd& x) const;
   /// Value and gradient with respect to x.
   double value_and_gradient(const Eigen::VectorXd& x, Eigen::VectorXd* gradient) const;

@@ -31,10 +31,13 @@ std::vector<double> refine(const Acquisition& acquisition, const GpFeatureMap& f
   } context{&acquisition, &features, &free, start};
   const auto objective = [](const std::vector<double>& z, std::vector<double>& grad, void* raw) {
     auto* c = static_cast<Context*>(raw);
-    for (std::size_t k = 0; k < z.size(); ++k) c->point[static_cast<std::size_t>((*c->free)[k])] = z[k];
+    for (std::size_t k = 0; k < z.size(); ++k)
+      c->point[static_cast<std::size_t>((*c->free)[k])] = z[k];
     Eigen::VectorXd g;
-    const double value = c->acquisition->value_and_gradient(c->features->features(c->point, false), &g);
-    for (std::size_t k = 0; k < grad.size(); ++k) grad[k] = g(c->features->feature_index((*c->free)[k]));
+    const double value =
+        c->acquisition->value_and_gradient(c->features->features(c->point, false), &g);
+    for (std::size_t k = 0; k < grad.size(); ++k)
+      grad[k] = g(c->features->feature_index((*c->free)[k]));
     return std::isfinite(value) ? value : -1e300;
   };
   std::vector<double> z;
@@ -59,7 +62,8 @@ std::vector<double> refine(const Acquisition& acquisition, const GpFeatureMap& f
     // Round-off or a failed line search: z holds the last point, still a valid candidate.
   }
   std::vector<double> point = start;
-  for (std::size_t k = 0; k < z.size(); ++k) point[static_cast<std::size_t>(free[k])] = std::clamp(z[k], 0.0, 1.0);
+  for (std::size_t k = 0; k < z.size(); ++k)
+    point[static_cast<std::size_t>(free[k])] = std::clamp(z[k], 0.0, 1.0);
   return point;
 }
 
@@ -75,8 +79,12 @@ std::optional<std::vector<double>> maximize_acquisition(
   std::uniform_real_distribution<double> uniform(0.0, 1.0);
 
   const bool boxed = options.lower.size() == d && options.upper.size() == d;
-  const auto low = [&](std::size_t k) { return boxed && features.is_continuous(static_cast<int>(k)) ? options.lower[k] : 0.0; };
-  const auto high = [&](std::size_t k) { return boxed && features.is_continuous(static_cast<int>(k)) ? options.upper[k] : 1.0; };
+  const auto low = [&](std::size_t k) {
+    return boxed && features.is_continuous(static_cast<int>(k)) ? options.lower[k] : 0.0;
+  };
+  const auto high = [&](std::size_t k) {
+    return boxed && features.is_continuous(static_cast<int>(k)) ? options.upper[k] : 1.0;
+  };
   std::vector<double> lower(d), upper(d);
   for (std::size_t k = 0; k < d; ++k) {
     lower[k] = low(k);
@@ -97,8 +105,10 @@ std::optional<std::vector<double>> maximize_acquisition(
       std::vector<double> u(d);
       for (std::size_t k = 0; k < d; ++k) {
         // Categoricals jump to a random label now and then rather than drift.
-        u[k] = features.is_continuous(static_cast<int>(k)) ? std::clamp(base[k] + step(rng), lower[k], upper[k])
-               : uniform(rng) < 0.2 ? uniform(rng) : base[k];
+        u[k] = features.is_continuous(static_cast<int>(k))
+                   ? std::clamp(base[k] + step(rng), lower[k], upper[k])
+               : uniform(rng) < 0.2 ? uniform(rng)
+                                    : base[k];
       }
       candidates.push_back(std::move(u));
     }
@@ -112,20 +122,25 @@ std::optional<std::vector<double>> maximize_acquisition(
   const Eigen::VectorXd values = acquisition.values(x);
   std::vector<Scored> scored;
   for (std::size_t i = 0; i < candidates.size(); ++i) {
-    scored.push_back({std::isfinite(values(static_cast<Eigen::Index>(i))) ? values(static_cast<Eigen::Index>(i)) : -1e300,
+    scored.push_back({std::isfinite(values(static_cast<Eigen::Index>(i)))
+                          ? values(static_cast<Eigen::Index>(i))
+                          : -1e300,
                       candidates[i]});
   }
-  std::sort(scored.begin(), scored.end(), [](const Scored& a, const Scored& b) { return a.value > b.value; });
+  std::sort(scored.begin(), scored.end(),
+            [](const Scored& a, const Scored& b) { return a.value > b.value; });
 
   std::vector<Scored> refined;
   for (int s = 0; s < options.gradient_starts && s < static_cast<int>(scored.size()); ++s) {
-    const std::vector<double> point = space.snap(refine(acquisition, features, scored[static_cast<std::size_t>(s)].unit,
-                                                          options.max_evaluations, lower, upper));
+    const std::vector<double> point =
+        space.snap(refine(acquisition, features, scored[static_cast<std::size_t>(s)].unit,
+                          options.max_evaluations, lower, upper));
     const double value = acquisition.value(features.features(point));
     refined.push_back({std::isfinite(value) ? value : -1e300, point});
   }
   refined.insert(refined.end(), scored.begin(), scored.end());
-  std::stable_sort(refined.begin(), refined.end(), [](const Scored& a, const Scored& b) { return a.value > b.value; });
+  std::stable_sort(refined.begin(), refined.end(),
+                   [](const Scored& a, const Scored& b) { return a.value > b.value; });
   for (const Scored& s : refined) {
     if (!is_duplicate(s.unit)) return s.unit;
   }

@@ -95,11 +95,13 @@ void BayesianOptimization::training_data(Eigen::Index extra_rows, Eigen::MatrixX
 void BayesianOptimization::select_model_data() {
   model_pending_.clear();
   model_observations_.clear();
-  const std::size_t cap = options_.max_gp_points > 0 ? static_cast<std::size_t>(options_.max_gp_points)
-                                                      : std::numeric_limits<std::size_t>::max();
+  const std::size_t cap = options_.max_gp_points > 0
+                              ? static_cast<std::size_t>(options_.max_gp_points)
+                              : std::numeric_limits<std::size_t>::max();
   // Pending points: the newest (highest tickets) first, at most half of the bound.
   const std::size_t pending_room = std::min(pending_.size(), std::max<std::size_t>(cap / 2, 1));
-  for (auto it = pending_.rbegin(); it != pending_.rend() && model_pending_.size() < pending_room; ++it) {
+  for (auto it = pending_.rbegin(); it != pending_.rend() && model_pending_.size() < pending_room;
+       ++it) {
     model_pending_.push_back(it->second);
   }
   std::reverse(model_pending_.begin(), model_pending_.end());
@@ -186,7 +188,8 @@ void BayesianOptimization::update_trust_region() {
   tr_last_best_ = best;
 }
 
-void BayesianOptimization::trust_region(const std::vector<double>& center, std::vector<double>* lower,
+void BayesianOptimization::trust_region(const std::vector<double>& center,
+                                        std::vector<double>* lower,
                                         std::vector<double>* upper) const {
   const auto d = center.size();
   lower->assign(d, 0.0);
@@ -272,10 +275,18 @@ void BayesianOptimization::condition_on_lies(const ValueSummary& values, bool sa
       const Eigen::VectorXd f = features_.features(unit);
       x.row(row) = f.transpose();
       switch (options_.liar) {
-        case Liar::kBest: y(row) = values.best; break;
-        case Liar::kWorst: y(row) = values.worst; break;
-        case Liar::kMean: y(row) = values.mean; break;
-        case Liar::kKrigingBeliever: y(row) = gp_.predict(f).mean; break;
+        case Liar::kBest:
+          y(row) = values.best;
+          break;
+        case Liar::kWorst:
+          y(row) = values.worst;
+          break;
+        case Liar::kMean:
+          y(row) = values.mean;
+          break;
+        case Liar::kKrigingBeliever:
+          y(row) = gp_.predict(f).mean;
+          break;
       }
       ++row;
     }

@@ -52,9 +52,9 @@ struct SyncBatchOptions {
 /// The engine's options. What a campaign file may set is BoGpOptions (common/optimizer_options.h:
 /// names, defaults, allowed values), mapped onto these by make_optimizer.
 struct BayesianOptimizationOptions {
-  int n_init = 10;                  ///< Latin hypercube points before the GP
-  bool synchronous = false;         ///< batches of batch_size, each awaited whole
-  int batch_size = 1;               ///< q, synchronous mode
+  int n_init = 10;           ///< Latin hypercube points before the GP
+  bool synchronous = false;  ///< batches of batch_size, each awaited whole
+  int batch_size = 1;        ///< q, synchronous mode
   AcquisitionKind acquisition = AcquisitionKind::kLogEi;
   double ucb_beta = 2.0;
   Liar liar = Liar::kKrigingBeliever;

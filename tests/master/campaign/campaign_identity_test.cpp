@@ -35,7 +35,8 @@ TEST(CampaignIdentity, SooBamsooAndSamplers) {
   EXPECT_EQ(optimizer_identity(o, 4).dump(),
             R"({"name":"bamsoo","k":3,"depth_exponent":0.5,"eta":0.25,"batch_size":4})");
   o.kind = OptimizerKind::kSoo;
-  EXPECT_EQ(optimizer_identity(o, 4).dump(), R"({"name":"soo","k":3,"depth_exponent":0.5,"batch_size":4})");
+  EXPECT_EQ(optimizer_identity(o, 4).dump(),
+            R"({"name":"soo","k":3,"depth_exponent":0.5,"batch_size":4})");
   o.kind = OptimizerKind::kRandom;
   EXPECT_EQ(optimizer_identity(o, 4).dump(), R"({"name":"random"})");
 }

@@ -11,8 +11,8 @@
 #include <unistd.h>
 
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
 
 #include "common/config_error.h"
 #include "common/local_transport.h"
@@ -27,7 +27,9 @@ namespace fs = std::filesystem;
 std::string config_text(const std::string& optimizer, int budget) {
   return "campaign: {name: resume_test, budget: " + std::to_string(budget) +
          ", seed: 5}\n"
-         "optimizer: " + optimizer + "\n"
+         "optimizer: " +
+         optimizer +
+         "\n"
          "objective: {kind: builtin, function: branin, noise: 0.01}\n";
 }
 
@@ -80,9 +82,9 @@ std::map<long long, nlohmann::json> evaluations(const fs::path& run_dir) {
 
 fs::path fresh(const std::string& name) {
   static int counter = 0;
-  const fs::path dir = fs::temp_directory_path() /
-                       ("lorahpo_resume_" + name + "_" + std::to_string(::getpid()) + "_" +
-                        std::to_string(counter++));
+  const fs::path dir =
+      fs::temp_directory_path() / ("lorahpo_resume_" + name + "_" + std::to_string(::getpid()) +
+                                   "_" + std::to_string(counter++));
   fs::remove_all(dir);
   return dir;
 }
@@ -178,7 +180,8 @@ TEST(Resume, DamagedOrForeignJournalsAreConfigErrors) {
   ASSERT_GT(lines.size(), 3u);
   {
     std::ofstream out(dir / "journal.jsonl");
-    for (std::size_t i = 0; i < lines.size(); ++i) out << (i == 2 ? "{\"id\": 1, garbage" : lines[i]) << "\n";
+    for (std::size_t i = 0; i < lines.size(); ++i)
+      out << (i == 2 ? "{\"id\": 1, garbage" : lines[i]) << "\n";
   }
   try {
     run_local(config, dir, true);
@@ -188,7 +191,8 @@ TEST(Resume, DamagedOrForeignJournalsAreConfigErrors) {
   }
   {
     std::ofstream out(dir / "journal.jsonl");
-    out << R"({"id": 0, "status": "ok", "score": 1.0, "unit": [0.5, 0.5]})" << "\n";
+    out << R"({"id": 0, "status": "ok", "score": 1.0, "unit": [0.5, 0.5]})"
+        << "\n";
   }
   EXPECT_THROW(run_local(config, dir, true), ConfigError);  // no header: not a journal of ours
   fs::remove(dir / "journal.jsonl");
@@ -201,9 +205,9 @@ TEST(Resume, DamagedOrForeignJournalsAreConfigErrors) {
 fs::path format1_run(const std::string& name) {
   const fs::path dir = fresh(name);
   fs::create_directories(dir / "trials");
-  fs::copy_file(fs::path(LORAHPO_SOURCE_DIR) /
-                    "tests/fixtures/journal/format1_command_resumed/journal.jsonl",
-                dir / "journal.jsonl");
+  fs::copy_file(
+      fs::path(LORAHPO_SOURCE_DIR) / "tests/fixtures/journal/format1_command_resumed/journal.jsonl",
+      dir / "journal.jsonl");
   return dir;
 }
 
@@ -243,9 +247,10 @@ TEST(Resume, AJournalOfAnotherFormatIsRefusedInOneLine) {
   } catch (const ConfigError& e) {
     const std::string path = fs::absolute(dir / "journal.jsonl").lexically_normal().string();
     EXPECT_EQ(std::string(e.what()),
-              path + ":1: format is 2 (written by lorahpo 9.0.0): this lorahpo reads journal "
-                     "format 1 only (finish the campaign with the lorahpo that started it, or "
-                     "start a new one)");
+              path +
+                  ":1: format is 2 (written by lorahpo 9.0.0): this lorahpo reads journal "
+                  "format 1 only (finish the campaign with the lorahpo that started it, or "
+                  "start a new one)");
   }
   EXPECT_EQ(lines_of(dir / "journal.jsonl"), lines);  // refused before anything was written
   fs::remove_all(dir);
@@ -264,7 +269,8 @@ TEST(Resume, ASecondCampaignHeaderIsRefused) {
   } catch (const ConfigError& e) {
     EXPECT_EQ(e.line(), static_cast<int>(lines.size()) + 1) << e.what();
     EXPECT_NE(std::string(e.what()).find("second campaign header (the first is line 1)"),
-              std::string::npos) << e.what();
+              std::string::npos)
+        << e.what();
   }
   fs::remove_all(dir);
 }

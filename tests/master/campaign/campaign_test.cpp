@@ -22,9 +22,11 @@ TEST(CampaignGpuTimeSaved, CountsFinalStoppedTrialsAgainstTheOkMedian) {
       record(TrialStatus::kFailed, R"({"seconds":200,"gpus":4,"stopped_early":true})"),
       record(TrialStatus::kOk, R"({"seconds":3400,"gpus":4})"),
       // A retried attempt is no result; an approximated point never ran.
-      record(TrialStatus::kError, R"({"seconds":10,"gpus":4,"stopped_early":true})", /*retried=*/true),
+      record(TrialStatus::kError, R"({"seconds":10,"gpus":4,"stopped_early":true})",
+             /*retried=*/true),
       record(TrialStatus::kApproximated, R"({"seconds":1})"),
-      record(TrialStatus::kFailed, R"({"seconds":3000,"gpus":4})"),  // failed otherwise: not counted
+      record(TrialStatus::kFailed,
+             R"({"seconds":3000,"gpus":4})"),  // failed otherwise: not counted
   };
   const GpuTimeSaved saved = campaign_gpu_time_saved(config, records);
   EXPECT_EQ(saved.stopped_early, 1);
@@ -36,8 +38,8 @@ TEST(CampaignGpuTimeSaved, FallsBackToTheObjectiveTimeout) {
   CampaignConfig config;
   config.objective.kind = ObjectiveKind::kLitgpt;
   config.objective.litgpt.timeout_seconds = 7200;
-  const GpuTimeSaved saved =
-      campaign_gpu_time_saved(config, {record(TrialStatus::kFailed, R"({"seconds":600,"gpus":4,"stopped_early":true})")});
+  const GpuTimeSaved saved = campaign_gpu_time_saved(
+      config, {record(TrialStatus::kFailed, R"({"seconds":600,"gpus":4,"stopped_early":true})")});
   EXPECT_EQ(saved.reference_from, "trial timeout");
   EXPECT_DOUBLE_EQ(saved.gpu_seconds, 6600.0 * 4);
   config.objective.kind = ObjectiveKind::kCommand;

@@ -38,8 +38,8 @@ TEST(PreflightTest, GathersOneReportPerWorkerRankInRankOrder) {
     });
   }
   auto master = network.endpoint(0);
-  const PreflightReports gathered =
-      gather_node_reports(preflight_request(builtin_config(), "/runs/t"), *master, std::chrono::seconds(60));
+  const PreflightReports gathered = gather_node_reports(
+      preflight_request(builtin_config(), "/runs/t"), *master, std::chrono::seconds(60));
   for (auto& w : workers) w.join();
   ASSERT_EQ(gathered.reports.size(), 3u);
   EXPECT_TRUE(gathered.silent_ranks.empty());
@@ -56,28 +56,34 @@ TEST(PreflightTest, ASilentRankFails) {
     answer_preflight(*endpoint);
   });
   auto master = network.endpoint(0);
-  const PreflightReports gathered =
-      gather_node_reports(preflight_request(builtin_config(), "/runs/t"), *master, std::chrono::milliseconds(1500));
+  const PreflightReports gathered = gather_node_reports(
+      preflight_request(builtin_config(), "/runs/t"), *master, std::chrono::milliseconds(1500));
   one.join();
   EXPECT_EQ(gathered.silent_ranks, std::vector<int>{2});
   ASSERT_EQ(gathered.reports.size(), 2u);
   EXPECT_TRUE(gathered.reports[0].ok());
   EXPECT_FALSE(gathered.reports[1].ok());
-  EXPECT_EQ(preflight_failures(gathered.reports), std::vector<std::string>{"?/2: report: no report within 1 s"});
+  EXPECT_EQ(preflight_failures(gathered.reports),
+            std::vector<std::string>{"?/2: report: no report within 1 s"});
 }
 
 TEST(PreflightTest, TableHasARowPerRankAndFailuresALinePerCheck) {
   NodeReport good{"chuc-1", 1, {{"gpus", true, "4 GPUs visible"}, {"litgpt", true, "0.5.13"}}};
-  NodeReport bad{"chuc-1", 2, {{"gpus", false, "3 GPUs visible, objective.devices = 4"}, {"litgpt", false, "0.5.9 unsupported (supported: 0.5.10 to 0.5.13)"}}};
+  NodeReport bad{"chuc-1",
+                 2,
+                 {{"gpus", false, "3 GPUs visible, objective.devices = 4"},
+                  {"litgpt", false, "0.5.9 unsupported (supported: 0.5.10 to 0.5.13)"}}};
   const std::string table = preflight_table({good, bad});
   // Columns as wide as their widest cell plus two spaces; a cell over 48 characters is cut.
   EXPECT_EQ(table,
             "host/rank  gpus                                        litgpt\n"
             "chuc-1/1   ok 4 GPUs visible                           ok 0.5.13\n"
-            "chuc-1/2   FAIL 3 GPUs visible, objective.devices = 4  FAIL 0.5.9 unsupported (supported: 0.5.10 to ...\n");
+            "chuc-1/2   FAIL 3 GPUs visible, objective.devices = 4  FAIL 0.5.9 unsupported "
+            "(supported: 0.5.10 to ...\n");
   EXPECT_EQ(preflight_failures({good, bad}),
-            (std::vector<std::string>{"chuc-1/2: gpus: 3 GPUs visible, objective.devices = 4",
-                                      "chuc-1/2: litgpt: 0.5.9 unsupported (supported: 0.5.10 to 0.5.13)"}));
+            (std::vector<std::string>{
+                "chuc-1/2: gpus: 3 GPUs visible, objective.devices = 4",
+                "chuc-1/2: litgpt: 0.5.9 unsupported (supported: 0.5.10 to 0.5.13)"}));
   EXPECT_TRUE(preflight_failures({good}).empty());
 }
 

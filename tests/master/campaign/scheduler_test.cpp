@@ -3,10 +3,10 @@
 #include <atomic>
 #include <csignal>
 #include <filesystem>
+#include <fstream>
+#include <functional>
 #include <map>
 #include <mutex>
-#include <functional>
-#include <fstream>
 #include <set>
 #include <thread>
 
@@ -17,8 +17,8 @@
 
 #include "common/local_transport.h"
 #include "common/stop_signal.h"
-#include "tests/support/journal_lines.h"
 #include "master/optimizers/latin_hypercube.h"
+#include "tests/support/journal_lines.h"
 #include "worker/builtin_objective.h"
 #include "worker/worker_loop.h"
 
@@ -39,7 +39,8 @@ class ScriptedOptimizer final : public Optimizer {
     if (synchronous_ && pending_ > 0) return {};
     std::vector<Suggestion> out;
     for (int i = 0; i < std::min(n, batch_); ++i) {
-      out.push_back({next_, std::vector<double>(static_cast<std::size_t>(dim_), 0.1 + 0.01 * static_cast<double>(next_ % 50))});
+      out.push_back({next_, std::vector<double>(static_cast<std::size_t>(dim_),
+                                                0.1 + 0.01 * static_cast<double>(next_ % 50))});
       ++next_;
       ++pending_;
     }
@@ -100,8 +101,8 @@ struct Fixture {
   /// `workers` real worker loops, then one scripted worker per behaviour.
   explicit Fixture(int workers, std::vector<Behaviour> scripted = {})
       : network(workers + static_cast<int>(scripted.size()) + 1) {
-    dir = fs::temp_directory_path() / ("lorahpo_scheduler_" + std::to_string(::getpid()) + "_" +
-                                       std::to_string(counter++));
+    dir = fs::temp_directory_path() /
+          ("lorahpo_scheduler_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
     fs::remove_all(dir);
     fs::create_directories(dir / "trials");
     BuiltinObjective branin;
@@ -211,25 +212,25 @@ TEST(Scheduler, LatinHypercubeCampaignOnBraninFindsAGoodPoint) {
   EXPECT_GE(*outcome.best->score, 0.397887);
 }
 
-
 TEST(Scheduler, RetriesInfrastructureErrorsThenRecordsTheLastOne) {
   // Trial 0 always hits an infrastructure error, trial 1 once; the others succeed.
   std::map<std::int64_t, int> attempts;
   std::mutex mutex;
   Fixture f(0, {[&](const EvaluateMessage& request) -> std::optional<ResultMessage> {
-    std::lock_guard lock(mutex);
-    const int n = ++attempts[request.trial_id];
-    if (request.trial_id == 0 || (request.trial_id == 1 && n == 1)) {
-      return answer(TrialStatus::kError, 0.0, "node lost its GPU");
-    }
-    return answer(TrialStatus::kOk, static_cast<double>(request.trial_id));
-  }});
+              std::lock_guard lock(mutex);
+              const int n = ++attempts[request.trial_id];
+              if (request.trial_id == 0 || (request.trial_id == 1 && n == 1)) {
+                return answer(TrialStatus::kError, 0.0, "node lost its GPU");
+              }
+              return answer(TrialStatus::kOk, static_cast<double>(request.trial_id));
+            }});
   auto master = f.network.endpoint(0);
   ScriptedOptimizer optimizer(2, 100, false);
   Journal journal(f.dir.string(), f.setup.space);
   SchedulerOptions options = options_for(f, 6);
   options.failures.max_retries = 2;
-  const CampaignOutcome outcome = Scheduler(*master, system_clock(), optimizer, f.setup.space, journal, options).run(f.setup);
+  const CampaignOutcome outcome =
+      Scheduler(*master, system_clock(), optimizer, f.setup.space, journal, options).run(f.setup);
 
   EXPECT_EQ(attempts[0], 3);  // 1 + max_retries
   EXPECT_EQ(attempts[1], 2);
@@ -251,15 +252,17 @@ TEST(Scheduler, ANodeFaultRetiresTheWorkerAndItsPointRunsElsewhere) {
   // Rank 1 is a real worker; rank 2 is on a node with 3 GPUs: it answers at once, every time.
   std::atomic<int> faults{0};
   Fixture f(1, {[&](const EvaluateMessage&) -> std::optional<ResultMessage> {
-    ++faults;
-    return answer(TrialStatus::kError, 0.0, "node fault: 3 GPUs visible, objective.devices = 4");
-  }});
+              ++faults;
+              return answer(TrialStatus::kError, 0.0,
+                            "node fault: 3 GPUs visible, objective.devices = 4");
+            }});
   auto master = f.network.endpoint(0);
   ScriptedOptimizer optimizer(2, 100, false);
   Journal journal(f.dir.string(), f.setup.space);
   SchedulerOptions options = options_for(f, 6);
   options.failures.stop_after = 2;
-  const CampaignOutcome outcome = Scheduler(*master, system_clock(), optimizer, f.setup.space, journal, options).run(f.setup);
+  const CampaignOutcome outcome =
+      Scheduler(*master, system_clock(), optimizer, f.setup.space, journal, options).run(f.setup);
   EXPECT_EQ(outcome.end, CampaignEnd::kBudget) << outcome.message;
   EXPECT_EQ(faults.load(), 1);
   EXPECT_EQ(outcome.retries, 1);
@@ -270,25 +273,29 @@ TEST(Scheduler, ANodeFaultRetiresTheWorkerAndItsPointRunsElsewhere) {
 
 TEST(Scheduler, WhenEveryWorkerIsOnAFaultyNodeTheSetupIsBroken) {
   const Behaviour fault = [](const EvaluateMessage&) -> std::optional<ResultMessage> {
-    return answer(TrialStatus::kError, 0.0, "node fault: cannot list the GPUs: nvidia-smi: not found in PATH");
+    return answer(TrialStatus::kError, 0.0,
+                  "node fault: cannot list the GPUs: nvidia-smi: not found in PATH");
   };
   Fixture f(0, {fault, fault});
   auto master = f.network.endpoint(0);
   ScriptedOptimizer optimizer(2, 100, false);
   Journal journal(f.dir.string(), f.setup.space);
   const CampaignOutcome outcome =
-      Scheduler(*master, system_clock(), optimizer, f.setup.space, journal, options_for(f, 10)).run(f.setup);
+      Scheduler(*master, system_clock(), optimizer, f.setup.space, journal, options_for(f, 10))
+          .run(f.setup);
   EXPECT_EQ(outcome.end, CampaignEnd::kSetupBroken);
-  EXPECT_NE(outcome.message.find("2 of 2 worker rank(s) are on faulty nodes"), std::string::npos) << outcome.message;
+  EXPECT_NE(outcome.message.find("2 of 2 worker rank(s) are on faulty nodes"), std::string::npos)
+      << outcome.message;
   EXPECT_NE(outcome.message.find("nvidia-smi: not found"), std::string::npos) << outcome.message;
   EXPECT_TRUE(outcome.records.empty());  // both points wait for a worker; nothing was evaluated
 }
 
 TEST(Scheduler, FailedPointsAreToldTheConfiguredScore) {
   Fixture f(0, {[](const EvaluateMessage& request) -> std::optional<ResultMessage> {
-    if (request.trial_id % 2 == 1) return answer(TrialStatus::kFailed, 0.0, "CUDA out of memory");
-    return answer(TrialStatus::kOk, 0.7);
-  }});
+              if (request.trial_id % 2 == 1)
+                return answer(TrialStatus::kFailed, 0.0, "CUDA out of memory");
+              return answer(TrialStatus::kOk, 0.7);
+            }});
   auto master = f.network.endpoint(0);
   ScriptedOptimizer optimizer(2, 100, false);
   Journal journal(f.dir.string(), f.setup.space);
@@ -303,8 +310,8 @@ TEST(Scheduler, FailedPointsAreToldTheConfiguredScore) {
 
 TEST(Scheduler, StopsWhenTheFirstEvaluationsAllFail) {
   Fixture f(0, {[](const EvaluateMessage&) -> std::optional<ResultMessage> {
-    return answer(TrialStatus::kFailed, 0.0, "litgpt: command not found");
-  }});
+              return answer(TrialStatus::kFailed, 0.0, "litgpt: command not found");
+            }});
   auto master = f.network.endpoint(0);
   ScriptedOptimizer optimizer(2, 100, false);
   Journal journal(f.dir.string(), f.setup.space);
@@ -321,9 +328,9 @@ TEST(Scheduler, SilentWorkerIsGivenUpAndItsEvaluationRunsElsewhere) {
   std::atomic<int> swallowed{0};
   // Rank 1 is a real worker; rank 2 takes one evaluation and never answers again.
   Fixture f(1, {[&](const EvaluateMessage&) -> std::optional<ResultMessage> {
-    ++swallowed;
-    return std::nullopt;
-  }});
+              ++swallowed;
+              return std::nullopt;
+            }});
   auto master = f.network.endpoint(0);
   ScriptedOptimizer optimizer(2, 100, false);
   Journal journal(f.dir.string(), f.setup.space);

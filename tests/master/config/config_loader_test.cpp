@@ -37,7 +37,9 @@ objective:
   result: {file: "{trial_dir}/results.json", pointer: "/results/hellaswag/acc_norm,none"}
 )";
 
-CampaignConfig parse(const std::string& text) { return parse_config(text, "test.yaml", kFixtures); }
+CampaignConfig parse(const std::string& text) {
+  return parse_config(text, "test.yaml", kFixtures);
+}
 
 std::string replace(std::string text, const std::string& from, const std::string& to) {
   const auto at = text.find(from);
@@ -74,11 +76,13 @@ TEST(ConfigLoader, BuiltinBringsItsSearchSpaceAndDirection) {
 }
 
 TEST(ConfigLoader, ShippedConfigsValidate) {
-  for (const auto& entry : std::filesystem::directory_iterator(std::string(LORAHPO_SOURCE_DIR) + "/configs")) {
+  for (const auto& entry :
+       std::filesystem::directory_iterator(std::string(LORAHPO_SOURCE_DIR) + "/configs")) {
     if (entry.path().extension() != ".yaml") continue;
     SCOPED_TRACE(entry.path().string());
     const std::string path = entry.path().string();
-    if (path.find("chuc") != std::string::npos || path.find("litgpt") != std::string::npos) continue;
+    if (path.find("chuc") != std::string::npos || path.find("litgpt") != std::string::npos)
+      continue;
     EXPECT_NO_THROW(load_config(path));
   }
 }
@@ -91,7 +95,9 @@ struct BadCase {
   std::string message_part;
 };
 
-void PrintTo(const BadCase& c, std::ostream* os) { *os << c.label; }
+void PrintTo(const BadCase& c, std::ostream* os) {
+  *os << c.label;
+}
 
 class BadConfig : public ::testing::TestWithParam<BadCase> {};
 
@@ -120,8 +126,8 @@ INSTANTIATE_TEST_SUITE_P(
                 "search_space.lora_dropout.step", "not a known key"},
         BadCase{"budget zero", replace(kGood, "budget: 50", "budget: 0"), 1, "campaign.budget",
                 "must be in [1, 1000000]"},
-        BadCase{"budget negative", replace(kGood, "budget: 50", "budget: -3"), 1,
-                "campaign.budget", "must be in"},
+        BadCase{"budget negative", replace(kGood, "budget: 50", "budget: -3"), 1, "campaign.budget",
+                "must be in"},
         BadCase{"budget not a number", replace(kGood, "budget: 50", "budget: many"), 1,
                 "campaign.budget", "must be an integer"},
         BadCase{"unknown type", replace(kGood, "{type: float, low: 0.0", "{type: real, low: 0.0"),
@@ -130,8 +136,9 @@ INSTANTIATE_TEST_SUITE_P(
                 5, "search_space.lora_alpha.low", "must be an integer"},
         BadCase{"unknown placeholder", replace(kGood, "{lora_r}", "{lora_rank}"), 12,
                 "objective.command[5]", "names {lora_rank}"},
-        BadCase{"missing executable", replace(kGood, "python3, train.py", "no-such-program-x, train.py"),
-                12, "objective.command[0]", "not an executable"},
+        BadCase{"missing executable",
+                replace(kGood, "python3, train.py", "no-such-program-x, train.py"), 12,
+                "objective.command[0]", "not an executable"},
         BadCase{"unknown optimizer", replace(kGood, "name: lhs", "name: cmaes"), 9,
                 "optimizer.name", "must be one of"},
         BadCase{"bad direction", replace(kGood, "direction: maximize", "direction: up"), 1,
@@ -166,8 +173,8 @@ INSTANTIATE_TEST_SUITE_P(
                 5, "objective.cost.parameter", "not a search_space parameter"},
         BadCase{"missing budget", replace(kGood, "budget: 50, ", ""), 1, "campaign.budget",
                 "is required"},
-        BadCase{"command template braces", replace(kGood, "\"{trial_dir}\"]", "\"{trial_dir\"]"), 12,
-                "objective.command[7]", "unclosed"},
+        BadCase{"command template braces", replace(kGood, "\"{trial_dir}\"]", "\"{trial_dir\"]"),
+                12, "objective.command[7]", "unclosed"},
         // failures (kGood has 14 lines: an appended section starts on line 15)
         BadCase{"failures negative retries", kGood + "failures:\n  max_retries: -1\n", 16,
                 "failures.max_retries", "must be in [0, 100]"},
@@ -189,7 +196,8 @@ INSTANTIATE_TEST_SUITE_P(
                 "failures.max_failure_rate", "must be a finite number"},
         BadCase{"failures unknown key", kGood + "failures:\n  stop_after: 3\n  retries: 1\n", 17,
                 "failures.retries", "not a known key"},
-        BadCase{"failures not a mapping", kGood + "failures: 3\n", 15, "failures", "must be a mapping"},
+        BadCase{"failures not a mapping", kGood + "failures: 3\n", 15, "failures",
+                "must be a mapping"},
         // workers
         BadCase{"workers zero heartbeat", kGood + "workers:\n  heartbeat_seconds: 0\n", 16,
                 "workers.heartbeat_seconds", "must be in (0, 3600]"},
@@ -201,8 +209,9 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"workers silent exactly two heartbeats",
                 kGood + "workers:\n  heartbeat_seconds: 10\n  silent_after_seconds: 20\n", 17,
                 "workers.silent_after_seconds", "must be > 2 x heartbeat_seconds"},
-        BadCase{"workers heartbeat above default silence", kGood + "workers:\n  heartbeat_seconds: 200\n", 16,
-                "workers.heartbeat_seconds", "must be < silent_after_seconds / 2 (300 / 2"},
+        BadCase{"workers heartbeat above default silence",
+                kGood + "workers:\n  heartbeat_seconds: 200\n", 16, "workers.heartbeat_seconds",
+                "must be < silent_after_seconds / 2 (300 / 2"},
         BadCase{"workers negative grace", kGood + "workers:\n  stop_grace_seconds: -1\n", 16,
                 "workers.stop_grace_seconds", "must be in [0, 86400]"},
         BadCase{"workers unknown key", kGood + "workers: {heartbeat: 5}\n", 15, "workers.heartbeat",
@@ -224,7 +233,8 @@ INSTANTIATE_TEST_SUITE_P(
                 "not . or .."},
         BadCase{"huge timeout", replace(kGood, "timeout: 3600", "timeout: 1e300"), 13,
                 "objective.timeout", "at most 2592000"},
-        BadCase{"range overflows", replace(kGood, "low: 0.0, high: 0.5", "low: -1e308, high: 1e308"), 6,
+        BadCase{"range overflows",
+                replace(kGood, "low: 0.0, high: 0.5", "low: -1e308, high: 1e308"), 6,
                 "search_space.lora_dropout.high", "overflows"},
         BadCase{"builtin huge cost slope",
                 "campaign: {budget: 5}\nobjective:\n  kind: builtin\n  function: branin\n"
@@ -232,7 +242,8 @@ INSTANTIATE_TEST_SUITE_P(
                 5, "objective.cost.slope", "at most 86400 s"}),
     [](const ::testing::TestParamInfo<BadCase>& param_info) {
       std::string name;
-      for (char ch : param_info.param.label) name += std::isalnum(static_cast<unsigned char>(ch)) ? ch : '_';
+      for (char ch : param_info.param.label)
+        name += std::isalnum(static_cast<unsigned char>(ch)) ? ch : '_';
       return name;
     });
 
@@ -263,7 +274,8 @@ TEST(ConfigLoaderLitgpt, DefaultsSkipGenerationAndLeaveTheHeadOut) {
   const auto eval = nlohmann::json::parse(o.eval_json);
   EXPECT_EQ(eval["interval"], 1000000);
   EXPECT_EQ(eval["max_new_tokens"], 512);  // = train.max_seq_length: generate_example skips
-  EXPECT_EQ(o.lora_targets, (std::vector<std::string>{"query", "key", "value", "projection", "mlp"}));
+  EXPECT_EQ(o.lora_targets,
+            (std::vector<std::string>{"query", "key", "value", "projection", "mlp"}));
   EXPECT_EQ(o.eval_dtype, "bfloat16");
   EXPECT_FALSE(o.keep_samples);
   EXPECT_FALSE(o.keep_lora_weights);
@@ -273,14 +285,15 @@ TEST(ConfigLoaderLitgpt, DefaultsSkipGenerationAndLeaveTheHeadOut) {
 
 TEST(ConfigLoaderLitgpt, UserEvalIsMergedKeyByKeyWithTheDefaults) {
   const LitgptObjective o =
-      parse(kLitgpt + "  train: {max_seq_length: 1024}\n  eval: {max_iters: 50, final_validation: false}\n")
+      parse(kLitgpt +
+            "  train: {max_seq_length: 1024}\n  eval: {max_iters: 50, final_validation: false}\n")
           .objective.litgpt;
   const auto eval = nlohmann::json::parse(o.eval_json);
   EXPECT_EQ(eval["max_iters"], 50);
   EXPECT_EQ(eval["final_validation"], false);
-  EXPECT_EQ(eval["interval"], 1000000);       // kept, not dropped by the user's section
+  EXPECT_EQ(eval["interval"], 1000000);  // kept, not dropped by the user's section
   EXPECT_EQ(eval["initial_validation"], false);
-  EXPECT_EQ(eval["max_new_tokens"], 1024);    // follows the merged train.max_seq_length
+  EXPECT_EQ(eval["max_new_tokens"], 1024);  // follows the merged train.max_seq_length
   EXPECT_EQ(nlohmann::json::parse(o.train_json)["epochs"], 1);
 }
 
@@ -298,9 +311,9 @@ TEST(ConfigLoaderLitgpt, ReadsTheNewKeys) {
   EXPECT_EQ(o.stop_on_divergence.after_iterations, 5);
   EXPECT_EQ(nlohmann::json::parse(o.eval_json)["max_new_tokens"], 600);
   // One device: no collective to deadlock, a short generation is the user's choice.
-  EXPECT_EQ(nlohmann::json::parse(
-                parse(replace(kLitgpt, "devices: 4", "devices: 1") + "  eval: {max_new_tokens: 100}\n")
-                    .objective.litgpt.eval_json)["max_new_tokens"],
+  EXPECT_EQ(nlohmann::json::parse(parse(replace(kLitgpt, "devices: 4", "devices: 1") +
+                                        "  eval: {max_new_tokens: 100}\n")
+                                      .objective.litgpt.eval_json)["max_new_tokens"],
             100);
 }
 
@@ -312,16 +325,21 @@ TEST(ConfigLoaderLitgpt, RejectsWithKeyAndLine) {
     std::string part;
   };
   const std::vector<Case> cases = {
-      {kLitgpt + "  eval: {interval: 10,\n         max_new_tokens: 100}\n", 10, "objective.eval.max_new_tokens",
-       "must be at least 512"},
-      {kLitgpt + "  eval: {max_new_tokens: 100}\n", 9, "objective.eval.max_new_tokens", "all_reduce"},
-      {replace(kLitgpt, "devices: 4", "devices: 4\n  num_nodes: 2"), 9, "objective.num_nodes", "must be 1"},
-      {kLitgpt + "  evaluate: {dtype: float64}\n", 9, "objective.evaluate.dtype", "bfloat16, float16, float32 or auto"},
-      {kLitgpt + "  evaluate: {keep_samples: maybe}\n", 9, "objective.evaluate.keep_samples", "true or false"},
+      {kLitgpt + "  eval: {interval: 10,\n         max_new_tokens: 100}\n", 10,
+       "objective.eval.max_new_tokens", "must be at least 512"},
+      {kLitgpt + "  eval: {max_new_tokens: 100}\n", 9, "objective.eval.max_new_tokens",
+       "all_reduce"},
+      {replace(kLitgpt, "devices: 4", "devices: 4\n  num_nodes: 2"), 9, "objective.num_nodes",
+       "must be 1"},
+      {kLitgpt + "  evaluate: {dtype: float64}\n", 9, "objective.evaluate.dtype",
+       "bfloat16, float16, float32 or auto"},
+      {kLitgpt + "  evaluate: {keep_samples: maybe}\n", 9, "objective.evaluate.keep_samples",
+       "true or false"},
       {kLitgpt + "  keep_lora_weights: 3\n", 9, "objective.keep_lora_weights", "true or false"},
       {kLitgpt + "  stop_on_divergence: {after_iterations: 0}\n", 9,
        "objective.stop_on_divergence.after_iterations", "must be in [1, 1000000]"},
-      {kLitgpt + "  stop_on_divergence: {after: 3}\n", 9, "objective.stop_on_divergence.after", "not a known key"},
+      {kLitgpt + "  stop_on_divergence: {after: 3}\n", 9, "objective.stop_on_divergence.after",
+       "not a known key"},
       {kLitgpt + "  work_dir: /tmp/lorahpo-work\n", 9, "objective.work_dir", "{trial_id}"},
   };
   for (const Case& c : cases) {
@@ -336,13 +354,16 @@ TEST(ConfigLoaderLitgpt, RefusesTheHeadOfATiedCheckpoint) {
   const std::filesystem::path checkpoint =
       ::testing::TempDir() + "/config_loader_tied" + std::to_string(getpid());
   std::filesystem::create_directories(checkpoint);
-  const std::string text = replace(kLitgpt, "{config_dir}/no_such_checkpoint", checkpoint.string()) +
-                           "  lora_targets: [query, value, head]\n";
+  const std::string text =
+      replace(kLitgpt, "{config_dir}/no_such_checkpoint", checkpoint.string()) +
+      "  lora_targets: [query, value, head]\n";
   // config.json unreadable: nothing to check against at load time.
   EXPECT_NO_THROW(parse(text));
-  std::ofstream(checkpoint / "config.json") << R"({"architectures": ["LlamaForCausalLM"], "tie_word_embeddings": false})";
+  std::ofstream(checkpoint / "config.json")
+      << R"({"architectures": ["LlamaForCausalLM"], "tie_word_embeddings": false})";
   EXPECT_NO_THROW(parse(text));
-  std::ofstream(checkpoint / "config.json") << R"({"architectures": ["LlamaForCausalLM"], "tie_word_embeddings": true})";
+  std::ofstream(checkpoint / "config.json")
+      << R"({"architectures": ["LlamaForCausalLM"], "tie_word_embeddings": true})";
   const ConfigError e = litgpt_rejection(text);
   EXPECT_EQ(e.line(), 9) << e.what();
   EXPECT_EQ(e.key(), "objective.lora_targets[2]") << e.what();
@@ -352,13 +373,15 @@ TEST(ConfigLoaderLitgpt, RefusesTheHeadOfATiedCheckpoint) {
 
 TEST(ConfigLoaderLitgpt, ProductionConfigsValidate) {
   for (const char* name : {"lhs", "bo_gp", "soo", "bamsoo", "first_try"}) {
-    const std::string path = std::string(LORAHPO_SOURCE_DIR) + "/configs/llama32_3b/" + name + ".yaml";
+    const std::string path =
+        std::string(LORAHPO_SOURCE_DIR) + "/configs/llama32_3b/" + name + ".yaml";
     SCOPED_TRACE(path);
     std::ifstream file(path);
     std::stringstream text;
     text << file.rdbuf();
     // LitGPT's virtual environment is absent here: the stand-in takes its place.
-    const CampaignConfig config = parse(replace(text.str(), "executable: litgpt ", "executable: " + kFixtures + "/litgpt "));
+    const CampaignConfig config =
+        parse(replace(text.str(), "executable: litgpt ", "executable: " + kFixtures + "/litgpt "));
     const LitgptObjective& o = config.objective.litgpt;
     EXPECT_EQ(std::count(o.lora_targets.begin(), o.lora_targets.end(), "head"), 0);
     EXPECT_EQ(nlohmann::json::parse(o.eval_json)["max_new_tokens"], 512);
@@ -414,9 +437,11 @@ TEST(ConfigLoader, FailedScoreWorstMeansTheWorstObserved) {
 }
 
 TEST(ConfigLoader, SilenceIsCheckedAgainstTheDefaultHeartbeat) {
-  EXPECT_DOUBLE_EQ(parse(kGood + "workers: {silent_after_seconds: 21}\n").workers.silent_after_seconds, 21.0);
+  EXPECT_DOUBLE_EQ(
+      parse(kGood + "workers: {silent_after_seconds: 21}\n").workers.silent_after_seconds, 21.0);
   EXPECT_THROW(parse(kGood + "workers: {silent_after_seconds: 20}\n"), ConfigError);
-  EXPECT_DOUBLE_EQ(parse(kGood + "workers: {heartbeat_seconds: 149}\n").workers.heartbeat_seconds, 149.0);
+  EXPECT_DOUBLE_EQ(parse(kGood + "workers: {heartbeat_seconds: 149}\n").workers.heartbeat_seconds,
+                   149.0);
 }
 
 /// The message of the ConfigError that `text` raises ("" when accepted).
@@ -443,7 +468,8 @@ TEST(ConfigLoader, MessagesStayOnOneLine) {
   EXPECT_EQ(message.find('\n'), std::string::npos) << message;
   EXPECT_NE(message.find("re\\nal"), std::string::npos) << message;
   const std::string long_type(100000, 'x');
-  const std::string long_message = rejection(replace(kGood, "{type: float, low: 0.0", "{type: " + long_type + ", low: 0.0"));
+  const std::string long_message =
+      rejection(replace(kGood, "{type: float, low: 0.0", "{type: " + long_type + ", low: 0.0"));
   EXPECT_LT(long_message.size(), 700u);
 }
 
@@ -495,7 +521,8 @@ TEST(ConfigLoader, RejectsFilesThatAreNotCampaignFiles) {
   EXPECT_EQ(message(kFixtures), kFixtures + ": is a directory, not a campaign file");
   EXPECT_NE(message("/dev/zero").find("is not a regular file"), std::string::npos);
 
-  const std::string big = ::testing::TempDir() + "/config_loader_big" + std::to_string(getpid()) + ".yaml";
+  const std::string big =
+      ::testing::TempDir() + "/config_loader_big" + std::to_string(getpid()) + ".yaml";
   {
     std::ofstream out(big, std::ios::binary);
     out << kGood;
@@ -523,13 +550,15 @@ TEST(ConfigLoader, OptimizerNameIsParsedOnceIntoItsKind) {
   EXPECT_EQ(with_optimizer("{name: soo}").optimizer.kind, OptimizerKind::kSoo);
   EXPECT_EQ(with_optimizer("{name: bamsoo}").optimizer.kind, OptimizerKind::kBamsoo);
   EXPECT_EQ(with_optimizer("{name: random}").optimizer.kind, OptimizerKind::kRandom);
-  EXPECT_EQ(parse(replace(kGood, "optimizer: {name: lhs}\n", "")).optimizer.kind, OptimizerKind::kBoGp);
+  EXPECT_EQ(parse(replace(kGood, "optimizer: {name: lhs}\n", "")).optimizer.kind,
+            OptimizerKind::kBoGp);
   for (const auto& name : optimizer_names()) EXPECT_EQ(to_string(*optimizer_kind(name)), name);
 }
 
 TEST(ConfigLoader, BoGpOptionsAreReadAndOthersKeepTheirDefaults) {
   const BoGpOptions o =
-      with_optimizer("{name: bo_gp, n_init: 4, mode: sync, liar: mean, max_gp_points: 0}").optimizer.bo_gp;
+      with_optimizer("{name: bo_gp, n_init: 4, mode: sync, liar: mean, max_gp_points: 0}")
+          .optimizer.bo_gp;
   EXPECT_EQ(o.n_init, 4);
   EXPECT_EQ(o.mode, BoMode::kSync);
   EXPECT_EQ(o.liar, BoLiar::kMean);
@@ -556,13 +585,16 @@ TEST(ConfigLoader, OptimizerOptionErrorsNameTheKeyAndTheAllowedValues) {
       {"{name: bo_gp, k: 3}", "optimizer.k", "is not a known key"},
       {"{name: soo, eta: 0.5}", "optimizer.eta", "is not a known key"},
       {"{name: lhs, n_init: 3}", "optimizer.n_init", "is not a known key"},
-      {"{name: bo_gp, max_gp_points: 8}", "optimizer.max_gp_points", "must be 0 (no bound) or in [16, 100000], got 8"},
+      {"{name: bo_gp, max_gp_points: 8}", "optimizer.max_gp_points",
+       "must be 0 (no bound) or in [16, 100000], got 8"},
       {"{name: bo_gp, liar: optimistic}", "optimizer.liar",
        "must be one of auto, best, kriging_believer, mean, worst, got 'optimistic'"},
-      {"{name: bo_gp, batch_size: -1}", "optimizer.batch_size", "must be in [0, 100000] (0: one per worker)"},
+      {"{name: bo_gp, batch_size: -1}", "optimizer.batch_size",
+       "must be in [0, 100000] (0: one per worker)"},
       {"{name: soo, depth_exponent: 0}", "optimizer.depth_exponent", "must be in (0, 1], got 0"},
       {"{name: bamsoo, eta: 1}", "optimizer.eta", "must be in (0, 1), got 1"},
-      {"{name: cmaes}", "optimizer.name", "must be one of bo_gp, soo, bamsoo, lhs, random, got 'cmaes'"},
+      {"{name: cmaes}", "optimizer.name",
+       "must be one of bo_gp, soo, bamsoo, lhs, random, got 'cmaes'"},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.section);

@@ -42,7 +42,11 @@ TEST(ConfigSection, IntegerInRangeIsReadAndAbsentKeepsTheDefault) {
 TEST(ConfigSection, IntegerOutOfRangeNamesLineKeyRangeAndValue) {
   const ConfigSection s = section("s:\n  x: 1\n  a: 11\n");
   int a = 0;
-  expect_error([&] { s.read_integer("a", &a, {0, 10, " (note)"}); }, 3, "s.a", "must be in [0, 10] (note), got 11");
+  expect_error(
+      [&] {
+        s.read_integer("a", &a, {0, 10, " (note)"});
+      },
+      3, "s.a", "must be in [0, 10] (note), got 11");
   EXPECT_EQ(a, 0);
 }
 
@@ -51,14 +55,21 @@ TEST(ConfigSection, IntegerRangeOrZeroAcceptsZeroAndRejectsTheGap) {
   int a = 9, b = 9;
   s.read_integer("a", &a, {16, 100, " (none)", true});
   EXPECT_EQ(a, 0);
-  expect_error([&] { s.read_integer("b", &b, {16, 100, " (none)", true}); }, 1, "s.b",
-               "must be 0 (none) or in [16, 100], got 5");
+  expect_error(
+      [&] {
+        s.read_integer("b", &b, {16, 100, " (none)", true});
+      },
+      1, "s.b", "must be 0 (none) or in [16, 100], got 5");
 }
 
 TEST(ConfigSection, IntegerRejectsFloatsAndText) {
   const ConfigSection s = section("s: {a: 1.5, b: many}\n");
   long long v = 0;
-  expect_error([&] { s.read_integer("a", &v, {0, 10, ""}); }, 1, "s.a", "must be an integer, got '1.5'");
+  expect_error(
+      [&] {
+        s.read_integer("a", &v, {0, 10, ""});
+      },
+      1, "s.a", "must be an integer, got '1.5'");
   expect_error([&] { s.read_integer("b", &v, {0, 10, ""}); }, 1, "s.b", "must be an integer");
 }
 
@@ -76,7 +87,8 @@ TEST(ConfigSection, NumberRangesWithOpenAndClosedEnds) {
   NumberRange at_most;
   at_most.high = 0.25;
   at_most.note = " seconds";
-  expect_error([&] { s.read_number("d", &v, at_most); }, 1, "s.d", "must be at most 0.25 seconds, got 0.5");
+  expect_error([&] { s.read_number("d", &v, at_most); }, 1, "s.d",
+               "must be at most 0.25 seconds, got 0.5");
   NumberRange at_least;
   at_least.low = 0.75;
   expect_error([&] { s.read_number("d", &v, at_least); }, 1, "s.d", "must be >= 0.75, got 0.5");
@@ -87,8 +99,11 @@ TEST(ConfigSection, ChoiceListsTheChoicesInOrder) {
   std::string mode = "async";
   s.read_choice("mode", &mode, {"async", "sync"});
   EXPECT_EQ(mode, "sync");
-  expect_error([&] { s.read_choice("bad", &mode, {"async", "sync"}); }, 1, "s.bad",
-               "must be one of async, sync, got 'fast'");
+  expect_error(
+      [&] {
+        s.read_choice("bad", &mode, {"async", "sync"});
+      },
+      1, "s.bad", "must be one of async, sync, got 'fast'");
 }
 
 TEST(ConfigSection, TimeoutIsPositiveAndAtMostThirtyDays) {
@@ -114,25 +129,32 @@ TEST(ConfigSection, EnvMapChecksNamesAndTemplates) {
   section("s:\n  env: {A: \"{lr}\", B_2: \"{trial_dir}/x\"}\n").read_env("env", &env, space);
   EXPECT_EQ(env.at("A"), "{lr}");
   EXPECT_EQ(env.at("B_2"), "{trial_dir}/x");
-  expect_error([&] { section("s:\n  env:\n    1A: x\n").read_env("env", &env, space); }, 3, "s.env.1A",
-               "is not a valid variable name");
-  expect_error([&] { section("s:\n  env:\n    A: \"{nope}\"\n").read_env("env", &env, space); }, 3, "s.env.A",
-               "names {nope}");
-  expect_error([&] { section("s:\n  env: [A]\n").read_env("env", &env, space); }, 2, "s.env", "must be a mapping");
+  expect_error([&] { section("s:\n  env:\n    1A: x\n").read_env("env", &env, space); }, 3,
+               "s.env.1A", "is not a valid variable name");
+  expect_error([&] { section("s:\n  env:\n    A: \"{nope}\"\n").read_env("env", &env, space); }, 3,
+               "s.env.A", "names {nope}");
+  expect_error([&] { section("s:\n  env: [A]\n").read_env("env", &env, space); }, 2, "s.env",
+               "must be a mapping");
 }
 
 TEST(ConfigSection, ConfigDirIsExpandedAndOtherPlaceholdersFail) {
-  const ConfigSection s = section("s: {p: \"{config_dir}/m/{{x}}\", q: \"{config_dir\", r: \"{trial_id}/m\"}\n");
+  const ConfigSection s =
+      section("s: {p: \"{config_dir}/m/{{x}}\", q: \"{config_dir\", r: \"{trial_id}/m\"}\n");
   EXPECT_EQ(s.expand_config_dir(s["p"], s.key_of("p"), s["p"].as<std::string>()), "/cfg/m/{x}");
-  expect_error([&] { s.expand_config_dir(s["q"], s.key_of("q"), s["q"].as<std::string>()); }, 1, "s.q", "");
-  expect_error([&] { s.expand_config_dir(s["r"], s.key_of("r"), s["r"].as<std::string>()); }, 1, "s.r",
-               "{trial_id}");
+  expect_error([&] { s.expand_config_dir(s["q"], s.key_of("q"), s["q"].as<std::string>()); }, 1,
+               "s.q", "");
+  expect_error([&] { s.expand_config_dir(s["r"], s.key_of("r"), s["r"].as<std::string>()); }, 1,
+               "s.r", "{trial_id}");
 }
 
 TEST(ConfigSection, AllowOnlyRejectsUnknownAndRepeatedKeysWithTheirFullKey) {
-  expect_error([] { section("s:\n  a: 1\n  typo: 2\n").allow_only({"a", "b"}); }, 3, "s.typo",
-               "is not a known key (expected one of: a, b)");
-  expect_error([] { section("s:\n  a: 1\n  a: 2\n").allow_only({"a"}); }, 3, "s.a", "is given twice");
+  expect_error(
+      [] {
+        section("s:\n  a: 1\n  typo: 2\n").allow_only({"a", "b"});
+      },
+      3, "s.typo", "is not a known key (expected one of: a, b)");
+  expect_error([] { section("s:\n  a: 1\n  a: 2\n").allow_only({"a"}); }, 3, "s.a",
+               "is given twice");
   expect_error([] { section("s: [1]\n").allow_only({"a"}); }, 1, "s", "must be a mapping");
 }
 
@@ -145,7 +167,10 @@ TEST(ConfigSection, RequiredNamesTheMappingLine) {
 
 TEST(ConfigSection, OneLineEscapesControlsAndCutsAtACharacterBoundary) {
   EXPECT_EQ(ConfigSection::one_line("a\nb\tc\x01", 100), "a\\nb\\tc\\x01");
-  EXPECT_EQ(ConfigSection::one_line("ab\xc3\xa9" "cd", 3), "ab...");
+  EXPECT_EQ(ConfigSection::one_line("ab\xc3\xa9"
+                                    "cd",
+                                    3),
+            "ab...");
 }
 
 }  // namespace

@@ -33,8 +33,9 @@ SearchSpace space() {
 // Events are written byte for byte as before the codec existed (journals of in-tree campaigns
 // unchanged but for the header's two new keys): the exact text of each line.
 TEST(JournalCodec, EventLinesKeepTheirHistoricBytes) {
-  EXPECT_EQ(dump_line(ask_line(2, {{0, {0.5, 0.25}}, {1, {1.0, 0.0}}})),
-            R"({"event":"ask","n":2,"trials":[{"id":0,"unit":[0.5,0.25]},{"id":1,"unit":[1.0,0.0]}]})");
+  EXPECT_EQ(
+      dump_line(ask_line(2, {{0, {0.5, 0.25}}, {1, {1.0, 0.0}}})),
+      R"({"event":"ask","n":2,"trials":[{"id":0,"unit":[0.5,0.25]},{"id":1,"unit":[1.0,0.0]}]})");
   EXPECT_EQ(dump_line(ask_line(1, {})), R"({"event":"ask","n":1,"trials":[]})");
   EXPECT_EQ(dump_line(resume_line(ResumeEvent{86401.5, 30, 4})),
             R"({"event":"resume","time":"1970-01-02T00:00:01.500Z","budget":30,"workers":4})");

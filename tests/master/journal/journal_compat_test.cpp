@@ -17,8 +17,8 @@ namespace {
 
 using Json = nlohmann::ordered_json;
 
-const std::string kFormat1 =
-    std::string(LORAHPO_SOURCE_DIR) + "/tests/fixtures/journal/format1_command_resumed/journal.jsonl";
+const std::string kFormat1 = std::string(LORAHPO_SOURCE_DIR) +
+                             "/tests/fixtures/journal/format1_command_resumed/journal.jsonl";
 
 /// The fixture's lines as written, in their key order.
 std::vector<Json> raw_lines(const std::string& path) {
@@ -50,7 +50,8 @@ TEST(JournalCompat, Format1ReadsAsItWasWritten) {
   ASSERT_EQ(parameters->size(), 3u);
   EXPECT_EQ((*parameters)[0].transform, Transform::kPow10);
   EXPECT_EQ((*parameters)[1].type, ParamType::kInt);
-  EXPECT_EQ((*parameters)[2].choices, (std::vector<std::string>{"ok", "exit1", "hang", "nofile", "nokey"}));
+  EXPECT_EQ((*parameters)[2].choices,
+            (std::vector<std::string>{"ok", "exit1", "hang", "nofile", "nokey"}));
   const SearchSpace space(*parameters);
 
   std::map<JournalLineType, int> count;
@@ -84,9 +85,11 @@ TEST(JournalCompat, Format1ReadsAsItWasWritten) {
       case JournalLineType::kAsk: {
         std::vector<AskedTrial> asked;
         for (const auto& t : line.at("trials")) {
-          asked.push_back(AskedTrial{t.at("id").get<std::int64_t>(), t.at("unit").get<std::vector<double>>()});
+          asked.push_back(
+              AskedTrial{t.at("id").get<std::int64_t>(), t.at("unit").get<std::vector<double>>()});
         }
-        EXPECT_EQ(dump_line(ask_line(line.at("n").get<int>(), asked)), dump_line(line)) << "line " << number;
+        EXPECT_EQ(dump_line(ask_line(line.at("n").get<int>(), asked)), dump_line(line))
+            << "line " << number;
         break;
       }
       case JournalLineType::kResume: {

@@ -234,8 +234,7 @@ TEST_F(JournalTest, CsvQuotesReasonsWithCommasAndQuotes) {
   }
   const auto rows = lines("results.csv");
   ASSERT_EQ(rows.size(), 3u);
-  EXPECT_NE(rows[1].find(R"("exited with code 1: KeyError: ""acc"", see log")"),
-            std::string::npos)
+  EXPECT_NE(rows[1].find(R"("exited with code 1: KeyError: ""acc"", see log")"), std::string::npos)
       << rows[1];
   const auto header = parse_csv_row(rows[0]);
   const auto fields = parse_csv_row(rows[1]);
@@ -264,7 +263,8 @@ TEST_F(JournalTest, CsvUnitColumnsMatchRecord) {
   const auto fields = parse_csv_row(journal.to_csv_row(r));
   ASSERT_EQ(fields.size(), 15u);
   for (std::size_t j = 0; j < r.unit.size(); ++j) {
-    EXPECT_EQ(std::stod(fields[12 + j]), r.unit[j]) << "unit column " << j << ": " << fields[12 + j];
+    EXPECT_EQ(std::stod(fields[12 + j]), r.unit[j])
+        << "unit column " << j << ": " << fields[12 + j];
   }
   EXPECT_EQ(std::stod(fields[2]), *r.score);
 }

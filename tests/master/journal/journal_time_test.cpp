@@ -20,18 +20,21 @@ TEST(JournalTime, ParsesTheJournalsForm) {
 
 TEST(JournalTime, OneFormOnly) {
   // The journal is in UTC with a 'Z': another zone, no zone or a space is not a journal time.
-  for (const char* text : {"", "yesterday", "2026-11-26T20:18:03+00:00", "2026-11-26T20:18:03+02:00",
-                           "2026-11-26T20:18:03", "2026-11-26 20:18:03Z", "2026-11-26T20:18:03.Z",
-                           "2026-11-26T20:18:03.123Zjunk", "2026-13-01T00:00:00Z"}) {
+  for (const char* text :
+       {"", "yesterday", "2026-11-26T20:18:03+00:00", "2026-11-26T20:18:03+02:00",
+        "2026-11-26T20:18:03", "2026-11-26 20:18:03Z", "2026-11-26T20:18:03.Z",
+        "2026-11-26T20:18:03.123Zjunk", "2026-13-01T00:00:00Z"}) {
     EXPECT_TRUE(std::isnan(parse_iso8601_utc(text))) << text;
   }
 }
 
 TEST(JournalTime, GregorianLeapYearsAndDaysBeforeTheEpoch) {
   // Day numbers from Python's datetime.date(...) - date(1970, 1, 1).
-  EXPECT_NEAR(parse_iso8601_utc("2000-03-01T00:00:00Z"), 11017 * 86400.0, kTimeTol);  // 400-year leap
+  EXPECT_NEAR(parse_iso8601_utc("2000-03-01T00:00:00Z"), 11017 * 86400.0,
+              kTimeTol);  // 400-year leap
   EXPECT_NEAR(parse_iso8601_utc("2024-02-29T00:00:00Z"), 19782 * 86400.0, kTimeTol);
-  EXPECT_NEAR(parse_iso8601_utc("2100-03-01T00:00:00Z"), 47541 * 86400.0, kTimeTol);  // no leap year
+  EXPECT_NEAR(parse_iso8601_utc("2100-03-01T00:00:00Z"), 47541 * 86400.0,
+              kTimeTol);  // no leap year
   EXPECT_NEAR(parse_iso8601_utc("1969-12-31T23:59:59Z"), -1.0, kTimeTol);
   for (const char* text : {"2023-02-29T00:00:00Z", "2100-02-29T00:00:00Z", "2026-04-31T00:00:00Z",
                            "2026-00-10T00:00:00Z", "2026-01-00T00:00:00Z"}) {

@@ -17,7 +17,9 @@ namespace {
 using Design = std::vector<std::vector<double>>;
 
 /// The stratum k with u in [k/n, (k+1)/n).
-int stratum_of(double u, int n) { return static_cast<int>(std::floor(u * n)); }
+int stratum_of(double u, int n) {
+  return static_cast<int>(std::floor(u * n));
+}
 
 /// Every coordinate of `design` has exactly one point in each of its n strata, all in [0,1).
 void expect_latin(const Design& design, int n, int dim) {

@@ -106,8 +106,8 @@ struct DriveResult {
   std::vector<Point> asked;           ///< in the order ask() returned them
   std::vector<std::int64_t> tickets;  ///< likewise
   std::vector<UnevaluatedPoint> unevaluated;
-  bool stalled = false;               ///< ask() gave nothing while nothing was pending
-  std::size_t flood = 0;              ///< approximations of an ask above kMaxApproximationsPerAsk
+  bool stalled = false;   ///< ask() gave nothing while nothing was pending
+  std::size_t flood = 0;  ///< approximations of an ask above kMaxApproximationsPerAsk
 };
 
 /// Emulates `workers` workers over `evaluations` evaluations, as the scheduler does: keep up to
@@ -142,7 +142,8 @@ DriveResult drive(OptimisticOptimizer& optimizer, int workers, int evaluations, 
       result.stalled = true;
       return result;
     }
-    const std::size_t i = std::uniform_int_distribution<std::size_t>(0, pending.size() - 1)(scramble);
+    const std::size_t i =
+        std::uniform_int_distribution<std::size_t>(0, pending.size() - 1)(scramble);
     optimizer.tell(pending[i].ticket, f(pending[i].unit));
     pending.erase(pending.begin() + static_cast<std::ptrdiff_t>(i));
     ++told;
@@ -151,7 +152,8 @@ DriveResult drive(OptimisticOptimizer& optimizer, int workers, int evaluations, 
 }
 
 /// Tells every suggestion of a batch in order with f.
-void tell_all(OptimisticOptimizer& optimizer, const std::vector<Suggestion>& batch, const Objective& f) {
+void tell_all(OptimisticOptimizer& optimizer, const std::vector<Suggestion>& batch,
+              const Objective& f) {
   for (const Suggestion& s : batch) optimizer.tell(s.ticket, f(s.unit));
 }
 
@@ -191,7 +193,8 @@ TEST(OptimisticOptimizerTest, EachExpansionAsksForKMinusTheInheritedChildren) {
         EXPECT_EQ(batch.size(), 1u);
       } else {
         ASSERT_EQ(created % k, 0) << "sweep " << sweep;
-        EXPECT_EQ(static_cast<int>(batch.size()), created / k * fresh_per_expansion) << "sweep " << sweep;
+        EXPECT_EQ(static_cast<int>(batch.size()), created / k * fresh_per_expansion)
+            << "sweep " << sweep;
       }
       for (const Suggestion& s : batch) asked.push_back(s.unit);
       tell_all(soo, batch, branin.objective());
@@ -203,7 +206,8 @@ TEST(OptimisticOptimizerTest, EachExpansionAsksForKMinusTheInheritedChildren) {
       if (!node.is_leaf()) ++expansions;
       if (node.inherited_from >= 0) {
         ++inherited;
-        EXPECT_TRUE(same(node.center, soo.tree().node(node.inherited_from).center)) << "node " << id;
+        EXPECT_TRUE(same(node.center, soo.tree().node(node.inherited_from).center))
+            << "node " << id;
       }
     }
     EXPECT_EQ(static_cast<int>(asked.size()), 1 + fresh_per_expansion * expansions)
@@ -270,7 +274,8 @@ TEST(OptimisticOptimizerTest, SameEvaluatedPointsForOneTwoFourAndEightWorkers) {
       }
       ASSERT_EQ(run.unevaluated.size(), reference_unevaluated.size());
       for (std::size_t i = 0; i < reference_unevaluated.size(); ++i) {
-        EXPECT_TRUE(same(run.unevaluated[i].unit, reference_unevaluated[i].unit)) << "approximation " << i;
+        EXPECT_TRUE(same(run.unevaluated[i].unit, reference_unevaluated[i].unit))
+            << "approximation " << i;
       }
       for (std::size_t i = 0; i < reference.size(); ++i) {
         ASSERT_TRUE(same(run.asked[i], reference[i]))
@@ -297,7 +302,8 @@ TEST(OptimisticOptimizerTest, SooReachesBraninRegretBelowSevenHundredthsIn50Eval
   ASSERT_EQ(run.asked.size(), static_cast<std::size_t>(kEvaluations));
   double best = std::numeric_limits<double>::infinity();
   for (const Point& p : run.asked) best = std::min(best, branin.f(p));
-  EXPECT_LE(best - branin.minimum, kMaxRegret) << "best f " << best << ", minimum " << branin.minimum;
+  EXPECT_LE(best - branin.minimum, kMaxRegret)
+      << "best f " << best << ", minimum " << branin.minimum;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -334,7 +340,8 @@ TEST(OptimisticOptimizerTest, AFailedEvaluationCountsAsTheWorstValue) {
 
   batch = soo.ask(8);
   ASSERT_EQ(batch.size(), 4u) << "two expansions: the failed 1/6 and 5/6";
-  const std::vector<double> expected = {1.0 / 18.0, 5.0 / 18.0, 5.0 / 6.0 - 1.0 / 27.0, 5.0 / 6.0 + 1.0 / 27.0};
+  const std::vector<double> expected = {1.0 / 18.0, 5.0 / 18.0, 5.0 / 6.0 - 1.0 / 27.0,
+                                        5.0 / 6.0 + 1.0 / 27.0};
   for (std::size_t i = 0; i < expected.size(); ++i) {
     EXPECT_NEAR(batch[i].unit[0], expected[i], kSameTol) << "point " << i;
   }
@@ -438,7 +445,8 @@ TEST(OptimisticOptimizerTest, BamsooSkipsChildrenWhoseUpperBoundIsBelowTheBest) 
       EXPECT_GT(n, previous_n) << d.dump();
       previous_n = n;
       for (const Point& p : run.asked) {
-        EXPECT_FALSE(same(p, u.unit)) << testing::PrintToString(u.unit) << " was approximated and asked";
+        EXPECT_FALSE(same(p, u.unit))
+            << testing::PrintToString(u.unit) << " was approximated and asked";
       }
     }
     // Approximated nodes are in the tree with their LCB.

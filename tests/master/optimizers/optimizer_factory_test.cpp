@@ -64,8 +64,8 @@ INSTANTIATE_TEST_SUITE_P(EveryKind, OptimizerFactoryTest,
                          ::testing::Values(OptimizerKind::kBoGp, OptimizerKind::kSoo,
                                            OptimizerKind::kBamsoo, OptimizerKind::kLhs,
                                            OptimizerKind::kRandom),
-                         [](const ::testing::TestParamInfo<OptimizerKind>& info) {
-                           return std::string(to_string(info.param));
+                         [](const ::testing::TestParamInfo<OptimizerKind>& param_info) {
+                           return std::string(to_string(param_info.param));
                          });
 
 }  // namespace

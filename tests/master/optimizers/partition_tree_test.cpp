@@ -9,8 +9,8 @@
 #include <stdexcept>
 #include <vector>
 
-#include <cereal/archives/binary.hpp>
 #include <gtest/gtest.h>
+#include <cereal/archives/binary.hpp>
 
 namespace lorahpo {
 namespace {
@@ -183,9 +183,11 @@ TEST(PartitionTreeTest, SplitsTheLongestSideLowestIndexOnTies) {
     for (int i = 0; i < 3; ++i) {
       const auto s = static_cast<std::size_t>(i);
       if (i == expected_axis) {
-        EXPECT_LT(first.upper[s] - first.lower[s], parent.upper[s] - parent.lower[s]) << "level " << level;
+        EXPECT_LT(first.upper[s] - first.lower[s], parent.upper[s] - parent.lower[s])
+            << "level " << level;
       } else {
-        EXPECT_EQ(first.upper[s] - first.lower[s], parent.upper[s] - parent.lower[s]) << "level " << level;
+        EXPECT_EQ(first.upper[s] - first.lower[s], parent.upper[s] - parent.lower[s])
+            << "level " << level;
       }
     }
     id = children[static_cast<std::size_t>(level % 2)];  // alternate first and last child
@@ -208,7 +210,8 @@ TEST(PartitionTreeTest, OddKMiddleChildInheritsItsParentsPointAndValue) {
       const PartitionNode& child = tree.node(children[c]);
       if (c == middle) {
         EXPECT_TRUE(same_point(child.center, tree.node(0).center, 0.0))
-            << testing::PrintToString(child.center) << " vs " << testing::PrintToString(tree.node(0).center);
+            << testing::PrintToString(child.center) << " vs "
+            << testing::PrintToString(tree.node(0).center);
         EXPECT_EQ(child.kind, NodeValue::kEvaluated);
         EXPECT_EQ(child.value, 3.25);
         EXPECT_EQ(child.inherited_from, 0);

@@ -228,7 +228,7 @@ TEST(SimulatedTransport, ASilentRankSendsNothingAfterItsTime) {
   setup.heartbeat_seconds = 3.0;
   transport.send(2, MessageTag::kSetup, encode(setup));
   transport.send(2, MessageTag::kEvaluate, evaluate_x1(0, 0.0));  // would end at t = 10
-  expect_heartbeat(transport, 2, "0", 3.0);                         // before its silence
+  expect_heartbeat(transport, 2, "0", 3.0);                       // before its silence
   EXPECT_FALSE(transport.receive(std::chrono::milliseconds(2000)).has_value());
   EXPECT_NEAR(transport.virtual_seconds(), 5.0, kTolerance) << "it waited, nothing came";
   EXPECT_EQ(transport.stats().results, 0);

@@ -11,15 +11,15 @@
 #include <unistd.h>
 
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
 
 #include "common/config_error.h"
 #include "common/stop_signal.h"
 #include "master/campaign/campaign.h"
 #include "master/config/config_loader.h"
-#include "tests/support/journal_lines.h"
 #include "master/journal/trial_record.h"
+#include "tests/support/journal_lines.h"
 
 namespace lorahpo {
 namespace {
@@ -27,14 +27,14 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr double kEpoch = 1.7e9;
-constexpr double kTolerance = 1e-6;      // seconds, exact arithmetic
+constexpr double kTolerance = 1e-6;         // seconds, exact arithmetic
 constexpr double kJournalTolerance = 1e-3;  // the journal's times have millisecond resolution
 
 fs::path fresh_run_dir(const CampaignConfig& config) {
   static int counter = 0;
-  const fs::path dir = fs::temp_directory_path() /
-                       ("lorahpo_simulation_" + std::to_string(::getpid()) + "_" +
-                        std::to_string(counter++));
+  const fs::path dir =
+      fs::temp_directory_path() /
+      ("lorahpo_simulation_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
   fs::remove_all(dir);
   create_run_directory(dir.string(), config);
   return dir;
@@ -145,8 +145,7 @@ TEST(Simulation, BayesianOptimizationOnTheLoraSurrogateJournalsTheBudgetWithReal
   // Four rounds of 52-68 min evaluations on 4 workers: 3.4 to 4.7 hours of virtual time.
   EXPECT_GT(result.outcome.wall_seconds, 4 * 52 * 60.0);
   EXPECT_LT(result.outcome.wall_seconds, 4 * 70 * 60.0 + 600.0);
-  EXPECT_NEAR(latest_end - kEpoch, result.outcome.wall_seconds,
-              result.stats.master_seconds + 1.0);
+  EXPECT_NEAR(latest_end - kEpoch, result.outcome.wall_seconds, result.stats.master_seconds + 1.0);
   EXPECT_GT(result.utilization, 0.8);
   ASSERT_TRUE(result.outcome.best.has_value());
   // Hour-long evaluations against the default 300 s silence: their heartbeats keep them alive.
@@ -264,11 +263,11 @@ TEST(Simulation, AStopIsJournaledAtTheVirtualTime) {
 }
 
 TEST(Simulation, OnlyBuiltinObjectivesAndSaneOptionsAreAccepted) {
-  const CampaignConfig config =
-      parse_config("campaign: {name: sim, budget: 4}\n"
-                   "search_space: {x: {type: float, low: 0, high: 1}}\n"
-                   "objective: {kind: command, command: [/bin/echo, '1']}\n",
-                   "command.yaml");
+  const CampaignConfig config = parse_config(
+      "campaign: {name: sim, budget: 4}\n"
+      "search_space: {x: {type: float, low: 0, high: 1}}\n"
+      "objective: {kind: command, command: [/bin/echo, '1']}\n",
+      "command.yaml");
   SimulationOptions options;
   EXPECT_THROW(run_simulation(config, fs::temp_directory_path().string(), options), ConfigError);
   const CampaignConfig builtin = config_of("{name: lhs}", "{kind: builtin, function: branin}", 4);

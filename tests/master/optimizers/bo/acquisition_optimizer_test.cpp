@@ -3,8 +3,8 @@
 #include <random>
 #include <vector>
 
-#include <Eigen/Dense>
 #include <gtest/gtest.h>
+#include <Eigen/Dense>
 
 #include "common/gaussian_process.h"
 #include "master/optimizers/bo/acquisition.h"
@@ -37,8 +37,9 @@ TEST(AcquisitionOptimizerTest, BoxBoundsTheSearch) {
   AcquisitionSearchOptions options;
   options.lower = {0.1, 0.1};
   options.upper = {0.4, 0.4};
-  const auto point = maximize_acquisition(mean, features, {{0.35, 0.2}},
-                                          [](const std::vector<double>&) { return false; }, rng, options);
+  const auto point = maximize_acquisition(
+      mean, features, {{0.35, 0.2}}, [](const std::vector<double>&) { return false; }, rng,
+      options);
   ASSERT_TRUE(point.has_value());
   for (double v : *point) {
     EXPECT_GE(v, 0.1);

@@ -6,8 +6,8 @@
 #include <random>
 #include <vector>
 
-#include <Eigen/Dense>
 #include <gtest/gtest.h>
+#include <Eigen/Dense>
 
 #include "common/gaussian_process.h"
 
@@ -161,11 +161,10 @@ TEST(ErfcxTest, EqualsScaledErfcAndIsContinuousAtItsBranch) {
   // (~ -5.6e-3 at 10, i.e. ~2e-10 relative over 2e-9), and by nothing more.
   const double below = erfcx(10.0 - kBranchDelta);
   const double above = erfcx(10.0 + kBranchDelta);
-  const double slope_step =
-      2.0 * kBranchDelta * (2.0 * 10.0 * erfcx(10.0) - 2.0 / std::sqrt(M_PI));
+  const double slope_step = 2.0 * kBranchDelta * (2.0 * 10.0 * erfcx(10.0) - 2.0 / std::sqrt(M_PI));
   EXPECT_NEAR(above - below, slope_step, kErfcxBranchRelTol * below)
-      << "erfcx(10 - 1e-9) = " << below << ", erfcx(10 + 1e-9) = " << above
-      << ", expected step " << slope_step;
+      << "erfcx(10 - 1e-9) = " << below << ", erfcx(10 + 1e-9) = " << above << ", expected step "
+      << slope_step;
   const double x = 1e4;
   const double asymptote = 1.0 / (x * std::sqrt(M_PI));
   EXPECT_NEAR(erfcx(x), asymptote, kErfcxAsymptoteRelTol * asymptote)
@@ -285,8 +284,9 @@ TEST_F(AcquisitionTest, FantasyAverageIsTheMeanOverModels) {
     for (int i = 0; i < probes_.rows(); ++i) {
       const Eigen::VectorXd x = probes_.row(i).transpose();
       const double a = first.value(x), b = second.value(x);
-      const double expected = kind == AcquisitionKind::kUcb ? 0.5 * (a + b)
-                                                            : std::log(0.5 * (std::exp(a) + std::exp(b)));
+      const double expected = kind == AcquisitionKind::kUcb
+                                  ? 0.5 * (a + b)
+                                  : std::log(0.5 * (std::exp(a) + std::exp(b)));
       const double v = average.value(x);
       EXPECT_NEAR(v, expected, 1e-10 * (1.0 + std::fabs(expected))) << "probe " << i;
       // Batched and single predictions round differently; deep in EI's tail (logEI ~ -100) the

@@ -1,5 +1,5 @@
-#include "tests/support/parameters.h"
 #include "master/optimizers/bo/bayesian_optimization.h"
+#include "tests/support/parameters.h"
 
 #include <algorithm>
 #include <cmath>
@@ -42,7 +42,9 @@ SearchSpace float_space(int dim) {
 }
 
 /// Two integers with 5 values each: 25 combinations.
-SearchSpace grid_5x5() { return SearchSpace({int_param("a", 1.0, 5.0), int_param("b", 1.0, 5.0)}); }
+SearchSpace grid_5x5() {
+  return SearchSpace({int_param("a", 1.0, 5.0), int_param("b", 1.0, 5.0)});
+}
 
 bool same(const Point& a, const Point& b) {
   if (a.size() != b.size()) return false;
@@ -73,7 +75,9 @@ testing::AssertionResult in_unit_cube(const Point& point) {
   return testing::AssertionSuccess();
 }
 
-double numeric(const ParamValue& value) { return numeric_value(value); }
+double numeric(const ParamValue& value) {
+  return numeric_value(value);
+}
 
 /// A smooth objective on the 5x5 grid with its maximum at (a, b) = (4, 2).
 double grid_objective(const SearchSpace& space, const Point& unit) {
@@ -111,7 +115,8 @@ TEST(BayesianOptimizationTest, FirstNInitAsksAreALatinHypercube) {
       for (const Point& p : design) {
         ASSERT_TRUE(in_unit_cube(p));
         const double u = p[static_cast<std::size_t>(j)];
-        ++hits[static_cast<std::size_t>(std::min(static_cast<int>(std::floor(u * kInit)), kInit - 1))];
+        ++hits[static_cast<std::size_t>(
+            std::min(static_cast<int>(std::floor(u * kInit)), kInit - 1))];
       }
       for (int k = 0; k < kInit; ++k) {
         EXPECT_EQ(hits[static_cast<std::size_t>(k)], 1) << "coordinate " << j << ", stratum " << k;
@@ -202,7 +207,8 @@ TEST(BayesianOptimizationTest, CategoricalParameterFindsTheBestLabel) {
   constexpr int kInit = 8;
   constexpr int kModelBased = 16;
   constexpr int kMinBestLabel = 12;  // 3/4 of the model-based proposals
-  const SearchSpace space({float_param("x"), categorical_param("opt", {"sgd", "adam", "lion", "adagrad"}),
+  const SearchSpace space({float_param("x"),
+                           categorical_param("opt", {"sgd", "adam", "lion", "adagrad"}),
                            float_param("y")});
   const auto value = [&](const Point& unit) {
     const auto user = space.to_user(unit);
@@ -236,7 +242,8 @@ TEST(BayesianOptimizationTest, SynchronousModeWaitsForTheWholeBatch) {
   auto batch = bo.ask(10);
   ASSERT_EQ(batch.size(), 4u);
   EXPECT_TRUE(bo.ask(10).empty()) << "a new batch before any result";
-  for (int i = 0; i < 3; ++i) bo.tell(batch[static_cast<std::size_t>(i)].ticket, -static_cast<double>(i));
+  for (int i = 0; i < 3; ++i)
+    bo.tell(batch[static_cast<std::size_t>(i)].ticket, -static_cast<double>(i));
   EXPECT_TRUE(bo.ask(10).empty()) << "a new batch with one result outstanding";
   EXPECT_TRUE(bo.ask(1).empty());
   bo.tell(batch[3].ticket, -3.0);
@@ -390,7 +397,8 @@ TEST(BayesianOptimizationTest, FailedEvaluationsAreNotProposedAgain) {
     const auto batch = bo.ask(1);
     ASSERT_EQ(batch.size(), 1u) << "evaluation " << i;
     const Point& unit = batch[0].unit;
-    for (const Point& f : failed) EXPECT_FALSE(same(unit, f)) << "a failed point again, evaluation " << i;
+    for (const Point& f : failed)
+      EXPECT_FALSE(same(unit, f)) << "a failed point again, evaluation " << i;
     proposed.push_back(unit);
     // Every point with a == 4 (the column of the optimum) fails.
     if (numeric(space.to_user(unit)[0]) == 4.0) {
@@ -510,7 +518,9 @@ TEST(BayesianOptimizationTest, SyncBatchWithTrustRegionAndFantasiesGivesDistinct
         // ratio stays below 3, so every coordinate stays within 0.3 of the incumbent.
         if (round > 0 && i >= 1 && i <= 5) {
           for (int k = 0; k < kDim; ++k) {
-            EXPECT_LE(std::fabs(p[static_cast<std::size_t>(k)] - incumbent[static_cast<std::size_t>(k)]), 0.3 + 1e-12)
+            EXPECT_LE(
+                std::fabs(p[static_cast<std::size_t>(k)] - incumbent[static_cast<std::size_t>(k)]),
+                0.3 + 1e-12)
                 << "round " << round << ", slot " << i << ", coordinate " << k;
           }
         }

@@ -1,5 +1,5 @@
-#include "tests/support/parameters.h"
 #include "master/optimizers/bo/gp_features.h"
+#include "tests/support/parameters.h"
 
 #include <cstdint>
 #include <random>
