@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "common/config_error.h"
+#include "tests/support/parameters.h"
 
 namespace lorahpo {
 namespace {
@@ -13,21 +14,9 @@ namespace {
 using Json = nlohmann::ordered_json;
 
 SearchSpace space() {
-  Parameter lr;
-  lr.name = "learning_rate";
-  lr.low = -5.0;
-  lr.high = -2.0;
-  lr.transform = Transform::kPow10;
-  Parameter rank;
-  rank.name = "lora_r";
-  rank.type = ParamType::kInt;
-  rank.low = 2;
-  rank.high = 512;
-  Parameter precision;
-  precision.name = "precision";
-  precision.type = ParamType::kCategorical;
-  precision.choices = {"bf16-true", "16-mixed"};
-  return SearchSpace({lr, rank, precision});
+  return SearchSpace({testing_support::pow10_param("learning_rate", -5.0, -2.0),
+                      testing_support::int_param("lora_r", 2, 512),
+                      testing_support::categorical_param("precision", {"bf16-true", "16-mixed"})});
 }
 
 // Events are written byte for byte as before the codec existed (journals of in-tree campaigns

@@ -1,7 +1,5 @@
 #include "master/journal/journal.h"
 
-#include <unistd.h>
-
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
@@ -12,45 +10,21 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "tests/support/parameters.h"
+#include "tests/support/temp_dir.h"
+
 namespace lorahpo {
 namespace {
-
-namespace fs = std::filesystem;
 
 /// Slack on a duration computed as end - start from doubles.
 constexpr double kDurationTol = 1e-9;
 
-/// A fresh directory under the system temp dir, removed at the end of the test.
 class JournalTest : public testing::Test {
  protected:
-  void SetUp() override {
-    const auto* info = testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = fs::temp_directory_path() /
-           ("lorahpo_journal_" + std::to_string(getpid()) + "_" + info->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override {
-    std::error_code ignored;
-    fs::remove_all(dir_, ignored);
-  }
-
   static SearchSpace space() {
-    Parameter lr;
-    lr.name = "learning_rate";
-    lr.low = -5.0;
-    lr.high = -2.0;
-    lr.transform = Transform::kPow10;
-    Parameter rank;
-    rank.name = "lora_r";
-    rank.type = ParamType::kInt;
-    rank.low = 2;
-    rank.high = 512;
-    Parameter optimizer;
-    optimizer.name = "optimizer";
-    optimizer.type = ParamType::kCategorical;
-    optimizer.choices = {"adamw", "sgd"};
-    return SearchSpace({lr, rank, optimizer});
+    return SearchSpace({testing_support::pow10_param("learning_rate", -5.0, -2.0),
+                        testing_support::int_param("lora_r", 2, 512),
+                        testing_support::categorical_param("optimizer", {"adamw", "sgd"})});
   }
 
   static TrialRecord record(std::int64_t id, TrialStatus status, std::string reason = "") {
@@ -70,18 +44,18 @@ class JournalTest : public testing::Test {
   }
 
   std::vector<std::string> lines(const std::string& file) const {
-    std::ifstream in(dir_ / file);
+    std::ifstream in(dir_.path() / file);
     std::vector<std::string> out;
     for (std::string line; std::getline(in, line);) out.push_back(line);
     return out;
   }
 
   std::string text(const std::string& file) const {
-    std::ifstream in(dir_ / file, std::ios::binary);
+    std::ifstream in(dir_.path() / file, std::ios::binary);
     return std::string(std::istreambuf_iterator<char>(in), {});
   }
 
-  fs::path dir_;
+  testing_support::TempDir dir_{"journal"};  ///< removed at the end of the test
 };
 
 /// Splits one RFC 4180 record (no embedded line breaks) into its fields, unquoting.
@@ -113,7 +87,7 @@ std::vector<std::string> parse_csv_row(const std::string& row) {
 
 TEST_F(JournalTest, EachAppendWritesOneCompleteJsonLine) {
   {
-    Journal journal(dir_.string(), space());
+    Journal journal(dir_.path().string(), space());
     journal.append(record(0, TrialStatus::kOk));
     EXPECT_EQ(lines("journal.jsonl").size(), 1u) << "not flushed after the first append";
     journal.append(record(1, TrialStatus::kFailed, "exited with code 1"));
@@ -141,7 +115,7 @@ TEST_F(JournalTest, EachAppendWritesOneCompleteJsonLine) {
 }
 
 TEST_F(JournalTest, JsonLineFieldsAndTypes) {
-  Journal journal(dir_.string(), space());
+  Journal journal(dir_.path().string(), space());
   const TrialRecord ok = record(7, TrialStatus::kOk);
   const auto line = nlohmann::json::parse(journal.to_json_line(ok));
 
@@ -176,7 +150,7 @@ TEST_F(JournalTest, JsonLineFieldsAndTypes) {
 }
 
 TEST_F(JournalTest, ScoreIsNullUnlessOk) {
-  Journal journal(dir_.string(), space());
+  Journal journal(dir_.path().string(), space());
   for (TrialStatus status : {TrialStatus::kFailed, TrialStatus::kError}) {
     const auto line =
         nlohmann::json::parse(journal.to_json_line(record(1, status, "out of memory")));
@@ -188,7 +162,7 @@ TEST_F(JournalTest, ScoreIsNullUnlessOk) {
 
 TEST_F(JournalTest, CsvHeaderOnceAndOneRowPerAppend) {
   {
-    Journal journal(dir_.string(), space());
+    Journal journal(dir_.path().string(), space());
     journal.append(record(0, TrialStatus::kOk));
     journal.append(record(1, TrialStatus::kFailed, "no score"));
   }
@@ -213,7 +187,7 @@ TEST_F(JournalTest, CsvHeaderOnceAndOneRowPerAppend) {
 
   // Reopening appends rows without a second header.
   {
-    Journal journal(dir_.string(), space());
+    Journal journal(dir_.path().string(), space());
     journal.append(record(2, TrialStatus::kOk));
   }
   rows = lines("results.csv");
@@ -228,7 +202,7 @@ TEST_F(JournalTest, CsvHeaderOnceAndOneRowPerAppend) {
 TEST_F(JournalTest, CsvQuotesReasonsWithCommasAndQuotes) {
   const std::string reason = R"(exited with code 1: KeyError: "acc", see log)";
   {
-    Journal journal(dir_.string(), space());
+    Journal journal(dir_.path().string(), space());
     journal.append(record(0, TrialStatus::kFailed, reason));
     journal.append(record(1, TrialStatus::kError, "plain"));
   }
@@ -246,7 +220,7 @@ TEST_F(JournalTest, CsvQuotesReasonsWithCommasAndQuotes) {
 TEST_F(JournalTest, MultiLineReasonIsOneQuotedCsvFieldAndOneJsonLine) {
   const std::string reason = "Traceback:\n  File \"train.py\"\nRuntimeError";
   {
-    Journal journal(dir_.string(), space());
+    Journal journal(dir_.path().string(), space());
     journal.append(record(0, TrialStatus::kFailed, reason));
   }
   EXPECT_NE(text("results.csv").find(",\"Traceback:\n  File \"\"train.py\"\"\nRuntimeError\","),
@@ -258,7 +232,7 @@ TEST_F(JournalTest, MultiLineReasonIsOneQuotedCsvFieldAndOneJsonLine) {
 }
 
 TEST_F(JournalTest, CsvUnitColumnsMatchRecord) {
-  Journal journal(dir_.string(), space());
+  Journal journal(dir_.path().string(), space());
   const TrialRecord r = record(0, TrialStatus::kOk);
   const auto fields = parse_csv_row(journal.to_csv_row(r));
   ASSERT_EQ(fields.size(), 15u);
@@ -270,7 +244,8 @@ TEST_F(JournalTest, CsvUnitColumnsMatchRecord) {
 }
 
 TEST_F(JournalTest, UnwritableDirectoryThrows) {
-  EXPECT_THROW(Journal((dir_ / "does" / "not" / "exist").string(), space()), std::runtime_error);
+  EXPECT_THROW(Journal((dir_.path() / "does" / "not" / "exist").string(), space()),
+               std::runtime_error);
 }
 
 }  // namespace
