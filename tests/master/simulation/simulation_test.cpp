@@ -174,13 +174,11 @@ TEST(Simulation, AWaitingOptimizerIsAskedAgainOnlyAfterAResult) {
   EXPECT_GT(result.stats.heartbeats, 1000) << "the waits this test is about did happen";
   int empty_asks = 0;
   bool empty_since_result = false;
-  std::ifstream journal(dir / "journal.jsonl");
-  for (std::string line; std::getline(journal, line);) {
-    const auto value = nlohmann::json::parse(line);
+  for (const auto& value : testing_support::journal_lines(dir)) {
     if (!value.contains("event")) {
       empty_since_result = false;
     } else if (value["event"] == "ask" && value["trials"].empty()) {
-      EXPECT_FALSE(empty_since_result) << "asked again with nothing new: " << line;
+      EXPECT_FALSE(empty_since_result) << "asked again with nothing new: " << value.dump();
       empty_since_result = true;
       ++empty_asks;
     }
@@ -217,9 +215,7 @@ TEST(Simulation, ASilentWorkerIsGivenUpAfterTheConfiguredSilenceInVirtualTime) {
     EXPECT_EQ(record.worker, 1);
   }
   double lost_at = 0.0;
-  std::ifstream journal(dir / "journal.jsonl");
-  for (std::string line; std::getline(journal, line);) {
-    const auto value = nlohmann::json::parse(line);
+  for (const auto& value : testing_support::journal_lines(dir)) {
     if (value.value("event", "") == "worker_lost") {
       EXPECT_EQ(value["worker"], 2);
       lost_at = parse_iso8601_utc(value["time"].get<std::string>());
@@ -250,9 +246,7 @@ TEST(Simulation, AStopIsJournaledAtTheVirtualTime) {
   clear_stop_signal();
   EXPECT_EQ(result.outcome.end, CampaignEnd::kSignal);
   std::optional<double> stopped_at;
-  std::ifstream journal(dir / "journal.jsonl");
-  for (std::string line; std::getline(journal, line);) {
-    const auto value = nlohmann::json::parse(line);
+  for (const auto& value : testing_support::journal_lines(dir)) {
     if (value.value("event", "") == "stop") {
       stopped_at = parse_iso8601_utc(value["time"].get<std::string>());
     }
