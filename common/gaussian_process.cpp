@@ -264,11 +264,7 @@ Eigen::VectorXd maximize_log_posterior(FitData& data, const std::vector<Eigen::V
 FitStatus GaussianProcess::fit(const Eigen::MatrixXd& x, const Eigen::VectorXd& y,
                                std::mt19937_64& rng, const GpFitOptions& options) {
   if (y.size() == 0) return FitStatus::kNoData;
-  y_mean_ = y.mean();
-  const double variance =
-      y.size() > 1 ? (y.array() - y_mean_).square().sum() / static_cast<double>(y.size() - 1) : 0.0;
-  y_scale_ = variance > 1e-24 ? std::sqrt(variance) : 1.0;
-  const Eigen::VectorXd ys = (y.array() - y_mean_) / y_scale_;
+  const Eigen::VectorXd ys = standardize(y);
 
   FitData data = fit_subset(x, ys, options.max_fit_points, rng);
   const HyperBounds bounds = hyper_bounds(dim_, options.min_noise_variance, y_scale_);
@@ -291,6 +287,21 @@ FitStatus GaussianProcess::fit(const Eigen::MatrixXd& x, const Eigen::VectorXd& 
     status = factorize();
   }
   return status;
+}
+
+Eigen::VectorXd GaussianProcess::standardize(const Eigen::VectorXd& y) {
+  y_mean_ = y.mean();
+  const double variance =
+      y.size() > 1 ? (y.array() - y_mean_).square().sum() / static_cast<double>(y.size() - 1) : 0.0;
+  y_scale_ = variance > 1e-24 ? std::sqrt(variance) : 1.0;
+  return (y.array() - y_mean_) / y_scale_;
+}
+
+FitStatus GaussianProcess::set_data(const Eigen::MatrixXd& x, const Eigen::VectorXd& y) {
+  if (y.size() == 0) return FitStatus::kNoData;
+  y_ = standardize(y);
+  x_ = x;
+  return factorize();
 }
 
 FitStatus GaussianProcess::condition(const Eigen::MatrixXd& x, const Eigen::VectorXd& y) {

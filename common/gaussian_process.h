@@ -65,6 +65,10 @@ class GaussianProcess {
   /// Conditions on (x, y) with the current hyperparameters and standardization (used for the
   /// constant liar's fantasies, which must not move the hyperparameters).
   FitStatus condition(const Eigen::MatrixXd& x, const Eigen::VectorXd& y);
+  /// Standardizes y as fit() does and conditions on (x, y) with the current hyperparameters, no
+  /// optimization: the state fit() leaves behind, rebuilt from its data and the hyperparameters
+  /// it chose (a restored optimizer's GP).
+  FitStatus set_data(const Eigen::MatrixXd& x, const Eigen::VectorXd& y);
 
   Prediction predict(const Eigen::VectorXd& x) const;
   /// Means and variances at the rows of xs (one triangular solve for all).
@@ -87,6 +91,8 @@ class GaussianProcess {
 
  private:
   FitStatus factorize();
+  /// Sets y_mean_ and y_scale_ from y and returns the standardized y.
+  Eigen::VectorXd standardize(const Eigen::VectorXd& y);
 
   int dim_;
   GpHyperparameters hyper_;

@@ -53,6 +53,14 @@ const std::vector<Choice<BoLiar>>& bo_liars() {
   return kLiars;
 }
 
+const std::vector<Choice<PartitionParallel>>& partition_parallel_strategies() {
+  static const std::vector<Choice<PartitionParallel>> kStrategies = {
+      {"async", PartitionParallel::kAsync},
+      {"sweep", PartitionParallel::kSweep},
+      {"wide", PartitionParallel::kWide}};
+  return kStrategies;
+}
+
 void BoGpOptions::visit(OptionVisitor& v) {
   v.integer("n_init", n_init, {0, 100000, ""}, InIdentity::kAlways);
   visit_choice(v, "mode", mode, bo_modes());
@@ -71,6 +79,8 @@ void SooOptions::visit(OptionVisitor& v) {
   exponent.high = 1.0;
   exponent.low_open = true;
   v.number("depth_exponent", depth_exponent, exponent, InIdentity::kAlways);
+  // In the identity only when changed: journals written before the option existed ran sweeps.
+  visit_choice(v, "parallel", parallel, partition_parallel_strategies(), InIdentity::kWhenChanged);
 }
 
 void BamsooOptions::visit(OptionVisitor& v) {

@@ -57,6 +57,16 @@ struct BoGpOptions {
   void visit(OptionVisitor& visitor);
 };
 
+/// soo and bamsoo `parallel`: how the partition search fills the workers
+/// (master/optimizers/optimistic_optimizer.h has the rules and their sources).
+/// "sweep": the published algorithm, one batch per sweep decided from the values known when it
+/// starts, the same points for any number of workers; "wide": sweeps of several passes, at least
+/// as many points as free workers; "async": a decision whenever a worker is free, pending cells
+/// standing in by a placeholder value.
+enum class PartitionParallel { kAsync, kSweep, kWide };
+
+const std::vector<Choice<PartitionParallel>>& partition_parallel_strategies();
+
 /// Options of soo, Munos' simultaneous optimistic optimization
 /// (master/optimizers/optimistic_optimizer.h).
 struct SooOptions {
@@ -64,6 +74,9 @@ struct SooOptions {
   int k = 3;
   /// h_max(n) = floor(n^depth_exponent), the deepest level a sweep visits; in (0, 1].
   double depth_exponent = 0.5;
+  /// The parallel strategy. The default is the published algorithm (and what journals written
+  /// before the option existed ran); the shipped cluster configs choose async.
+  PartitionParallel parallel = PartitionParallel::kSweep;
 
   void visit(OptionVisitor& visitor);
 };

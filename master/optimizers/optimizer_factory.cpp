@@ -44,6 +44,7 @@ OptimisticOptions engine_options(const SooOptions& o) {
   OptimisticOptions options;
   options.k = o.k;
   options.depth_exponent = o.depth_exponent;
+  options.parallel = o.parallel;
   return options;
 }
 
