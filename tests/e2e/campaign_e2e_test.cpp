@@ -4,6 +4,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -154,25 +155,32 @@ TEST(CampaignEndToEnd, BoGpOnTheLoraSurrogateRunsEachConfigurationOnce) {
   fs::remove_all(dir);
 }
 
-/// SOO and BaMSOO through the real binary: Branin with budget 20 for both, and BaMSOO on the
-/// LoRA surrogate with budget 30, where the GP's bound skips children of the divergence region
-/// (measured: 2 approximated, at 3 and at 5 ranks). Every real evaluation is journaled as ok; an
-/// approximated child is journaled too, with no score and the GP's bounds as metrics.
+/// SOO and BaMSOO through the real binary, with each parallel strategy: Branin with budget 20,
+/// and BaMSOO on the LoRA surrogate with budget 30, where the GP's bound skips children of the
+/// divergence region (measured with sweeps: 2 approximated, at 3 and at 5 ranks). Every real
+/// evaluation is journaled as ok, each point once; an approximated child is journaled too, with
+/// no score and the GP's bounds as metrics; a point BaMSOO's GP sent to evaluation carries the
+/// bound that did (UCB >= f+ at its decision).
 TEST(CampaignEndToEnd, OptimisticOptimizersReachTheBudgetAndJournalTheirApproximations) {
   struct Case {
     const char* optimizer;
+    const char* parallel;
     const char* function;
     int budget;
   };
-  for (const Case c : {Case{"soo", "branin", 20}, Case{"bamsoo", "branin", 20},
-                       Case{"bamsoo", "lora_surrogate", 30}}) {
-    SCOPED_TRACE(testing::Message() << c.optimizer << " on " << c.function);
-    const fs::path dir = fresh_dir(std::string(c.optimizer) + "_" + c.function);
+  for (const Case c :
+       {Case{"soo", "sweep", "branin", 20}, Case{"soo", "async", "branin", 20},
+        Case{"soo", "wide", "branin", 20}, Case{"bamsoo", "sweep", "branin", 20},
+        Case{"bamsoo", "wide", "branin", 20}, Case{"bamsoo", "sweep", "lora_surrogate", 30},
+        Case{"bamsoo", "async", "lora_surrogate", 30}}) {
+    SCOPED_TRACE(testing::Message() << c.optimizer << " " << c.parallel << " on " << c.function);
+    const fs::path dir = fresh_dir(std::string(c.optimizer) + "_" + c.parallel + "_" + c.function);
     fs::create_directories(dir);
     const fs::path config = dir / "campaign.yaml";
     std::ofstream(config) << "campaign: {name: " << c.optimizer << "_e2e, budget: " << c.budget
                           << ", seed: 5}\n"
-                          << "optimizer: {name: " << c.optimizer << "}\n"
+                          << "optimizer: {name: " << c.optimizer << ", parallel: " << c.parallel
+                          << "}\n"
                           << "objective: {kind: builtin, function: " << c.function
                           << (std::string(c.function) == "lora_surrogate" ? ", time_scale: 0" : "")
                           << "}\n";
@@ -184,12 +192,20 @@ TEST(CampaignEndToEnd, OptimisticOptimizersReachTheBudgetAndJournalTheirApproxim
     int ok = 0;
     int approximated = 0;
     std::set<long long> ids;
+    std::set<std::vector<double>> points;
     for (const auto& line : read_journal(out)) {
       EXPECT_TRUE(ids.insert(line["id"].get<long long>()).second) << "id twice: " << line.dump();
       const std::string status = line["status"];
       if (status == "ok") {
         ++ok;
         EXPECT_TRUE(line["score"].is_number()) << line.dump();
+        EXPECT_TRUE(points.insert(line["unit"].get<std::vector<double>>()).second)
+            << "a point evaluated twice: " << line.dump();
+        const auto& decision = line.value("optimizer", nlohmann::json::object());
+        if (decision.contains("ucb")) {
+          EXPECT_EQ(std::string(c.optimizer), "bamsoo") << line.dump();
+          EXPECT_GE(decision["ucb"].get<double>(), decision["f_plus"].get<double>()) << line.dump();
+        }
       } else if (status == "approximated") {
         ++approximated;
         EXPECT_EQ(std::string(c.optimizer), "bamsoo") << line.dump();

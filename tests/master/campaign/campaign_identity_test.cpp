@@ -41,6 +41,24 @@ TEST(CampaignIdentity, SooBamsooAndSamplers) {
   EXPECT_EQ(optimizer_identity(o, 4).dump(), R"({"name":"random"})");
 }
 
+// `parallel` is in the identity only when it is not the default sweep: journals written before
+// the option existed ran sweeps and resume as they ran; a campaign cannot switch strategy.
+TEST(CampaignIdentity, AParallelStrategyOtherThanTheSweepIsPartOfIt) {
+  OptimizerConfig o;
+  o.kind = OptimizerKind::kSoo;
+  o.soo.parallel = PartitionParallel::kAsync;
+  EXPECT_EQ(optimizer_identity(o, 4).dump(),
+            R"({"name":"soo","k":3,"depth_exponent":0.5,"parallel":"async","batch_size":4})");
+  o.kind = OptimizerKind::kBamsoo;
+  o.bamsoo.soo.parallel = PartitionParallel::kWide;
+  OptimizerConfig sweep = o;
+  sweep.bamsoo.soo.parallel = PartitionParallel::kSweep;
+  const auto differences =
+      identity_differences(optimizer_identity(sweep, 4), optimizer_identity(o, 4));
+  ASSERT_EQ(differences.size(), 1u);
+  EXPECT_NE(differences[0].find("parallel"), std::string::npos) << differences[0];
+}
+
 TEST(CampaignIdentity, AnotherOptionValueIsADifference) {
   OptimizerConfig a;
   OptimizerConfig b;

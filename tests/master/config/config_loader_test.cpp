@@ -574,6 +574,11 @@ TEST(ConfigLoader, SooAndBamsooOptionsAreRead) {
   const OptimizerConfig bamsoo = with_optimizer("{name: bamsoo, k: 4, eta: 0.1}").optimizer;
   EXPECT_EQ(bamsoo.bamsoo.soo.k, 4);
   EXPECT_DOUBLE_EQ(bamsoo.bamsoo.eta, 0.1);
+  EXPECT_EQ(soo.soo.parallel, PartitionParallel::kSweep) << "the published algorithm by default";
+  EXPECT_EQ(with_optimizer("{name: soo, parallel: async}").optimizer.soo.parallel,
+            PartitionParallel::kAsync);
+  EXPECT_EQ(with_optimizer("{name: bamsoo, parallel: wide}").optimizer.bamsoo.soo.parallel,
+            PartitionParallel::kWide);
 }
 
 TEST(ConfigLoader, OptimizerOptionErrorsNameTheKeyAndTheAllowedValues) {
@@ -593,6 +598,9 @@ TEST(ConfigLoader, OptimizerOptionErrorsNameTheKeyAndTheAllowedValues) {
        "must be in [0, 100000] (0: one per worker)"},
       {"{name: soo, depth_exponent: 0}", "optimizer.depth_exponent", "must be in (0, 1], got 0"},
       {"{name: bamsoo, eta: 1}", "optimizer.eta", "must be in (0, 1), got 1"},
+      {"{name: soo, parallel: fast}", "optimizer.parallel",
+       "must be one of async, sweep, wide, got 'fast'"},
+      {"{name: bo_gp, parallel: async}", "optimizer.parallel", "is not a known key"},
       {"{name: cmaes}", "optimizer.name",
        "must be one of bo_gp, soo, bamsoo, lhs, random, got 'cmaes'"},
   };
