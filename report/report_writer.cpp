@@ -116,9 +116,48 @@ std::string overview_section(const RunData& run, const RunAnalysis& a) {
   return md;
 }
 
-/// The best evaluation and its parameters at full precision.
+/// The recommended configuration (summary.json), at full precision: the point to train again.
+std::string recommended_section(const RunData& run) {
+  const nlohmann::ordered_json& r = run.recommended;
+  if (!r.is_object() || !r.contains("id")) return "";
+  std::string md = "\n## Recommended configuration\n\n";
+  const auto number = [&](const char* key) -> std::optional<double> {
+    if (r.contains(key) && r[key].is_number()) return r[key].get<double>();
+    return std::nullopt;
+  };
+  const int measurements = r.value("measurements", 1);
+  if (r.value("rule", "") == "gp_posterior_mean" && number("posterior_mean")) {
+    md += fmt::format(
+        "Evaluation #{}: the evaluated point with the best GP posterior mean, **{} ± {}** "
+        "(observed mean {} over {} measurement(s))",
+        r["id"].get<long long>(), score_text(*number("posterior_mean")),
+        score_text(number("posterior_sd").value_or(0.0)),
+        score_text(number("observed_mean").value_or(0.0)), measurements);
+  } else {
+    md += fmt::format(
+        "Evaluation #{}: the best observed mean, **{}** over {} measurement(s) (too "
+        "few points for a model)",
+        r["id"].get<long long>(), score_text(number("observed_mean").value_or(0.0)), measurements);
+  }
+  if (const auto noiseless = number("noiseless")) {
+    md += fmt::format("; noiseless value {}", score_text(*noiseless));
+  }
+  md +=
+      ". The best observed score below is one noisy measurement: with many points measured it "
+      "overstates its point's true value (the winner's curse).\n\n| parameter | value |\n| --- "
+      "| --- |\n";
+  if (r.contains("params") && r["params"].is_object()) {
+    for (const auto& [name, value] : r["params"].items()) {
+      md += fmt::format("| {} | {} |\n", cell(name),
+                        cell(value.is_string() ? value.get<std::string>() : value.dump()));
+    }
+  }
+  return md;
+}
+
+/// The best observed evaluation and its parameters at full precision.
 std::string best_section(const RunData& run, const RunAnalysis& a) {
-  std::string md = "\n## Best configuration\n\n";
+  std::string md = "\n## Best observed score\n\n";
   if (a.best_trial) {
     const TrialEntry& best = run.trials[*a.best_trial];
     md += fmt::format("Evaluation #{}: score **{}**, found at evaluation {} of {}", best.id,
@@ -210,8 +249,8 @@ std::string figures_section(const std::vector<Figure>& figures) {
 
 std::string report_markdown(const RunData& run, const RunAnalysis& a,
                             const std::vector<Figure>& figures) {
-  return overview_section(run, a) + best_section(run, a) + top_section(run, a) +
-         failures_section(run) + figures_section(figures);
+  return overview_section(run, a) + recommended_section(run) + best_section(run, a) +
+         top_section(run, a) + failures_section(run) + figures_section(figures);
 }
 
 std::string comparison_markdown(const std::vector<RunData>& runs,

@@ -68,6 +68,9 @@ struct RunData {
   std::vector<ParameterInfo> parameters;  ///< search-space order
   int skipped_lines = 0;                  ///< torn or unparsable lines that were ignored
   int resumes = 0;                        ///< "resume" events seen
+  /// summary.json's "recommended" (master/campaign/recommendation.h): the point with the best GP
+  /// posterior mean; null until the campaign has ended (or for runs older than it).
+  nlohmann::ordered_json recommended;
 };
 
 }  // namespace lorahpo::report

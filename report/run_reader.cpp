@@ -379,7 +379,12 @@ RunData read_run(const std::string& run_dir) {
   if (config) run.metadata = metadata_from_config(*config);
   if (std::ifstream summary(dir / "summary.json"); summary) {
     const Json parsed = Json::parse(summary, nullptr, /*allow_exceptions=*/false);
-    if (parsed.is_object()) merge(run.metadata, parsed);
+    if (parsed.is_object()) {
+      merge(run.metadata, parsed);
+      if (const auto it = parsed.find("recommended"); it != parsed.end() && it->is_object()) {
+        run.recommended = *it;
+      }
+    }
   }
   if (contents.header) merge(run.metadata, *contents.header);
   if (contents.last_resume) {

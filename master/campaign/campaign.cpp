@@ -61,6 +61,9 @@ nlohmann::ordered_json summary_json(const CampaignConfig& config, const SearchSp
   } else {
     summary["best"] = nullptr;
   }
+  // "best" is the best observed (noisy) score; "recommended" the point a user should run.
+  summary["recommended"] =
+      outcome.recommended ? to_json(*outcome.recommended, space) : nlohmann::ordered_json();
   return summary;
 }
 
@@ -222,11 +225,26 @@ void log_campaign_end(const CampaignConfig& config, const CampaignOutcome& outco
         saved.stopped_early);
   }
   if (outcome.best) {
-    spdlog::info("best score {:.6g} (evaluation #{}, {}):", *outcome.best->score, outcome.best->id,
-                 to_string(config.campaign.direction));
+    spdlog::info("best observed score {:.6g} (evaluation #{}, {})", *outcome.best->score,
+                 outcome.best->id, to_string(config.campaign.direction));
+  }
+  if (const auto& r = outcome.recommended) {
+    const std::string noiseless =
+        r->noiseless ? fmt::format(", noiseless {:.6g}", *r->noiseless) : "";
+    if (r->from_model) {
+      spdlog::info(
+          "recommended: evaluation #{}, GP posterior mean {:.6g} +- {:.2g} ({} measurement(s), "
+          "observed mean {:.6g}{}):",
+          r->id, r->mean, r->sd, r->measurements, r->observed_mean, noiseless);
+    } else {
+      spdlog::info(
+          "recommended: evaluation #{}, the best observed mean {:.6g} ({} measurement(s){}; "
+          "too few points for a model):",
+          r->id, r->observed_mean, r->measurements, noiseless);
+    }
     for (int i = 0; i < config.space.dim(); ++i) {
       spdlog::info("  {} = {}", config.space.parameter(i).name,
-                   format_value(outcome.best->params[static_cast<std::size_t>(i)]));
+                   format_value(r->params[static_cast<std::size_t>(i)]));
     }
   } else {
     spdlog::warn("no evaluation succeeded: see the reasons in {}/journal.jsonl", run_dir);
@@ -295,6 +313,8 @@ CampaignOutcome run_campaign(const CampaignConfig& config, const std::string& ru
                config.campaign.name, config.campaign.budget, optimizer->name(),
                transport.size() - 1, to_string(config.objective.kind), absolute);
   CampaignOutcome outcome = scheduler.run(setup);
+  outcome.recommended =
+      recommend(config.space, outcome.records, config.campaign.direction, config.campaign.seed);
 
   const auto summary = summary_json(config, config.space, outcome);
   write_file(fs::path(absolute) / "summary.json", summary.dump(2) + "\n");

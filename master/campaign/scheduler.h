@@ -12,6 +12,7 @@
 #include "common/clock.h"
 #include "common/messages.h"
 #include "common/transport.h"
+#include "master/campaign/recommendation.h"
 #include "master/journal/journal.h"
 #include "master/journal/journal_reader.h"
 #include "master/journal/trial_record.h"
@@ -41,7 +42,9 @@ struct CampaignOutcome {
   int approximated = 0;              ///< points scored without evaluation (BaMSOO)
   int retries = 0;                   ///< infrastructure errors that were tried again
   int replayed = 0;                  ///< final evaluations read back from the journal
-  std::optional<TrialRecord> best;   ///< best ok record in the campaign's direction
+  std::optional<TrialRecord> best;   ///< best observed score in the campaign's direction
+  /// The recommended configuration (recommendation.h), set by run_campaign at the end.
+  std::optional<Recommendation> recommended;
   double wall_seconds = 0.0;
   double busy_seconds = 0.0;  ///< sum over this run's evaluations of their durations
   int workers = 0;

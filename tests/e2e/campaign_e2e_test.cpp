@@ -95,11 +95,20 @@ TEST(CampaignEndToEnd, BuiltinCampaignReportsTheBestConfiguration) {
       run(mpirun(ranks()) + " run " + config.string() + " --out " + out.string());
   ASSERT_EQ(result.exit_code, 0) << result.output;
   EXPECT_EQ(read_journal(out).size(), 30u);
-  EXPECT_NE(result.output.find("best score"), std::string::npos) << result.output;
+  EXPECT_NE(result.output.find("best observed score"), std::string::npos) << result.output;
+  EXPECT_NE(result.output.find("recommended: evaluation #"), std::string::npos) << result.output;
   EXPECT_NE(result.output.find("x1 = "), std::string::npos) << result.output;
   const auto summary = nlohmann::json::parse(std::ifstream(out / "summary.json"));
   EXPECT_EQ(summary["direction"], "minimize");
   EXPECT_LT(summary["best"]["score"].get<double>(), 10.0);
+  // The recommendation: an evaluated point, by the GP's posterior mean (noiseless Branin: close
+  // to what was measured there).
+  const auto& recommended = summary["recommended"];
+  EXPECT_EQ(recommended["rule"], "gp_posterior_mean") << recommended.dump();
+  EXPECT_LT(recommended["posterior_mean"].get<double>(), 10.0) << recommended.dump();
+  EXPECT_NEAR(recommended["posterior_mean"].get<double>(),
+              recommended["observed_mean"].get<double>(), 1.0)
+      << recommended.dump();
 
   // The same --out again is refused: a campaign is never overwritten.
   const RunResult again =

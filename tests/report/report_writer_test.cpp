@@ -49,7 +49,10 @@ std::vector<std::string> fixture_lines() {
 
 TEST_F(ReportTest, WritesReportAndWellFormedFigures) {
   const auto dir = make_run("soo-run", fixture_lines(), R"({"id":7,"status":"ok","sco)");
-  write(dir / "summary.json", R"({"campaign":"fixture","wall_seconds":26.0,"workers":2})");
+  write(dir / "summary.json",
+        R"({"campaign":"fixture","wall_seconds":26.0,"workers":2,"recommended":{"id":5,)"
+        R"("params":{"learning_rate":0.0002,"lora_r":32},"rule":"gp_posterior_mean",)"
+        R"("posterior_mean":0.593,"posterior_sd":0.011,"measurements":2,"observed_mean":0.585}})");
   const RunData run = read_run(dir.string());
   EXPECT_EQ(run.skipped_lines, 1);
 
@@ -93,6 +96,15 @@ TEST_F(ReportTest, WritesReportAndWellFormedFigures) {
   EXPECT_NE(md.find("Pearson r = "), std::string::npos);
   EXPECT_NE(md.find("Evaluation #4: score **0.61**, found at evaluation 4 of 6"),
             std::string::npos);
+  // The recommendation (summary.json) comes first, then the best observed score, labelled so.
+  const auto recommended = md.find("## Recommended configuration");
+  ASSERT_NE(recommended, std::string::npos) << md;
+  EXPECT_LT(recommended, md.find("## Best observed score")) << md;
+  EXPECT_NE(md.find("Evaluation #5: the evaluated point with the best GP posterior mean, **0.593 ± "
+                    "0.011** (observed mean 0.585 over 2 measurement(s))"),
+            std::string::npos)
+      << md;
+  EXPECT_NE(md.find("| lora_r | 32 |"), std::string::npos) << md;
   EXPECT_NE(md.find("| 1 | 4 | 0.61 | 0.47 | 0.0003 | 16 |"), std::string::npos);
   EXPECT_NE(md.find("CUDA out of memory"), std::string::npos);
   EXPECT_NE(md.find("error (retried)"), std::string::npos);

@@ -1,0 +1,59 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "common/campaign_config.h"
+#include "common/search_space.h"
+#include "master/journal/trial_record.h"
+
+namespace lorahpo {
+
+/// The configuration a campaign recommends, and why.
+///
+/// The best observed score is the maximum of noisy measurements: with lm_eval's standard error
+/// (~0.005 on HellaSwag) and a landscape where most good runs lie within 0.01 of each other, the
+/// winner's curse inflates it above the true value of its point, the more so the more points were
+/// measured. The recommendation is instead the evaluated point with the best GP posterior mean:
+/// the plug-in rule of noisy Bayesian optimization (Letham, Karrer, Ottoni & Bakshy 2019,
+/// "Constrained Bayesian optimization with noisy experiments", whose noisy EI builds on it;
+/// Picheny, Wagner & Ginsbourger 2013 benchmark such kriging-based rules for noisy optimization).
+/// Only evaluated points
+/// are candidates: a user runs what was measured. Every measurement of a point (tail re-checks
+/// included) conditions the GP.
+struct Recommendation {
+  std::int64_t id = -1;  ///< the first ok evaluation of the recommended point
+  std::vector<double> unit;
+  std::vector<ParamValue> params;
+  /// GP posterior mean and standard deviation of the score at the point, in the score's units
+  /// (the latent value, without the measurement noise).
+  double mean = 0.0;
+  double sd = 0.0;
+  int measurements = 0;        ///< ok evaluations of the point
+  double observed_mean = 0.0;  ///< their mean score
+  /// Builtin objectives: the noiseless value of the point (metric "noiseless"), what a
+  /// simulation compares methods by.
+  std::optional<double> noiseless;
+  /// False when there were too few distinct points for a GP (fewer than kMinModelPoints): the
+  /// point with the best mean observed score.
+  bool from_model = true;
+};
+
+/// Distinct evaluated points below which no GP is fitted.
+inline constexpr int kMinModelPoints = 3;
+
+/// The recommendation of a campaign's ok evaluations (none without one). The GP is BO-GP's
+/// (Matern-5/2 ARD, MAP, integers at their bin centres, categoricals one-hot) fitted to every ok
+/// score in the campaign's direction; deterministic given the records and `seed`.
+std::optional<Recommendation> recommend(const SearchSpace& space,
+                                        const std::vector<TrialRecord>& records,
+                                        Direction direction, std::uint64_t seed);
+
+/// {"id", "params", "posterior_mean", "posterior_sd", "measurements", "observed_mean",
+///  "rule", ["noiseless"]} for summary.json.
+nlohmann::ordered_json to_json(const Recommendation& recommendation, const SearchSpace& space);
+
+}  // namespace lorahpo
