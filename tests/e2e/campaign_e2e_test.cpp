@@ -231,7 +231,9 @@ TEST(CampaignEndToEnd, OptimisticOptimizersReachTheBudgetAndJournalTheirApproxim
       }
     }
     EXPECT_EQ(ok, c.budget) << result.output;
-    if (std::string(c.function) == "lora_surrogate") {
+    // Deterministic for sweeps (their points do not depend on the order results arrive in); async
+    // decides on the tree as the results came, which MPI orders differently from run to run.
+    if (std::string(c.function) == "lora_surrogate" && std::string(c.parallel) == "sweep") {
       EXPECT_GE(approximated, 1) << "the divergence region should be approximated";
     }
     const auto summary = nlohmann::json::parse(std::ifstream(out / "summary.json"));
