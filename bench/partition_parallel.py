@@ -26,6 +26,7 @@ import math
 import random
 import statistics
 import sys
+import zlib
 from collections import defaultdict
 
 RATIO_FLOOR = 1e-6
@@ -157,7 +158,13 @@ def reference_of(method):
     return None
 
 
-def table(path, rng, out):
+def keyed_rng(seed, *key):
+    """A resampling stream per (table, function, method): a method's CI is the same in every row
+    it appears in, and does not depend on the rows before it."""
+    return random.Random(seed * 1000003 + zlib.crc32("/".join(map(str, key)).encode()))
+
+
+def table(path, seed, out):
     final, budget, functions, methods, short = read_final(path)
     seeds = sorted({s for v in final.values() for s in v})
     out.write(f"### Budget {budget} ({len(seeds)} seeds, {seeds[0]}-{seeds[-1]}; `{path}`)\n\n")
@@ -178,10 +185,10 @@ def table(path, rng, out):
             common = sorted(set(a) & set(b))
             xs, ys = [a[s] for s in common], [b[s] for s in common]
             mx, my = median(xs), median(ys)
-            lo, hi = bootstrap_median_ci(xs, rng)
-            rlo, rhi = bootstrap_median_ci(ys, rng)
+            lo, hi = bootstrap_median_ci(xs, keyed_rng(seed, budget, function, method))
+            rlo, rhi = bootstrap_median_ci(ys, keyed_rng(seed, budget, function, ref))
             r = ratio(mx, my)
-            qlo, qhi = bootstrap_ratio_ci(xs, ys, rng)
+            qlo, qhi = bootstrap_ratio_ci(xs, ys, keyed_rng(seed, budget, function, method, ref))
             p, nz, how = wilcoxon(xs, ys)
             worse = sum(1 for x, y in zip(xs, ys) if x > y)
             better = sum(1 for x, y in zip(xs, ys) if x < y)
@@ -215,14 +222,13 @@ def main():
     parser.add_argument("--command", default="", help="the command that made them (printed)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the bootstrap resampling")
     args = parser.parse_args()
-    rng = random.Random(args.seed)
     out = sys.stdout
     out.write("# SOO and BaMSOO parallel strategies: search quality at equal evaluations\n\n")
     if args.command:
         out.write(f"Command: `{args.command}`\n\n")
     out.write(__doc__.split("\n", 2)[2].split("Standard library")[0].strip() + "\n\n")
     for path in args.csvs:
-        table(path, rng, out)
+        table(path, args.seed, out)
 
 
 if __name__ == "__main__":

@@ -11,7 +11,8 @@
 #
 # Environment: BUILD_DIR (default <repo>/build-partition), RESULTS_DIR (default bench/results),
 # JOBS (default nproc), SEEDS (30), FIRST_SEED (101), BUDGETS ("50"), FUNCTIONS, METHODS,
-# WORKERS (8), EXTRA (more lorahpo_bench_search arguments, e.g. --scramble-returns).
+# WORKERS (8), EXTRA (more lorahpo_bench_search arguments, e.g. --scramble-returns), TAG (a
+# suffix of the output names, so a variant run does not overwrite the main one).
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -26,6 +27,7 @@ functions="${FUNCTIONS:-branin,hartmann6,levy5,styblinski_tang5,michalewicz5,ack
 q="$workers"
 methods="${METHODS:-soo,soo_async$q,soo_wide$q,soo_sweep$q,bamsoo,bamsoo_async$q,bamsoo_wide$q,bamsoo_sweep$q}"
 extra="${EXTRA:-}"
+tag="${TAG:-}"
 
 echo "== build ($build_dir)" >&2
 cmake -S "$repo" -B "$build_dir" -DCMAKE_BUILD_TYPE=Release -DLORAHPO_BUILD_TESTS=OFF \
@@ -37,7 +39,7 @@ mkdir -p "$results_dir"
 csvs=()
 start=$SECONDS
 for budget in $budgets; do
-  csv="$results_dir/partition_parallel_b$budget.csv"
+  csv="$results_dir/partition_parallel${tag}_b$budget.csv"
   echo "== budget $budget" >&2
   # shellcheck disable=SC2086  # EXTRA is a list of arguments
   "$bin" --shift --first-seed "$first_seed" --seeds "$seeds" --budget "$budget" \
@@ -48,8 +50,11 @@ done
 echo "== summary" >&2
 command="SEEDS=$seeds FIRST_SEED=$first_seed BUDGETS=\"$budgets\" WORKERS=$workers"
 [[ -n "$extra" ]] && command+=" EXTRA=\"$extra\""
+[[ -n "${METHODS:-}" ]] && command+=" METHODS=$methods"
+[[ -n "${FUNCTIONS:-}" ]] && command+=" FUNCTIONS=$functions"
+[[ -n "$tag" ]] && command+=" TAG=$tag"
 command+=" bench/run_partition_parallel.sh"
 python3 "$repo/bench/partition_parallel.py" --command "$command" "${csvs[@]}" \
-  > "$results_dir/partition_parallel.md"
-cat "$results_dir/partition_parallel.md"
+  > "$results_dir/partition_parallel$tag.md"
+cat "$results_dir/partition_parallel$tag.md"
 echo "== done in $((SECONDS - start)) s (after the build); results in $results_dir" >&2

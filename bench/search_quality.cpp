@@ -28,6 +28,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <random>
+#include <set>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -230,7 +231,7 @@ void drive(Optimizer& optimizer, const TestFunction& function, const MethodSpec&
     const double f = function.evaluate(x);
     optimizer.tell(s.ticket, std::isfinite(f) ? std::optional<double>(-f) : std::nullopt);
     ++done;
-    on_evaluation(done, f);
+    on_evaluation(done, f, s.unit);
   };
   const auto ask_into_pending = [&](int want) {
     while (static_cast<int>(pending.size()) < want) {
@@ -287,6 +288,7 @@ std::unique_ptr<TestFunction> make_run_function(const FunctionSpec& spec, bool s
 struct RunResult {
   std::vector<Evaluation> curve;
   std::string error;  ///< empty when the run finished
+  int repeated = 0;   ///< evaluations of a point (unit coordinates) already evaluated in the run
 };
 
 RunResult run_one(const RunKey& key, const RunSettings& settings) {
@@ -300,10 +302,12 @@ RunResult run_one(const RunKey& key, const RunSettings& settings) {
     // The return order has its own stream, so it does not perturb the optimizer's.
     std::mt19937_64 returns(key.seed ^ 0x9e3779b97f4a7c15ULL);
     double best = std::numeric_limits<double>::infinity();
+    std::set<std::vector<double>> seen;  // a repeated point wastes an evaluation: counted, shown
     const auto start = std::chrono::steady_clock::now();
     drive(
         *optimizer, *function, key.method, settings.budget,
-        [&](int n, double f) {
+        [&](int n, double f, const std::vector<double>& unit) {
+          if (!seen.insert(unit).second) ++result.repeated;
           if (std::isfinite(f)) best = std::min(best, f);
           const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - start;
           result.curve.push_back(Evaluation{n, f, best, best - optimum, elapsed.count()});
@@ -424,8 +428,14 @@ int run_benchmark(const BenchOptions& options) {
   }
   *sink << "function,method,seed,n,f,best,regret,seconds\n";
   int failures = 0;
+  int with_repeats = 0;
   for (std::size_t i = 0; i < runs.size(); ++i) {
     if (!results[i].error.empty()) ++failures;
+    if (results[i].repeated > 0) {
+      ++with_repeats;
+      fmt::print(stderr, "{} {} seed {}: {} evaluation(s) of a point already evaluated\n",
+                 runs[i].function.label, runs[i].method.label, runs[i].seed, results[i].repeated);
+    }
     // A failed run keeps the rows it finished: the summary sees a run shorter than the budget.
     for (const Evaluation& e : results[i].curve) {
       *sink << fmt::format("{},{},{},{},{},{},{},{:.6f}\n", runs[i].function.label,
@@ -434,8 +444,10 @@ int run_benchmark(const BenchOptions& options) {
     }
   }
   sink->flush();
-  fmt::print(stderr, "{} runs in {:.1f} s on {} thread(s), {} failed, {} method(s) skipped{}\n",
-             runs.size(), elapsed.count(), options.jobs, failures, skipped.size(),
+  fmt::print(stderr,
+             "{} runs in {:.1f} s on {} thread(s), {} failed, {} with a repeated point, {} "
+             "method(s) skipped{}\n",
+             runs.size(), elapsed.count(), options.jobs, failures, with_repeats, skipped.size(),
              options.out.empty() || options.out == "-" ? "" : "; wrote " + options.out);
   return failures == 0 ? kExitOk : kExitRunFailed;
 }
@@ -522,7 +534,7 @@ int time_ask(const std::string& function_label, const std::vector<std::string>& 
           const CampaignConfig config = make_config(function, method, n + kHeadroom, seed, n);
           auto optimizer = make_optimizer(config, std::mt19937_64(seed));
           const auto t0 = std::chrono::steady_clock::now();
-          drive(*optimizer, *f, method, n, [](int, double) {});
+          drive(*optimizer, *f, method, n, [](int, double, const std::vector<double>&) {});
           const auto t1 = std::chrono::steady_clock::now();
           const std::vector<Suggestion> s = optimizer->ask(1);
           const auto t2 = std::chrono::steady_clock::now();
