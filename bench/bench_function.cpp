@@ -1,6 +1,8 @@
 #include "bench/bench_function.h"
 
+#include <random>
 #include <stdexcept>
+#include <utility>
 
 #include "common/search_space.h"
 #include "worker/builtin_objective.h"
@@ -50,7 +52,99 @@ class NegatedLoraSurrogate final : public TestFunction {
   SearchSpace space_ = seed_lora_search_space();
 };
 
+class ShiftedFunction final : public TestFunction {
+ public:
+  ShiftedFunction(std::unique_ptr<TestFunction> base, DomainShift shift)
+      : base_(std::move(base)), shift_(std::move(shift)) {
+    for (std::size_t i = 0; i < base_->domain().size(); ++i) {
+      const Bounds b = base_->domain()[i];
+      const double moved = shift_.offset[i] * (b.high - b.low);
+      domain_.push_back({b.low + moved, b.high + moved});
+    }
+  }
+  std::string name() const override { return base_->name(); }
+  int dim() const override { return base_->dim(); }
+  std::vector<Bounds> domain() const override { return domain_; }
+  /// Mirroring is its own inverse, so the same map takes a point of the shifted box to the
+  /// base function's coordinates and the base minimizer back to the shifted box.
+  double evaluate(const std::vector<double>& x) const override { return base_->evaluate(map(x)); }
+  KnownOptimum optimum() const override {
+    KnownOptimum optimum = base_->optimum();
+    optimum.argmin = map(optimum.argmin);
+    return optimum;
+  }
+
+ private:
+  std::vector<double> map(std::vector<double> x) const {
+    for (std::size_t i = 0; i < x.size() && i < domain_.size(); ++i) {
+      if (shift_.flip[i]) x[i] = domain_[i].low + domain_[i].high - x[i];
+    }
+    return x;
+  }
+
+  std::unique_ptr<TestFunction> base_;
+  DomainShift shift_;
+  std::vector<Bounds> domain_;
+};
+
+/// FNV-1a (64 bit) of the label: a seed component that is the same on every toolchain, unlike
+/// std::hash.
+std::uint64_t fnv1a(const std::string& text) {
+  std::uint64_t h = 14695981039346656037ULL;
+  for (const char c : text) {
+    h ^= static_cast<unsigned char>(c);
+    h *= 1099511628211ULL;
+  }
+  return h;
+}
+
+/// A double uniform on [0, 1) from the top 53 bits of one draw.
+double unit_draw(std::mt19937_64& rng) {
+  return static_cast<double>(rng() >> 11) * 0x1.0p-53;
+}
+
 }  // namespace
+
+DomainShift draw_domain_shift(const TestFunction& function, const std::string& label,
+                              std::uint64_t seed) {
+  // The seed and the label are mixed through seed_seq so that seeds 1, 2, 3 ... of one function
+  // and one seed of two functions give unrelated streams.
+  const std::uint64_t h = fnv1a(label);
+  std::seed_seq seq{static_cast<std::uint32_t>(seed), static_cast<std::uint32_t>(seed >> 32),
+                    static_cast<std::uint32_t>(h), static_cast<std::uint32_t>(h >> 32)};
+  std::mt19937_64 rng(seq);
+  const std::vector<Bounds> domain = function.domain();
+  const std::vector<double> argmin = function.optimum().argmin;
+  DomainShift shift;
+  for (std::size_t i = 0; i < domain.size(); ++i) {
+    shift.flip.push_back((rng() >> 63) == 1);
+    // The minimizer's position as a fraction of the width; moving the box by s puts it at
+    // u - s, which must stay in [margin, 1 - margin].
+    const double u = (argmin[i] - domain[i].low) / (domain[i].high - domain[i].low);
+    constexpr int kAttempts = 10000;
+    double s = 0.0;
+    int attempt = 0;
+    for (; attempt < kAttempts; ++attempt) {
+      s = (2.0 * unit_draw(rng) - 1.0) * kMaxShift;
+      if (u - s >= kOptimumMargin && u - s <= 1.0 - kOptimumMargin) break;
+    }
+    if (attempt == kAttempts) {
+      throw std::invalid_argument(label + ": no admissible domain shift on axis " +
+                                  std::to_string(i) + " (minimizer too close to a face)");
+    }
+    shift.offset.push_back(s);
+  }
+  return shift;
+}
+
+std::unique_ptr<TestFunction> shift_domain(std::unique_ptr<TestFunction> function,
+                                           DomainShift shift) {
+  const std::size_t d = function->domain().size();
+  if (shift.offset.size() != d || shift.flip.size() != d) {
+    throw std::invalid_argument("domain shift of " + function->name() + " has the wrong size");
+  }
+  return std::make_unique<ShiftedFunction>(std::move(function), std::move(shift));
+}
 
 std::unique_ptr<TestFunction> make_bench_function(const std::string& name, int dim) {
   if (name == kLoraSurrogate) {

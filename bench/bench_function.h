@@ -1,7 +1,9 @@
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "worker/test_function.h"
 
@@ -12,5 +14,47 @@ namespace lorahpo::bench {
 /// whose "optimum" is the best of the 150 real runs: its regret is how far a campaign's best is
 /// from the best real fine-tuning (negative when the surrogate is beaten).
 std::unique_ptr<TestFunction> make_bench_function(const std::string& name, int dim);
+
+/// A random translation and reflection of a test function's box, drawn per (function, seed) so
+/// that no method meets the optimum on a grid point by construction (issue 15: SOO's first point
+/// is the domain centre, its children the 1/6 and 5/6 points; Levy's optimum and Michalewicz's
+/// centre coordinate sit on that grid). Axis i of the box [low_i, high_i], of width w_i, becomes
+/// [low_i + s_i w_i, high_i + s_i w_i]; a point x' of the new box is the original point
+/// x_i = x'_i, or, when flip_i, its mirror low'_i + high'_i - x'_i (the optimizer sees the
+/// function upside down along that axis, so the tie-breaking order of a partition is randomized
+/// too).
+struct DomainShift {
+  std::vector<double> offset;  ///< s_i, a fraction of the width, in [-kMaxShift, kMaxShift]
+  std::vector<bool> flip;
+};
+
+/// The largest |s_i|: a fifth of the width moves every grid point of SOO's first levels (spaced
+/// 1/3, 1/9 of the width) by a continuous random amount while most of the original box stays in.
+constexpr double kMaxShift = 0.2;
+/// The known minimizer stays at least this fraction of the width from every face of the shifted
+/// box, so it is strictly inside and no method can find it on the boundary.
+constexpr double kOptimumMargin = 0.05;
+
+/// The shift of `function` (named `label` on the command line, e.g. "levy5") for `seed`:
+/// deterministic in (label, seed) and nothing else, so every method sees the same box at a given
+/// (function, seed). Per axis: flip_i is a fair coin; s_i is uniform on [-kMaxShift, kMaxShift],
+/// redrawn while the known minimizer optimum().argmin would fall within kOptimumMargin of a face
+/// (so s_i is uniform on the admissible interval). The generator is std::mt19937_64 with its
+/// bits turned into doubles by hand, not std::uniform_real_distribution, whose output the
+/// standard leaves to the library: the boxes are the same on every toolchain.
+DomainShift draw_domain_shift(const TestFunction& function, const std::string& label,
+                              std::uint64_t seed);
+
+/// `function` on its shifted box. The minimum value is unchanged: each builtin test function's
+/// published minimum is also its infimum over the whole shifted box, which reaches at most
+/// kMaxShift of the width outside the published domain, so regrets stay exact and >= 0:
+/// Branin, Rosenbrock, Levy, Ackley (sums of non-negative terms, or Branin's a(.)^2 + s(1-t)cos
+/// whose minimum over R^2 is the published one), Styblinski-Tang (a separable quartic whose
+/// minimum over R is the published one), Hartmann6 (a sum of negative Gaussian bumps centred in
+/// [0, 1]^6, which only weaken away from the unit cube), Michalewicz (outside [0, pi], up to
+/// 0.2 pi away, sin(x) < 0 makes each term >= 0 > its minimum). optimum() returns the image of
+/// the known minimizer and the same value.
+std::unique_ptr<TestFunction> shift_domain(std::unique_ptr<TestFunction> function,
+                                           DomainShift shift);
 
 }  // namespace lorahpo::bench

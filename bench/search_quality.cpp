@@ -28,6 +28,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <random>
+#include <set>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -72,15 +73,29 @@ FunctionSpec parse_function_spec(const std::string& label) {
 /// A method as named on the command line. "NAME_syncQ" runs optimizer NAME in mode sync with
 /// batch_size Q against Q emulated workers; "NAME_asyncQ" keeps Q evaluations pending at all
 /// times (mode async); a plain name runs one evaluation at a time.
+///
+/// The partition optimizers (soo, bamsoo) choose how to use Q workers with their own option,
+/// optimizer.parallel: "soo_asyncQ", "soo_wideQ" and "soo_sweepQ" run that strategy against a
+/// pool of Q workers (the async driver below: Q points pending whenever the optimizer gives
+/// them, one returns at a time; sweep and wide hold back their next sweep themselves). Plain
+/// "soo" is the default strategy (sweep) with one worker. "soo_syncQ" is refused: sync is a
+/// bo_gp mode, and driving soo in fixed batches would be neither strategy.
 struct MethodSpec {
   std::string label;
   std::string name;
+  /// How the driver returns points: "sync" the whole batch, anything else the oldest one (a
+  /// pool). For bo_gp it is also optimizer.mode.
   std::string mode = label_of(bo_modes(), BoGpOptions{}.mode);
   int batch_size = 0;
   int workers = 1;
   std::string liar;  ///< "NAME...@LIAR" sets optimizer.liar (best, worst, mean, kriging_believer)
   std::string acquisition;  ///< "NAME...+ACQ" sets optimizer.acquisition (log_ei, ucb)
+  std::string parallel;     ///< soo, bamsoo: optimizer.parallel (empty: the default, sweep)
 };
+
+bool is_partition_method(const std::string& name) {
+  return name == "soo" || name == "bamsoo";
+}
 
 std::optional<int> parse_suffix_count(const std::string& label, const std::string& marker,
                                       std::string* prefix) {
@@ -95,7 +110,7 @@ std::optional<int> parse_suffix_count(const std::string& label, const std::strin
 }
 
 MethodSpec parse_method_spec(const std::string& label) {
-  MethodSpec spec{label, label, label_of(bo_modes(), BoGpOptions{}.mode), 0, 1, "", ""};
+  MethodSpec spec{label, label, label_of(bo_modes(), BoGpOptions{}.mode), 0, 1, "", "", ""};
   std::string base = label;
   if (const auto plus = base.find('+'); plus != std::string::npos) {
     spec.acquisition = base.substr(plus + 1);  // "NAME+ucb": optimizer.acquisition
@@ -113,11 +128,31 @@ MethodSpec parse_method_spec(const std::string& label) {
     spec.name = prefix;
     spec.mode = "async";
     spec.workers = *q;
+    if (is_partition_method(prefix)) spec.parallel = "async";
   } else if (const auto q2 = parse_suffix_count(base, "_sync", &prefix)) {
     spec.name = prefix;
     spec.mode = "sync";
     spec.batch_size = *q2;
     spec.workers = *q2;
+  } else {
+    for (const char* strategy : {"sweep", "wide"}) {
+      if (const auto q3 = parse_suffix_count(base, std::string("_") + strategy, &prefix)) {
+        if (!is_partition_method(prefix)) {
+          throw std::invalid_argument("method " + label + ": _" + strategy +
+                                      "Q is a strategy of soo and bamsoo only");
+        }
+        spec.name = prefix;
+        spec.mode = "async";  // the pool driver
+        spec.parallel = strategy;
+        spec.workers = *q3;
+      }
+    }
+  }
+  if (is_partition_method(spec.name)) {
+    if (spec.mode == "sync" && spec.batch_size > 0) {
+      throw std::invalid_argument("method " + label + ": soo and bamsoo take _asyncQ, _wideQ or " +
+                                  "_sweepQ (optimizer.parallel), not _syncQ");
+    }
   }
   if (spec.workers < 1) throw std::invalid_argument("method " + label + ": need at least 1 worker");
   return spec;
@@ -152,6 +187,13 @@ CampaignConfig make_config(const FunctionSpec& function, const MethodSpec& metho
     bo.acquisition =
         known(choice_of(bo_acquisitions(), method.acquisition), "acquisition", method.acquisition);
   }
+  if (!method.parallel.empty()) {
+    const PartitionParallel parallel =
+        known(choice_of(partition_parallel_strategies(), method.parallel), "parallel strategy",
+              method.parallel);
+    config.optimizer.soo.parallel = parallel;
+    config.optimizer.bamsoo.soo.parallel = parallel;
+  }
   return config;
 }
 
@@ -170,10 +212,12 @@ struct Evaluation {
 ///
 /// sync: ask until the optimizer returns nothing (or the batch is full), evaluate the whole
 /// batch, tell it in ticket order. Otherwise: keep up to `workers` points pending, evaluate and
-/// tell the oldest first, which is what a worker pool of equal-speed workers does.
+/// tell the oldest first, which is what a worker pool of equal-speed workers does; with
+/// `scramble`, a pending point drawn uniformly from it instead, as when evaluation times vary
+/// (the order stresses what an asynchronous strategy assumes about returns).
 template <class OnEvaluation>
 void drive(Optimizer& optimizer, const TestFunction& function, const MethodSpec& method, int budget,
-           OnEvaluation on_evaluation) {
+           OnEvaluation on_evaluation, std::mt19937_64* scramble = nullptr) {
   std::deque<Suggestion> pending;
   int done = 0;
   const auto evaluate_and_tell = [&](const Suggestion& s) {
@@ -187,7 +231,7 @@ void drive(Optimizer& optimizer, const TestFunction& function, const MethodSpec&
     const double f = function.evaluate(x);
     optimizer.tell(s.ticket, std::isfinite(f) ? std::optional<double>(-f) : std::nullopt);
     ++done;
-    on_evaluation(done, f);
+    on_evaluation(done, f, s.unit);
   };
   const auto ask_into_pending = [&](int want) {
     while (static_cast<int>(pending.size()) < want) {
@@ -203,8 +247,13 @@ void drive(Optimizer& optimizer, const TestFunction& function, const MethodSpec&
     // asked still gets all its points back: it may be waiting for them). async: only the oldest.
     const std::size_t returning = method.mode == "sync" ? pending.size() : 1;
     for (std::size_t k = 0; k < returning; ++k) {
-      const Suggestion s = std::move(pending.front());
-      pending.pop_front();
+      std::size_t index = 0;
+      if (scramble != nullptr && returning == 1 && pending.size() > 1) {
+        // The top 32 bits modulo a pool size: the bias is below 2^-24 for any pool we run.
+        index = static_cast<std::size_t>(((*scramble)() >> 32) % pending.size());
+      }
+      const Suggestion s = std::move(pending[index]);
+      pending.erase(pending.begin() + static_cast<std::ptrdiff_t>(index));
       evaluate_and_tell(s);
     }
   }
@@ -216,25 +265,54 @@ struct RunKey {
   std::uint64_t seed = 0;
 };
 
+/// How every run of a benchmark treats its function and its workers.
+struct RunSettings {
+  int budget = 50;
+  int n_init = 10;
+  bool shift = false;     ///< per-seed domain shift and flips (draw_domain_shift)
+  bool scramble = false;  ///< pool returns in a random order (drive)
+};
+
+/// The function of a run: with `shift`, the builtin test functions on the box of
+/// draw_domain_shift(label, seed), the same for every method. lora_surrogate is left as it is:
+/// it models real fine-tuning runs over the seed's search space, and outside that space (or
+/// mirrored) it would be a different landscape with no known optimum.
+std::unique_ptr<TestFunction> make_run_function(const FunctionSpec& spec, bool shift,
+                                                std::uint64_t seed) {
+  auto function = make_bench_function(spec.name, spec.dim);
+  if (!shift || spec.name == kLoraSurrogate) return function;
+  DomainShift domain_shift = draw_domain_shift(*function, spec.label, seed);
+  return shift_domain(std::move(function), std::move(domain_shift));
+}
+
 struct RunResult {
   std::vector<Evaluation> curve;
   std::string error;  ///< empty when the run finished
+  int repeated = 0;   ///< evaluations of a point (unit coordinates) already evaluated in the run
 };
 
-RunResult run_one(const RunKey& key, int budget, int n_init) {
+RunResult run_one(const RunKey& key, const RunSettings& settings) {
   RunResult result;
   try {
-    const CampaignConfig config = make_config(key.function, key.method, budget, key.seed, n_init);
-    const auto function = make_bench_function(key.function.name, key.function.dim);
+    const CampaignConfig config =
+        make_config(key.function, key.method, settings.budget, key.seed, settings.n_init);
+    const auto function = make_run_function(key.function, settings.shift, key.seed);
     const double optimum = function->optimum().value;
     auto optimizer = make_optimizer(config, std::mt19937_64(key.seed));
+    // The return order has its own stream, so it does not perturb the optimizer's.
+    std::mt19937_64 returns(key.seed ^ 0x9e3779b97f4a7c15ULL);
     double best = std::numeric_limits<double>::infinity();
+    std::set<std::vector<double>> seen;  // a repeated point wastes an evaluation: counted, shown
     const auto start = std::chrono::steady_clock::now();
-    drive(*optimizer, *function, key.method, budget, [&](int n, double f) {
-      if (std::isfinite(f)) best = std::min(best, f);
-      const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - start;
-      result.curve.push_back(Evaluation{n, f, best, best - optimum, elapsed.count()});
-    });
+    drive(
+        *optimizer, *function, key.method, settings.budget,
+        [&](int n, double f, const std::vector<double>& unit) {
+          if (!seen.insert(unit).second) ++result.repeated;
+          if (std::isfinite(f)) best = std::min(best, f);
+          const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - start;
+          result.curve.push_back(Evaluation{n, f, best, best - optimum, elapsed.count()});
+        },
+        settings.scramble ? &returns : nullptr);
   } catch (const std::exception& e) {
     result.error = e.what();
   }
@@ -284,9 +362,12 @@ struct BenchOptions {
   std::vector<std::string> functions;
   std::vector<std::string> methods;
   int seeds = 20;
+  int first_seed = 1;
   int budget = 50;
   int n_init = 10;
   int jobs = 1;
+  bool shift = false;
+  bool scramble = false;
   std::string out;
 };
 
@@ -307,7 +388,7 @@ int run_benchmark(const BenchOptions& options) {
         skipped.emplace(method.label, *reason);
         continue;
       }
-      for (int seed = 1; seed <= options.seeds; ++seed) {
+      for (int seed = options.first_seed; seed < options.first_seed + options.seeds; ++seed) {
         runs.push_back(RunKey{function, method, static_cast<std::uint64_t>(seed)});
       }
     }
@@ -321,7 +402,8 @@ int run_benchmark(const BenchOptions& options) {
   std::size_t finished = 0;
   const auto start = std::chrono::steady_clock::now();
   parallel_for(runs.size(), options.jobs, [&](std::size_t i) {
-    results[i] = run_one(runs[i], options.budget, options.n_init);
+    results[i] = run_one(
+        runs[i], RunSettings{options.budget, options.n_init, options.shift, options.scramble});
     const RunKey& key = runs[i];
     const RunResult& r = results[i];
     const std::lock_guard<std::mutex> lock(progress_mutex);
@@ -346,8 +428,14 @@ int run_benchmark(const BenchOptions& options) {
   }
   *sink << "function,method,seed,n,f,best,regret,seconds\n";
   int failures = 0;
+  int with_repeats = 0;
   for (std::size_t i = 0; i < runs.size(); ++i) {
     if (!results[i].error.empty()) ++failures;
+    if (results[i].repeated > 0) {
+      ++with_repeats;
+      fmt::print(stderr, "{} {} seed {}: {} evaluation(s) of a point already evaluated\n",
+                 runs[i].function.label, runs[i].method.label, runs[i].seed, results[i].repeated);
+    }
     // A failed run keeps the rows it finished: the summary sees a run shorter than the budget.
     for (const Evaluation& e : results[i].curve) {
       *sink << fmt::format("{},{},{},{},{},{},{},{:.6f}\n", runs[i].function.label,
@@ -356,16 +444,18 @@ int run_benchmark(const BenchOptions& options) {
     }
   }
   sink->flush();
-  fmt::print(stderr, "{} runs in {:.1f} s on {} thread(s), {} failed, {} method(s) skipped{}\n",
-             runs.size(), elapsed.count(), options.jobs, failures, skipped.size(),
+  fmt::print(stderr,
+             "{} runs in {:.1f} s on {} thread(s), {} failed, {} with a repeated point, {} "
+             "method(s) skipped{}\n",
+             runs.size(), elapsed.count(), options.jobs, failures, with_repeats, skipped.size(),
              options.out.empty() || options.out == "-" ? "" : "; wrote " + options.out);
   return failures == 0 ? kExitOk : kExitRunFailed;
 }
 
 /// Prints {"function", "name", "dim", "bounds": [[low, high], ...], "optimum", "argmin"}.
-int describe(const std::string& label) {
+int describe(const std::string& label, bool shift, std::uint64_t seed) {
   const FunctionSpec spec = parse_functions({label}).front();
-  const auto function = make_bench_function(spec.name, spec.dim);
+  const auto function = make_run_function(spec, shift, seed);
   nlohmann::ordered_json j;
   j["function"] = spec.label;
   j["name"] = function->name();
@@ -381,9 +471,9 @@ int describe(const std::string& label) {
 
 /// One point per line in, f(x) per line out, flushed after each so a parent can talk to it
 /// over a pipe. A bad line answers "error: <reason>" rather than ending the conversation.
-int serve(const std::string& label) {
+int serve(const std::string& label, bool shift, std::uint64_t seed) {
   const FunctionSpec spec = parse_functions({label}).front();
-  const auto function = make_bench_function(spec.name, spec.dim);
+  const auto function = make_run_function(spec, shift, seed);
   std::string line;
   while (std::getline(std::cin, line)) {
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
@@ -444,7 +534,7 @@ int time_ask(const std::string& function_label, const std::vector<std::string>& 
           const CampaignConfig config = make_config(function, method, n + kHeadroom, seed, n);
           auto optimizer = make_optimizer(config, std::mt19937_64(seed));
           const auto t0 = std::chrono::steady_clock::now();
-          drive(*optimizer, *f, method, n, [](int, double) {});
+          drive(*optimizer, *f, method, n, [](int, double, const std::vector<double>&) {});
           const auto t1 = std::chrono::steady_clock::now();
           const std::vector<Suggestion> s = optimizer->ask(1);
           const auto t2 = std::chrono::steady_clock::now();
@@ -479,6 +569,8 @@ int main(int argc, char** argv) {
       "Methods: an optimizer name (random, lhs, bo_gp, ...); NAME_syncQ = mode sync, batch_size "
       "Q,\n"
       "Q emulated workers; NAME_asyncQ = mode async with Q evaluations pending.\n"
+      "soo, bamsoo: NAME_asyncQ, NAME_wideQ, NAME_sweepQ = optimizer.parallel async, wide, sweep\n"
+      "with Q workers; plain NAME = sweep with one worker.\n"
       "Functions: a builtin name; a trailing number sets the dimension (levy5 = levy in 5-d)."};
   BenchOptions options;
   options.functions = {"branin",           "hartmann6",    "levy5",
@@ -490,9 +582,20 @@ int main(int argc, char** argv) {
   auto* methods_option = app.add_option("--methods", options.methods, "comma-separated methods")
                              ->delimiter(',')
                              ->capture_default_str();
-  app.add_option("--seeds", options.seeds, "runs per (function, method); seeds 1..N")
+  app.add_option("--seeds", options.seeds, "runs per (function, method)")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
+  app.add_option("--first-seed", options.first_seed,
+                 "seeds FIRST..FIRST+N-1 (101 for held-out seeds, untouched by any tuning)")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  // Off by default so that the tables already in bench/results/ (search_quality.md) stay
+  // reproducible by their commands; every new comparison should pass --shift.
+  app.add_flag("--shift", options.shift,
+               "move and mirror each test function's box per (function, seed), the same for "
+               "every method (bench/bench_function.h: draw_domain_shift)");
+  app.add_flag("--scramble-returns", options.scramble,
+               "pool workers return in a random order (seeded) instead of oldest first");
   app.add_option("--budget", options.budget, "evaluations per run")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
@@ -510,6 +613,11 @@ int main(int argc, char** argv) {
   std::string time_function = "levy5";
   std::vector<int> time_sizes = {50, 200, 1000};
   int time_repeats = 3;
+  std::uint64_t shift_seed = 1;
+  app.add_option("--shift-seed", shift_seed,
+                 "with --shift: the seed whose box --describe and "
+                 "--serve use")
+      ->capture_default_str();
   auto* serve_option = app.add_option(
       "--serve", serve_function, "evaluate FUNCTION: coordinates per stdin line, f(x) per line");
   auto* describe_option = app.add_option("--describe", describe_function,
@@ -535,8 +643,8 @@ int main(int argc, char** argv) {
   }
 
   try {
-    if (!serve_function.empty()) return serve(serve_function);
-    if (!describe_function.empty()) return describe(describe_function);
+    if (!serve_function.empty()) return serve(serve_function, options.shift, shift_seed);
+    if (!describe_function.empty()) return describe(describe_function, options.shift, shift_seed);
     if (time_ask_mode) {
       const std::vector<std::string> methods =
           methods_option->count() > 0 ? options.methods : std::vector<std::string>{"bo_gp"};
