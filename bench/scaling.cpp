@@ -51,7 +51,7 @@ struct Method {
   std::string optimizer;  ///< the YAML optimizer section for P workers
   bool uses_gp = false;
   /// Exempt from --max-gp-budget: BaMSOO async, the strategy issue 14's P = 256 criterion is
-  /// about (real time of that run: bench/results/scaling.md).
+  /// about (638 s of real time on a shared 2-core machine: bench/results/scaling.md).
   bool uncapped = false;
 };
 
