@@ -23,6 +23,7 @@ Standard library only (no SciPy on the bench machine); Python 3.9.
 import argparse
 import csv
 import math
+import os
 import random
 import statistics
 import sys
@@ -167,7 +168,7 @@ def keyed_rng(seed, *key):
 def table(path, seed, out):
     final, budget, functions, methods, short = read_final(path)
     seeds = sorted({s for v in final.values() for s in v})
-    out.write(f"### Budget {budget} ({len(seeds)} seeds, {seeds[0]}-{seeds[-1]}; `{path}`)\n\n")
+    out.write(f"### Budget {budget} ({len(seeds)} seeds, {seeds[0]}-{seeds[-1]}; `{os.path.basename(path)}`)\n\n")
     if short:
         out.write("Runs that stopped short (left out): " + "; ".join(short) + "\n\n")
     out.write(
