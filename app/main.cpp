@@ -127,6 +127,17 @@ int simulate_command(const std::string& config_path, std::string out_dir,
         result.outcome.records.size(), options.workers, result.real_seconds,
         result.outcome.wall_seconds, result.outcome.wall_seconds / 3600.0, evaluations,
         result.utilization, result.stats.master_seconds / decisions, out_dir);
+    // What a simulation compares methods by: the true (noiseless) value of what they recommend,
+    // beside that of the best noisy observation (the winner's curse).
+    const auto& recommended = result.outcome.recommended;
+    const auto& best = result.outcome.best;
+    if (recommended && recommended->noiseless && best && best->metrics.contains("noiseless")) {
+      std::cout << fmt::format(
+          "recommended evaluation #{}: noiseless value {:.6g}; best observed score {:.6g} "
+          "(evaluation #{}): noiseless value {:.6g}\n",
+          recommended->id, *recommended->noiseless, *best->score, best->id,
+          best->metrics["noiseless"].get<double>());
+    }
     return result.outcome.end == lorahpo::CampaignEnd::kSetupBroken ? kExitUsage : 0;
   } catch (const lorahpo::ConfigError& e) {
     std::cerr << "error: " << e.what() << "\n";

@@ -87,6 +87,9 @@ class BayesianOptimization final : public Optimizer {
 
   /// The GP as last conditioned (for tests and diagnostics).
   const GaussianProcess& gp() const { return gp_; }
+  /// EI's incumbent at the last model-based proposal: the best posterior mean at an observed
+  /// point, not the best noisy observation (for tests and diagnostics); nullopt before the GP.
+  std::optional<double> last_incumbent() const { return last_incumbent_; }
 
  private:
   struct Observation {
@@ -99,6 +102,8 @@ class BayesianOptimization final : public Optimizer {
     double best = 0.0;
     double worst = 0.0;
     double mean = 0.0;
+    /// EI's incumbent: the best posterior mean at an observed point (posterior_incumbent()).
+    double incumbent = 0.0;
   };
   /// GPs conditioned on joint posterior samples at the pending points, and the best value of
   /// each (the data's or a fantasized one).
@@ -121,6 +126,9 @@ class BayesianOptimization final : public Optimizer {
   void trust_region(const std::vector<double>& center, std::vector<double>* lower,
                     std::vector<double>* upper) const;
   std::optional<double> best_value() const;
+  /// The best GP posterior mean among the kIncumbentCandidates best observations, on the real
+  /// data (gp_ must hold no lie); `best` when the GP cannot say.
+  double posterior_incumbent(double best) const;
   std::vector<double> random_point();
   bool is_duplicate(const std::vector<double>& unit) const;
   void refit_if_needed();
@@ -146,6 +154,7 @@ class BayesianOptimization final : public Optimizer {
   std::map<std::int64_t, std::vector<double>> pending_;
   std::int64_t next_ticket_ = 0;
   std::size_t fitted_observations_ = 0;
+  std::optional<double> last_incumbent_;
 
   // Trust region of synchronous batches (SyncBatchOptions).
   double tr_length_ = 0.0;

@@ -125,6 +125,50 @@ TEST(BayesianOptimizationTest, FirstNInitAsksAreALatinHypercube) {
   }
 }
 
+/// EI's incumbent is the best posterior mean at an observed point (noisy EI's plug-in, Letham et
+/// al. 2019), not the best noisy observation: 24 Latin hypercube points of 1 - 4 (x - 0.3)^2 with
+/// noise sd 0.03, the point nearest x = 0.45 (true value 0.91) measured 0.3 too high (the best
+/// observed score);
+/// the incumbent of the next proposal stays near the smooth maximum 1, well below that lucky
+/// value. Without noise the incumbent is the best observation.
+TEST(BayesianOptimizationTest, TheIncumbentIsTheBestPosteriorMeanNotTheLuckiestMeasurement) {
+  for (const bool noisy : {true, false}) {
+    SCOPED_TRACE(noisy ? "noisy, one lucky measurement" : "noiseless");
+    BayesianOptimizationOptions options;
+    options.n_init = 24;
+    BayesianOptimization bo(float_space(1), options, std::mt19937_64(4));
+    const auto design = bo.ask(24);
+    ASSERT_EQ(design.size(), 24u);
+    std::mt19937_64 rng(17);
+    std::normal_distribution<double> noise(0.0, 0.03);
+    std::size_t lucky = 0;
+    for (std::size_t i = 1; i < design.size(); ++i) {
+      if (std::fabs(design[i].unit[0] - 0.45) < std::fabs(design[lucky].unit[0] - 0.45)) lucky = i;
+    }
+    double best_observed = -1e9;
+    double lucky_value = 0.0;
+    for (std::size_t i = 0; i < design.size(); ++i) {
+      const double x = design[i].unit[0];
+      double y = 1.0 - 4.0 * (x - 0.3) * (x - 0.3);
+      if (noisy) y += noise(rng) + (i == lucky ? 0.3 : 0.0);
+      if (i == lucky) lucky_value = y;
+      best_observed = std::max(best_observed, y);
+      bo.tell(design[i].ticket, y);
+    }
+    ASSERT_FALSE(bo.last_incumbent().has_value()) << "no model yet";
+    ASSERT_EQ(bo.ask(1).size(), 1u);
+    ASSERT_TRUE(bo.last_incumbent().has_value());
+    const double incumbent = *bo.last_incumbent();
+    if (noisy) {
+      ASSERT_EQ(best_observed, lucky_value) << "the lucky point is the best observed";
+      EXPECT_LT(incumbent, lucky_value - 0.05);
+      EXPECT_NEAR(incumbent, 1.0, 0.08);
+    } else {
+      EXPECT_NEAR(incumbent, best_observed, 1e-3);
+    }
+  }
+}
+
 TEST(BayesianOptimizationTest, TicketsAreUniqueAndUnknownTicketsAreIgnored) {
   BayesianOptimization bo(float_space(2), options_with(4), std::mt19937_64(3));
   std::set<std::int64_t> tickets;
