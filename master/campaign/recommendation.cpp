@@ -115,8 +115,13 @@ nlohmann::ordered_json to_json(const Recommendation& r, const SearchSpace& space
   json["id"] = r.id;
   json["params"] = space.to_json(r.params);
   json["rule"] = r.from_model ? "gp_posterior_mean" : "best_observed_mean";
-  json["posterior_mean"] = r.from_model ? nlohmann::ordered_json(r.mean) : nullptr;
-  json["posterior_sd"] = r.from_model ? nlohmann::ordered_json(r.sd) : nullptr;
+  // Null without a model (nlohmann 3.9, Debian 11's, has no conditional of json and nullptr).
+  json["posterior_mean"] = nullptr;
+  json["posterior_sd"] = nullptr;
+  if (r.from_model) {
+    json["posterior_mean"] = r.mean;
+    json["posterior_sd"] = r.sd;
+  }
   json["measurements"] = r.measurements;
   json["observed_mean"] = r.observed_mean;
   if (r.noiseless) json["noiseless"] = *r.noiseless;
