@@ -266,20 +266,22 @@ void OptimisticOptimizer::sweep(int wanted) {
 }
 
 bool OptimisticOptimizer::decide() {
+  // No result arrives during a decision and expansions add no real evaluation: the worst value
+  // and the GP's data are those of its start.
+  const double worst = worst_value();
+  if (options_.bayesian) refit_gp(worst, /*force=*/false);
+  const auto eligible = [](int) { return true; };
+  const auto value = [&](int id) {
+    const PartitionNode& node = tree_.node(id);
+    if (known(node)) return effective_value(node, worst);
+    if (!options_.bayesian || !gp_.ready()) return inherited_placeholder(id, worst);
+    const auto cached = placeholder_cache_.find(id);
+    if (cached != placeholder_cache_.end()) return cached->second;
+    const double mean = gp_.predict(features_.features(node.center)).mean;
+    placeholder_cache_[id] = mean;
+    return mean;
+  };
   for (int step = 0; step < kMaxDecisionSteps; ++step) {
-    const double worst = worst_value();
-    if (options_.bayesian) refit_gp(worst, /*force=*/false);
-    const auto eligible = [](int) { return true; };
-    const auto value = [&](int id) {
-      const PartitionNode& node = tree_.node(id);
-      if (known(node)) return effective_value(node, worst);
-      if (!options_.bayesian || !gp_.ready()) return inherited_placeholder(id, worst);
-      const auto cached = placeholder_cache_.find(id);
-      if (cached != placeholder_cache_.end()) return cached->second;
-      const double mean = gp_.predict(features_.features(node.center)).mean;
-      placeholder_cache_[id] = mean;
-      return mean;
-    };
     // n counts the nodes scored or being scored: with hundreds of points pending and few
     // results, h_max would otherwise stay at 1 and the passes would fill level 1, then 2, ...
     const std::int64_t scored =
