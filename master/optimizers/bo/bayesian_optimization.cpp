@@ -322,12 +322,6 @@ void BayesianOptimization::condition_on_lies(const ValueSummary& values, bool sa
       ++row;
     }
     gp_.condition(x, y);
-  } else if (gp_.size() != static_cast<int>(model_observations_.size())) {
-    // The last ask left fantasies in the GP: condition on the real data again.
-    Eigen::MatrixXd x;
-    Eigen::VectorXd y;
-    training_data(0, &x, &y);
-    gp_.condition(x, y);
   }
 }
 

@@ -112,8 +112,9 @@ class BayesianOptimization final : public Optimizer {
     std::vector<double> bests;
   };
   std::vector<double> propose(Proposal kind = Proposal::kGlobal);
-  /// Conditions gp_ on the data and the pending points at the liar's value (or on the data
-  /// alone, when fantasies stand in for the pending points or there are none).
+  /// Conditions gp_ on the data and the pending points at the liar's value; leaves it on the data
+  /// alone (where propose() put it, the last ask's lies out) when fantasies stand in for the
+  /// pending points or there are none.
   void condition_on_lies(const ValueSummary& values, bool sample_fantasies);
   /// The best `count` observed points, best first: they seed the acquisition's local search.
   std::vector<std::vector<double>> incumbents(std::size_t count) const;
