@@ -195,6 +195,26 @@ struct WorkerPolicy {
   double stop_grace_seconds = 60.0;
 };
 
+/// Re-checks in the idle tail (YAML section `rechecks`). Once the optimizer has asked for its
+/// whole budget, a worker with nothing left to run re-evaluates one of the `top_k` best
+/// configurations with another training seed, while budget evaluations are still running: GPU
+/// time the campaign holds anyway, spent on the measurement noise the recommendation suffers
+/// from (intensification of the incumbents, as SMAC does with new seeds: Hutter, Hoos &
+/// Leyton-Brown 2011, "Sequential model-based optimization for general algorithm
+/// configuration", Procedure 2). They are journaled as such, never count against the budget and
+/// never hold up a budget evaluation: one starts only while the budget's last evaluations run.
+struct RecheckPolicy {
+  /// How many of the best configurations (by mean observed score) are candidates; 0: off.
+  int top_k = 0;
+  /// The most measurements of one configuration, its first included.
+  int max_measurements = 4;
+  /// When the last budget evaluation ends: the re-checks still running finish (true; the
+  /// campaign ends at most one evaluation later), or are cancelled (false: the campaign ends
+  /// when it would have without them, and most re-checks are lost: the idle tail is shorter
+  /// than an evaluation).
+  bool wait_at_end = true;
+};
+
 /// A whole campaign, as read and validated from one YAML file.
 struct CampaignConfig {
   std::string source_path;  ///< the YAML file, as given
@@ -206,6 +226,7 @@ struct CampaignConfig {
   ObjectiveConfig objective;
   FailurePolicy failures;
   WorkerPolicy workers;
+  RecheckPolicy rechecks;
 };
 
 const char* to_string(Direction direction);

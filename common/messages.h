@@ -67,10 +67,13 @@ struct EvaluateMessage {
   std::int64_t trial_id = 0;
   std::vector<ParamValue> params;  ///< user values, in search-space order
   std::string trial_dir;           ///< absolute; the worker creates it
+  /// 0 for a budget evaluation; k for the k-th re-check of the point (rechecks in
+  /// campaign_config.h), which trains with another seed: the campaign's seed + k.
+  int replicate = 0;
 
   template <class Archive>
   void serialize(Archive& archive) {
-    archive(trial_id, params, trial_dir);
+    archive(trial_id, params, trial_dir, replicate);
   }
 };
 

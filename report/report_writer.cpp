@@ -81,6 +81,11 @@ std::string overview_section(const RunData& run, const RunAnalysis& a) {
                       a.retried);
   if (a.approximated > 0)
     md += fmt::format("| approximated points | {} (BaMSOO GP bound, not run) |\n", a.approximated);
+  if (a.rechecks_ok + a.rechecks_cancelled + a.rechecks_other > 0)
+    md += fmt::format(
+        "| re-checks in the idle tail | {} measured, {} cancelled, {} failed or lost (not in the "
+        "budget; in the recommendation) |\n",
+        a.rechecks_ok, a.rechecks_cancelled, a.rechecks_other);
   md += fmt::format("| workers | {} |\n", a.utilization.workers);
   md += fmt::format("| wall time | {}{} |\n", duration_text(a.wall_seconds),
                     a.wall_from_summary ? "" : " (journal makespan; no summary.json)");

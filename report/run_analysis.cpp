@@ -16,8 +16,17 @@ RunAnalysis analyze_run(const RunData& run) {
       ++a.approximated;
       continue;
     }
-    if (t.worker > 0 && t.start_unix && t.end_unix)
+    // A re-check rank 0 cancelled (the budget ended, or a retry needed its worker) did no work
+    // (Scheduler::cancel_recheck writes this reason).
+    const bool cancelled_recheck = t.recheck_of && t.reason.rfind("re-check cancelled: ", 0) == 0;
+    if (t.worker > 0 && t.start_unix && t.end_unix && !cancelled_recheck)
       busy.push_back({t.worker, *t.start_unix, *t.end_unix});
+    if (t.recheck_of) {
+      a.rechecks_ok += t.state == TrialState::kOk;
+      a.rechecks_cancelled += cancelled_recheck;
+      a.rechecks_other += t.state != TrialState::kOk && !cancelled_recheck;
+      continue;
+    }
     if (t.retried) {
       ++a.retried;
       continue;

@@ -26,8 +26,11 @@ struct RunAnalysis {
   int ok = 0;
   int failed = 0;
   int error = 0;
-  int retried = 0;       ///< attempts that errored and were sent again
-  int approximated = 0;  ///< BaMSOO points scored by the GP bound, not run
+  int retried = 0;             ///< attempts that errored and were sent again
+  int approximated = 0;        ///< BaMSOO points scored by the GP bound, not run
+  int rechecks_ok = 0;         ///< re-checks in the idle tail that gave a score
+  int rechecks_cancelled = 0;  ///< cancelled by rank 0: not work done, not in the utilization
+  int rechecks_other = 0;      ///< failed or lost
 
   /// Over every attempt a worker ran, retried ones included.
   Utilization utilization;

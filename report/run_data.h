@@ -33,9 +33,11 @@ struct TrialEntry {
   int attempt = 1;
   bool retried = false;      ///< an error that was sent again: not a final result
   std::optional<int> depth;  ///< SOO/BaMSOO tree depth ("optimizer.depth")
+  /// A re-check in the idle tail: the evaluation it measured again. Not a budget evaluation.
+  std::optional<std::int64_t> recheck_of;
 
-  /// A final, real evaluation: ok, failed or error, and not retried. These are the points of the
-  /// score plots and the best-so-far curve.
+  /// A final, real evaluation of the budget: ok, failed or error, not retried, no re-check.
+  /// These are the points of the score plots and the best-so-far curve.
   bool is_final_evaluation() const;
 };
 

@@ -70,6 +70,7 @@ TrialEntry trial_from(const TrialLine& line) {
   if (line.metrics.is_object()) t.metrics = line.metrics;
   t.attempt = line.attempt;
   t.retried = line.retried;
+  t.recheck_of = line.recheck_of;
   if (line.optimizer.is_object()) {
     if (const auto d = line.optimizer.find("depth"); d != line.optimizer.end() && d->is_number()) {
       t.depth = d->get<int>();
@@ -301,7 +302,7 @@ std::string run_label(const std::string& run_dir) {
 }
 
 bool TrialEntry::is_final_evaluation() const {
-  if (retried) return false;
+  if (retried || recheck_of) return false;
   return state == TrialState::kOk || state == TrialState::kFailed || state == TrialState::kError;
 }
 

@@ -13,7 +13,8 @@
 namespace lorahpo {
 
 const std::vector<std::string>& trial_placeholders() {
-  static const std::vector<std::string> kNames = {"trial_dir", "trial_id", "config_dir"};
+  static const std::vector<std::string> kNames = {"trial_dir", "trial_id", "config_dir",
+                                                  "replicate"};
   return kNames;
 }
 
@@ -23,6 +24,8 @@ std::optional<std::string> trial_placeholder(const std::string& name,
   if (name == "trial_dir") return request.trial_dir;
   if (name == "trial_id") return std::to_string(request.trial_id);
   if (name == "config_dir") return config_dir;
+  // 0, or k for the k-th re-check of the point: a command that trains should seed with it.
+  if (name == "replicate") return std::to_string(request.replicate);
   return std::nullopt;
 }
 
@@ -43,6 +46,7 @@ std::vector<std::string> trial_environment(const EvaluateMessage& request,
   std::vector<std::string> environment = clean_environment();
   set_environment_entry(environment, "LORAHPO_TRIAL_DIR=" + request.trial_dir);
   set_environment_entry(environment, "LORAHPO_TRIAL_ID=" + std::to_string(request.trial_id));
+  set_environment_entry(environment, "LORAHPO_REPLICATE=" + std::to_string(request.replicate));
   for (const auto& entry : extra) set_environment_entry(environment, entry);
   return environment;
 }

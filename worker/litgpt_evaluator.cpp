@@ -74,14 +74,18 @@ std::optional<double> metric_of(const nlohmann::json& document, const MetricSpec
 }  // namespace
 
 std::string litgpt_trial_config(const LitgptObjective& objective, const SearchSpace& space,
-                                const std::vector<ParamValue>& values, const std::string& out_dir) {
+                                const std::vector<ParamValue>& values, const std::string& out_dir,
+                                int replicate) {
   nlohmann::ordered_json config;
   config["checkpoint_dir"] = objective.checkpoint_dir;
   config["out_dir"] = out_dir;
   config["precision"] = objective.precision;
   config["devices"] = objective.devices;
   config["num_nodes"] = objective.num_nodes;
-  config["seed"] = objective.seed;
+  // A re-check trains the same point with another seed: litgpt v0.5.13 finetune/lora.py main()
+  // calls fabric.seed_everything(seed), which sets the LoRA initialisation, the data order and
+  // the dropout masks.
+  config["seed"] = objective.seed + replicate;
   const auto value_of = [&](const char* name) -> std::optional<ParamValue> {
     const int i = space.index_of(name);
     if (i < 0) return std::nullopt;
@@ -402,7 +406,8 @@ EvaluationOutcome LitgptEvaluator::evaluate(const EvaluateMessage& request) {
   };
   {
     std::ofstream file(paths.trial_yaml);
-    file << litgpt_trial_config(objective_, space_, request.params, paths.out_dir.string());
+    file << litgpt_trial_config(objective_, space_, request.params, paths.out_dir.string(),
+                                request.replicate);
     if (!file.flush())
       return finish(EvaluationOutcome::error("cannot write " + paths.trial_yaml.string()));
   }

@@ -15,8 +15,10 @@ namespace lorahpo {
 /// The trial's LitGPT config (`litgpt finetune_lora --config trial.yaml`) for these values, as
 /// YAML. Learning rate and weight decay go into the optimizer section of the file: LitGPT's
 /// command-line flags for them are mishandled by its argument parser (litgpt issue #1905).
+/// `replicate` k > 0 (the k-th re-check of the point) trains with seed + k.
 std::string litgpt_trial_config(const LitgptObjective& objective, const SearchSpace& space,
-                                const std::vector<ParamValue>& values, const std::string& out_dir);
+                                const std::vector<ParamValue>& values, const std::string& out_dir,
+                                int replicate = 0);
 
 /// The `eval.max_new_tokens` that makes LitGPT skip its example generation. litgpt v0.5.10-v0.5.13
 /// finetune/lora.py generate_example() generates only when len(prompt tokens) + max_new_tokens <

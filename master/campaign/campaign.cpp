@@ -45,6 +45,17 @@ nlohmann::ordered_json summary_json(const CampaignConfig& config, const SearchSp
     error += r.status == TrialStatus::kError;
   }
   summary["evaluations"] = {{"ok", ok}, {"failed", failed}, {"error", error}};
+  // Re-checks in the idle tail: measurements outside the budget (cancelled ones are errors).
+  int recheck_ok = 0, recheck_failed = 0, recheck_error = 0;
+  for (const auto& r : outcome.rechecks) {
+    recheck_ok += r.status == TrialStatus::kOk;
+    recheck_failed += r.status == TrialStatus::kFailed;
+    recheck_error += r.status == TrialStatus::kError;
+  }
+  summary["rechecks"] = {{"ok", recheck_ok},
+                         {"failed", recheck_failed},
+                         {"error", recheck_error - outcome.rechecks_cancelled},
+                         {"cancelled", outcome.rechecks_cancelled}};
   summary["approximated"] = outcome.approximated;
   summary["retries"] = outcome.retries;
   summary["busy_seconds"] = outcome.busy_seconds;
@@ -213,6 +224,12 @@ void log_campaign_end(const CampaignConfig& config, const CampaignOutcome& outco
                outcome.records.size(), summary["evaluations"]["ok"].get<int>(),
                summary["evaluations"]["failed"].get<int>(),
                summary["evaluations"]["error"].get<int>(), outcome.wall_seconds, outcome.workers);
+  if (!outcome.rechecks.empty()) {
+    spdlog::info("re-checks in the idle tail: {} ok, {} cancelled, {} other (not in the budget)",
+                 summary["rechecks"]["ok"].get<int>(), outcome.rechecks_cancelled,
+                 outcome.rechecks.size() - summary["rechecks"]["ok"].get<std::size_t>() -
+                     static_cast<std::size_t>(outcome.rechecks_cancelled));
+  }
   const GpuTimeSaved saved = campaign_gpu_time_saved(config, outcome.records);
   if (saved.stopped_early > 0 && saved.reference_seconds) {
     spdlog::info("{} diverged trial(s) stopped early: {:.2f} GPU-hours saved (vs {:.0f} s, the {})",
@@ -275,6 +292,7 @@ CampaignOutcome run_campaign(const CampaignConfig& config, const std::string& ru
   options.trials_dir = absolute + "/trials";
   options.failures = config.failures;
   options.workers = config.workers;
+  options.rechecks = config.rechecks;
   options.journal_path = journal_path;
   Scheduler scheduler(transport, clock, *optimizer, config.space, journal, options);
 
@@ -313,8 +331,11 @@ CampaignOutcome run_campaign(const CampaignConfig& config, const std::string& ru
                config.campaign.name, config.campaign.budget, optimizer->name(),
                transport.size() - 1, to_string(config.objective.kind), absolute);
   CampaignOutcome outcome = scheduler.run(setup);
+  // Every measurement of a point counts, its re-checks too.
+  std::vector<TrialRecord> measurements = outcome.records;
+  measurements.insert(measurements.end(), outcome.rechecks.begin(), outcome.rechecks.end());
   outcome.recommended =
-      recommend(config.space, outcome.records, config.campaign.direction, config.campaign.seed);
+      recommend(config.space, measurements, config.campaign.direction, config.campaign.seed);
 
   const auto summary = summary_json(config, config.space, outcome);
   write_file(fs::path(absolute) / "summary.json", summary.dump(2) + "\n");

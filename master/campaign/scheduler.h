@@ -26,6 +26,7 @@ struct SchedulerOptions {
   std::string trials_dir;  ///< absolute; trial i runs in trials_dir/<i>
   FailurePolicy failures;
   WorkerPolicy workers;
+  RecheckPolicy rechecks;
   std::string journal_path;  ///< for messages about a journal being replayed
 };
 
@@ -39,14 +40,19 @@ enum class CampaignEnd {
 /// What a campaign produced.
 struct CampaignOutcome {
   std::vector<TrialRecord> records;  ///< final evaluations, in the order they finished
-  int approximated = 0;              ///< points scored without evaluation (BaMSOO)
-  int retries = 0;                   ///< infrastructure errors that were tried again
-  int replayed = 0;                  ///< final evaluations read back from the journal
-  std::optional<TrialRecord> best;   ///< best observed score in the campaign's direction
+  /// Re-checks in the idle tail (RecheckPolicy), finished or cancelled, in the order they ended:
+  /// measurements of budget points that are not budget evaluations.
+  std::vector<TrialRecord> rechecks;
+  int rechecks_cancelled = 0;  ///< of them: cancelled (the budget ended, or a retry needed one)
+  int approximated = 0;        ///< points scored without evaluation (BaMSOO)
+  int retries = 0;             ///< infrastructure errors that were tried again
+  int replayed = 0;            ///< final evaluations read back from the journal
+  std::optional<TrialRecord> best;  ///< best observed score in the campaign's direction
   /// The recommended configuration (recommendation.h), set by run_campaign at the end.
   std::optional<Recommendation> recommended;
   double wall_seconds = 0.0;
-  double busy_seconds = 0.0;  ///< sum over this run's evaluations of their durations
+  double busy_seconds = 0.0;  ///< sum over this run's evaluations (and finished re-checks) of
+                              ///< their durations
   int workers = 0;
   std::vector<int> lost_workers;  ///< ranks given up as silent
   CampaignEnd end = CampaignEnd::kBudget;
@@ -58,7 +64,10 @@ struct CampaignOutcome {
 /// asks the optimizer for a point, journals the ask, sends the point, and records each result in
 /// the journal before it tells the optimizer and takes the next decision. It retries
 /// infrastructure errors, gives up on silent workers (their evaluation goes to another), stops
-/// on a signal, and stops when the failure policy says the setup is broken.
+/// on a signal, and stops when the failure policy says the setup is broken. Once the whole
+/// budget is asked, idle workers re-check the best points (RecheckPolicy) while budget
+/// evaluations run; a re-check gives way to a budget evaluation that needs its worker and is
+/// cancelled when the last budget evaluation ends.
 class Scheduler {
  public:
   /// Every time the scheduler reads (silences, the stop grace, the records' and the journal's
@@ -85,13 +94,25 @@ class Scheduler {
     std::vector<ParamValue> params;
     int attempt = 1;
     nlohmann::json annotation;
+    std::optional<std::int64_t> recheck_of;  ///< a re-check: the evaluation it re-measures
+    int replicate = 0;
+    double sent_unix = 0.0;
   };
 
   void dispatch();
   void ask_optimizer();
   void send(std::int64_t trial_id, int worker);
   void journal_unevaluated(bool replaying);
+  void start_rechecks();
+  /// The budget evaluation whose point the next re-check measures again, if any.
+  std::optional<std::int64_t> recheck_target() const;
+  void cancel_recheck(int worker, const std::string& reason);
+  /// Re-checks give way: as many are cancelled as budget evaluations wait for a worker.
+  void preempt_rechecks();
+  void cancel_rechecks_at_end();
+  bool budget_running() const;
   void on_result(int worker, const ResultMessage& result);
+  void finish_recheck(TrialRecord record);
   void conclude(TrialRecord record);
   void finish(std::int64_t trial_id, TrialRecord record, bool replaying);
   void check_silent_workers();
@@ -115,6 +136,11 @@ class Scheduler {
   std::map<int, double> last_heard_;  ///< worker -> clock_.monotonic_seconds()
   std::set<int> lost_;
   std::set<int> faulty_;  ///< workers whose node reported a node fault: no more work
+  /// Workers whose re-check was cancelled (journaled already): their answer is dropped.
+  std::set<int> cancelling_;
+  /// Re-checks started per budget evaluation (journaled "recheck" lines, cancelled ones too): the
+  /// next one's replicate, so no seed is used twice for a point.
+  std::map<std::int64_t, int> rechecks_started_;
   std::string last_node_fault_;
   std::int64_t next_trial_id_ = 0;
   int asked_ = 0;  ///< trials the optimizer proposed (retries not counted)

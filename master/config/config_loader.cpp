@@ -85,7 +85,8 @@ YAML::Node read_document(const std::string& text, const std::string& file_name) 
 CampaignConfig parse_checked_config(const std::string& text, const std::string& file_name,
                                     const std::string& config_dir) {
   const ConfigSection root(file_name, read_document(text, file_name), "", config_dir);
-  root.allow_only({"campaign", "search_space", "optimizer", "objective", "failures", "workers"});
+  root.allow_only(
+      {"campaign", "search_space", "optimizer", "objective", "failures", "workers", "rechecks"});
   CampaignConfig config;
   config.source_path = file_name;
   config.source_text = text;
@@ -102,6 +103,8 @@ CampaignConfig parse_checked_config(const std::string& text, const std::string& 
     config.failures = read_failures(root.child("failures"));
   if (root.has("workers") && !root["workers"].IsNull())
     config.workers = read_workers(root.child("workers"));
+  if (root.has("rechecks") && !root["rechecks"].IsNull())
+    config.rechecks = read_rechecks(root.child("rechecks"));
   return config;
 }
 

@@ -67,4 +67,25 @@ WorkerPolicy read_workers(const ConfigSection& s) {
   return w;
 }
 
+RecheckPolicy read_rechecks(const ConfigSection& s) {
+  s.allow_only({"top_k", "max_measurements", "at_end"});
+  RecheckPolicy r;
+  s.read_integer("top_k", &r.top_k, {0, 1000, " configurations (0: no re-checks)"});
+  s.read_integer("max_measurements", &r.max_measurements,
+                 {2, 100, " measurements of one configuration, its first included"});
+  if (s.has("at_end")) {
+    const YAML::Node n = s["at_end"];
+    const std::string text = n.IsScalar() ? n.as<std::string>() : "";
+    if (text == "wait") {
+      r.wait_at_end = true;
+    } else if (text == "cancel") {
+      r.wait_at_end = false;
+    } else {
+      s.fail_at("at_end",
+                "must be wait or cancel" + (n.IsScalar() ? ", got '" + text + "'" : std::string()));
+    }
+  }
+  return r;
+}
+
 }  // namespace lorahpo

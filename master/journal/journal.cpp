@@ -69,7 +69,7 @@ std::string Journal::to_json_line(const TrialRecord& record) const {
 }
 
 std::string Journal::csv_header() const {
-  std::string header = "id,status,score,reason,worker,host,start,end,duration";
+  std::string header = "id,status,score,reason,worker,host,start,end,duration,recheck_of";
   for (const auto& p : space_.parameters()) header += "," + csv_field(p.name);
   for (const auto& p : space_.parameters()) header += "," + csv_field("unit_" + p.name);
   return header;
@@ -77,10 +77,11 @@ std::string Journal::csv_header() const {
 
 std::string Journal::to_csv_row(const TrialRecord& record) const {
   std::string row =
-      fmt::format("{},{},{},{},{},{},{},{},{}", record.id, to_string(record.status),
+      fmt::format("{},{},{},{},{},{},{},{},{},{}", record.id, to_string(record.status),
                   record.score ? fmt::format("{}", *record.score) : "", csv_field(record.reason),
                   record.worker, csv_field(record.host), iso8601_utc(record.start_unix),
-                  iso8601_utc(record.end_unix), record.end_unix - record.start_unix);
+                  iso8601_utc(record.end_unix), record.end_unix - record.start_unix,
+                  record.recheck_of ? std::to_string(*record.recheck_of) : "");
   for (const auto& value : record.params) row += "," + csv_field(format_value(value));
   for (double u : record.unit) row += fmt::format(",{}", u);
   return row;

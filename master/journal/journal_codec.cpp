@@ -16,11 +16,10 @@ struct EventName {
   JournalLineType type;
   const char* name;
 };
-constexpr EventName kEvents[] = {{JournalLineType::kCampaign, "campaign"},
-                                 {JournalLineType::kAsk, "ask"},
-                                 {JournalLineType::kResume, "resume"},
-                                 {JournalLineType::kStop, "stop"},
-                                 {JournalLineType::kWorkerLost, "worker_lost"}};
+constexpr EventName kEvents[] = {
+    {JournalLineType::kCampaign, "campaign"},      {JournalLineType::kAsk, "ask"},
+    {JournalLineType::kResume, "resume"},          {JournalLineType::kStop, "stop"},
+    {JournalLineType::kWorkerLost, "worker_lost"}, {JournalLineType::kRecheck, "recheck"}};
 
 Json event_line(JournalLineType type) {
   for (const EventName& e : kEvents) {
@@ -140,6 +139,15 @@ Json stop_line(const std::string& signal, double time_unix) {
   return line;
 }
 
+Json recheck_line(const RecheckEvent& event) {
+  Json line = event_line(JournalLineType::kRecheck);
+  line["id"] = event.id;
+  line["of"] = event.of;
+  line["replicate"] = event.replicate;
+  line["time"] = iso8601_utc(event.time_unix);
+  return line;
+}
+
 Json worker_lost_line(int worker, std::int64_t trial, double time_unix) {
   Json line = event_line(JournalLineType::kWorkerLost);
   line["worker"] = worker;
@@ -165,6 +173,10 @@ Json trial_line(const TrialRecord& record, const SearchSpace& space) {
   if (record.attempt > 1) line["attempt"] = record.attempt;
   if (record.retried) line["retried"] = true;
   if (!record.optimizer.is_null()) line["optimizer"] = record.optimizer;
+  if (record.recheck_of) {
+    line["recheck_of"] = *record.recheck_of;
+    line["replicate"] = record.replicate;
+  }
   return line;
 }
 
@@ -240,7 +252,21 @@ TrialLine decode_trial_line(const Json& line, const std::string& path, int line_
   t.attempt = f.optional<int>("attempt", 1);
   t.retried = f.optional<bool>("retried", false);
   if (f.has("optimizer")) t.optimizer = f.required<nlohmann::json>("optimizer");
+  if (f.has("recheck_of")) {
+    t.recheck_of = f.required<std::int64_t>("recheck_of");
+    t.replicate = f.required<int>("replicate");
+  }
   return t;
+}
+
+RecheckEvent decode_recheck_line(const Json& line, const std::string& path, int line_number) {
+  const Fields f(line, path, line_number);
+  RecheckEvent event;
+  event.id = f.required<std::int64_t>("id");
+  event.of = f.required<std::int64_t>("of");
+  event.replicate = f.required<int>("replicate");
+  event.time_unix = f.time("time").value_or(0.0);
+  return event;
 }
 
 std::optional<std::vector<Parameter>> decode_space(const CampaignHeader& header,

@@ -23,7 +23,12 @@ namespace lorahpo {
 ///   ask          one call of the optimizer's ask: the ids and unit points it returned;
 ///   resume       each later job that continues the campaign (its budget and workers);
 ///   stop         a stop on a signal;
-///   worker_lost  a worker given up as silent.
+///   worker_lost  a worker given up as silent;
+///   recheck      a re-check sent in the idle tail (rechecks in campaign_config.h): its id, the
+///                evaluation it re-measures ("of") and its replicate (the seed offset).
+/// A finished re-check is an evaluation line with "recheck_of" and "replicate". Both came after
+/// the format's first release without changing any earlier line: a lorahpo older than them
+/// refuses to resume such a journal at its first re-check line ("never proposed"), naming it.
 /// A journal written before the header carried "format" is format 1 too: its lines are these.
 ///
 /// The header is the FIRST "campaign" line, for every reader: it is written once, when the
@@ -36,7 +41,16 @@ namespace lorahpo {
 /// half-way through its replay.
 inline constexpr int kJournalFormat = 1;
 
-enum class JournalLineType { kTrial, kCampaign, kAsk, kResume, kStop, kWorkerLost, kUnknown };
+enum class JournalLineType {
+  kTrial,
+  kCampaign,
+  kAsk,
+  kResume,
+  kStop,
+  kWorkerLost,
+  kRecheck,
+  kUnknown
+};
 
 /// The type of a parsed line: kTrial without an "event" key, kUnknown for an event this
 /// lorahpo does not know (readers skip it).
@@ -87,6 +101,16 @@ struct TrialLine {
   int attempt = 1;
   bool retried = false;
   nlohmann::json optimizer;  ///< the optimizer's note on the point (SOO: {"depth": d}) or null
+  std::optional<std::int64_t> recheck_of;  ///< a re-check: the evaluation it re-measures
+  int replicate = 0;
+};
+
+/// A "recheck" line: a re-check sent to a worker.
+struct RecheckEvent {
+  std::int64_t id = 0;
+  std::int64_t of = 0;
+  int replicate = 1;
+  double time_unix = 0.0;
 };
 
 // ---- Building lines (the writers) ----
@@ -100,6 +124,7 @@ nlohmann::ordered_json ask_line(int n, const std::vector<AskedTrial>& trials);
 nlohmann::ordered_json resume_line(const ResumeEvent& event);
 nlohmann::ordered_json stop_line(const std::string& signal, double time_unix);
 nlohmann::ordered_json worker_lost_line(int worker, std::int64_t trial, double time_unix);
+nlohmann::ordered_json recheck_line(const RecheckEvent& event);
 /// An evaluation line; its "params" are `space`'s user values of the record.
 nlohmann::ordered_json trial_line(const TrialRecord& record, const SearchSpace& space);
 
@@ -120,6 +145,8 @@ CampaignHeader decode_campaign_line(const nlohmann::ordered_json& line, const st
 void check_format(const CampaignHeader& header, const std::string& path, int line_number);
 ResumeEvent decode_resume_line(const nlohmann::ordered_json& line, const std::string& path,
                                int line_number);
+RecheckEvent decode_recheck_line(const nlohmann::ordered_json& line, const std::string& path,
+                                 int line_number);
 /// An evaluation line: id, status and unit are required (and score when ok); the rest may be
 /// absent. Throws ConfigError.
 TrialLine decode_trial_line(const nlohmann::ordered_json& line, const std::string& path,

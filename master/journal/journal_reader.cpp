@@ -106,6 +106,8 @@ TrialRecord trial_from_line(const JournalLine& line, const SearchSpace& space,
   record.attempt = t.attempt;
   record.retried = t.retried;
   record.optimizer = t.optimizer;
+  record.recheck_of = t.recheck_of;
+  record.replicate = t.replicate;
   return record;
 }
 

@@ -29,6 +29,10 @@ struct TrialRecord {
   int attempt = 1;           ///< 2, 3, ...: a retry after an infrastructure error
   bool retried = false;      ///< an error that was retried: not a result of the point
   nlohmann::json optimizer;  ///< what the optimizer says of the point (SOO: tree depth); or null
+  /// A re-check in the idle tail (RecheckPolicy): the evaluation whose point it measures again,
+  /// and its replicate k (it trained with the campaign's seed + k). Not a budget evaluation.
+  std::optional<std::int64_t> recheck_of;
+  int replicate = 0;
 };
 
 }  // namespace lorahpo

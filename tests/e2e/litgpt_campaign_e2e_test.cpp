@@ -86,7 +86,22 @@ TEST_P(LitgptCampaign, DefaultBehavioursEndWithTheirStatusAndNoTrialHangs) {
   // defaults to 2); out of memory and divergence are outcomes of the point.
   std::vector<nlohmann::json> journal;
   std::map<long long, int> retried;
+  int rechecks = 0;
   for (const auto& line : read_journal(out)) {
+    if (line.contains("recheck_of")) {
+      // The production configs re-check the best points in the idle tail (rechecks.top_k): the
+      // same point, trained with the seed + its replicate, which LitGPT's log states.
+      ++rechecks;
+      const int seed = 1337 + line["replicate"].get<int>();
+      const fs::path trial = out / "trials" / std::to_string(line["id"].get<long long>());
+      EXPECT_NE(read_file(trial / "trial.yaml").find("seed: " + std::to_string(seed) + "\n"),
+                std::string::npos);
+      if (line["status"] == "ok") {
+        EXPECT_NE(read_file(trial / "finetune.err.log").find("Seed set to " + std::to_string(seed)),
+                  std::string::npos);
+      }
+      continue;
+    }
     if (line.value("retried", false)) {
       EXPECT_EQ(line["status"], "error") << line.dump();
       EXPECT_EQ(line.value("attempt", 1), ++retried[line["id"].get<long long>()]) << line.dump();
@@ -95,6 +110,7 @@ TEST_P(LitgptCampaign, DefaultBehavioursEndWithTheirStatusAndNoTrialHangs) {
     }
   }
   EXPECT_EQ(retried, (std::map<long long, int>{{5, 2}}));
+  RecordProperty("rechecks", rechecks);
   ASSERT_EQ(journal.size(), 6u) << result.output;
   std::map<long long, nlohmann::json> by_id;
   for (const auto& line : journal) by_id[line["id"].get<long long>()] = line;

@@ -214,6 +214,18 @@ TEST_F(CommandEvaluatorTest, TrialIdAndDirInTheEnvironment) {
   EXPECT_EQ(trial_file("env.txt"), "42|" + trial_dir() + "\n");
 }
 
+TEST_F(CommandEvaluatorTest, AReCheckTellsTheCommandItsReplicate) {
+  // The k-th re-check of a point (rechecks in campaign_config.h) must train with another seed.
+  EvaluateMessage recheck = request();
+  recheck.replicate = 2;
+  CommandEvaluator evaluator(shell(R"(echo "{replicate}|$LORAHPO_REPLICATE" > env.txt; echo 0)"),
+                             space(), config_dir());
+  ASSERT_EQ(evaluator.evaluate(recheck).status, TrialStatus::kOk);
+  EXPECT_EQ(trial_file("env.txt"), "2|2\n");
+  ASSERT_EQ(evaluator.evaluate(request()).status, TrialStatus::kOk);
+  EXPECT_EQ(trial_file("env.txt"), "0|0\n") << "a budget evaluation is replicate 0";
+}
+
 TEST_F(CommandEvaluatorTest, ObjectiveEnvIsPassedWithPlaceholdersExpanded) {
   auto objective = shell(R"(echo "$MY_LR|$MY_CACHE|$PLAIN" > env.txt; echo 0)");
   objective.env = {{"MY_LR", "{x}"}, {"MY_CACHE", "{trial_dir}/cache"}, {"PLAIN", "a b"}};
@@ -279,7 +291,7 @@ TEST(TrialEnvironmentTest, SetEntryReplacesEveryDuplicateAndOnlyThatName) {
 
 TEST_F(CommandEvaluatorTest, TrialPlaceholders) {
   EXPECT_EQ(trial_placeholders(),
-            (std::vector<std::string>{"trial_dir", "trial_id", "config_dir"}));
+            (std::vector<std::string>{"trial_dir", "trial_id", "config_dir", "replicate"}));
 }
 
 TEST_F(CommandEvaluatorTest, MadeFromASetupMessage) {

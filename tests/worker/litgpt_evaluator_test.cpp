@@ -36,6 +36,17 @@ TEST(LitgptTrialConfig, SkipsTheExampleGenerationAndLeavesTheHeadOut) {
   EXPECT_NE(yaml.find("lora_mlp: true"), std::string::npos) << yaml;
 }
 
+TEST(LitgptTrialConfig, AReCheckTrainsWithTheSeedPlusItsReplicate) {
+  LitgptObjective objective;
+  objective.checkpoint_dir = "/models/Llama-3.2-3B";
+  objective.seed = 1337;
+  const SearchSpace space({pow10_param("learning_rate", -6, -2)});
+  EXPECT_NE(litgpt_trial_config(objective, space, {2e-4}, "/o").find("seed: 1337\n"),
+            std::string::npos);
+  EXPECT_NE(litgpt_trial_config(objective, space, {2e-4}, "/o", 2).find("seed: 1339\n"),
+            std::string::npos);
+}
+
 TEST(LitgptSkipGenerationTokens, IsTheTrainingSequenceBoundElseMoreThanAnyBlockSize) {
   EXPECT_EQ(litgpt_skip_generation_tokens(nlohmann::json{{"max_seq_length", 1024}}), 1024);
   EXPECT_EQ(litgpt_skip_generation_tokens(nlohmann::json::object()), 1LL << 30);

@@ -216,6 +216,18 @@ INSTANTIATE_TEST_SUITE_P(
                 "workers.stop_grace_seconds", "must be in [0, 86400]"},
         BadCase{"workers unknown key", kGood + "workers: {heartbeat: 5}\n", 15, "workers.heartbeat",
                 "not a known key"},
+        // rechecks
+        BadCase{"rechecks negative top k", kGood + "rechecks:\n  top_k: -1\n", 16, "rechecks.top_k",
+                "must be in [0, 1000]"},
+        BadCase{"rechecks top k as float", kGood + "rechecks: {top_k: 2.5}\n", 15, "rechecks.top_k",
+                "integer"},
+        BadCase{"rechecks one measurement",
+                kGood + "rechecks:\n  top_k: 3\n  max_measurements: 1\n", 17,
+                "rechecks.max_measurements", "must be in [2, 100]"},
+        BadCase{"rechecks unknown key", kGood + "rechecks: {top: 3}\n", 15, "rechecks.top",
+                "not a known key"},
+        BadCase{"rechecks at end unknown", kGood + "rechecks:\n  top_k: 3\n  at_end: stop\n", 17,
+                "rechecks.at_end", "must be wait or cancel, got 'stop'"},
         // input no campaign file should hold
         BadCase{"second yaml document", kGood + "---\ncampaign: {budget: 5}\n", 16, "",
                 "second YAML document"},
@@ -434,6 +446,16 @@ TEST(ConfigLoader, FailedScoreWorstMeansTheWorstObserved) {
   EXPECT_EQ(config.failures.stop_after, 10);
   EXPECT_DOUBLE_EQ(config.failures.max_failure_rate, 0.5);
   EXPECT_EQ(parse(kGood + "failures: {failed_score: 0}\n").failures.failed_value, 0.0);
+}
+
+TEST(ConfigLoader, RechecksAreOffUnlessAsked) {
+  EXPECT_EQ(parse(kGood).rechecks.top_k, 0);
+  const CampaignConfig config = parse(kGood + "rechecks: {top_k: 3, max_measurements: 5}\n");
+  EXPECT_EQ(config.rechecks.top_k, 3);
+  EXPECT_EQ(config.rechecks.max_measurements, 5);
+  EXPECT_TRUE(config.rechecks.wait_at_end);
+  EXPECT_FALSE(parse(kGood + "rechecks: {top_k: 1, at_end: cancel}\n").rechecks.wait_at_end);
+  EXPECT_EQ(parse(kGood + "rechecks:\n").rechecks.top_k, 0) << "an empty section: the defaults";
 }
 
 TEST(ConfigLoader, SilenceIsCheckedAgainstTheDefaultHeartbeat) {

@@ -120,6 +120,49 @@ TEST(JournalCodec, TrialLineRoundTrips) {
   EXPECT_EQ(t.attempt, 2);
   EXPECT_FALSE(t.retried);
   EXPECT_EQ(t.optimizer, r.optimizer);
+  EXPECT_FALSE(t.recheck_of);
+  EXPECT_FALSE(line.contains("recheck_of")) << "a budget evaluation's line is as it was";
+}
+
+TEST(JournalCodec, ARecheckIsAnEventWhenSentAndMarkedOnItsResult) {
+  RecheckEvent event;
+  event.id = 57;
+  event.of = 12;
+  event.replicate = 2;
+  event.time_unix = 0.0;
+  const Json sent = recheck_line(event);
+  EXPECT_EQ(
+      dump_line(sent),
+      R"({"event":"recheck","id":57,"of":12,"replicate":2,"time":"1970-01-01T00:00:00.000Z"})");
+  EXPECT_EQ(line_type(sent), JournalLineType::kRecheck);
+  const RecheckEvent back = decode_recheck_line(sent, "journal.jsonl", 3);
+  EXPECT_EQ(back.id, 57);
+  EXPECT_EQ(back.of, 12);
+  EXPECT_EQ(back.replicate, 2);
+
+  TrialRecord r;
+  r.id = 57;
+  r.status = TrialStatus::kOk;
+  r.score = 0.73;
+  r.unit = {0.25, 0.5, 0.75};
+  r.params = space().to_user(r.unit);
+  r.recheck_of = 12;
+  r.replicate = 2;
+  const Json line = trial_line(r, space());
+  EXPECT_EQ(line_type(line), JournalLineType::kTrial);
+  const TrialLine t = decode_trial_line(line, "journal.jsonl", 4);
+  ASSERT_TRUE(t.recheck_of);
+  EXPECT_EQ(*t.recheck_of, 12);
+  EXPECT_EQ(t.replicate, 2);
+  Json broken = sent;
+  broken.erase("of");
+  try {
+    decode_recheck_line(broken, "journal.jsonl", 3);
+    FAIL() << "no error";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("journal.jsonl:3"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("of"), std::string::npos) << e.what();
+  }
 }
 
 TEST(JournalCodec, ATrialLineWithoutItsKeysNamesTheKey) {

@@ -102,6 +102,7 @@ TEST(JournalCompat, Format1ReadsAsItWasWritten) {
         EXPECT_EQ(line.at("signal"), "SIGUSR2");
         break;
       case JournalLineType::kWorkerLost:
+      case JournalLineType::kRecheck:
       case JournalLineType::kUnknown:
         ADD_FAILURE() << "line " << number << ": " << line.dump();
         break;

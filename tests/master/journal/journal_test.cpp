@@ -169,7 +169,8 @@ TEST_F(JournalTest, CsvHeaderOnceAndOneRowPerAppend) {
   auto rows = lines("results.csv");
   ASSERT_EQ(rows.size(), 3u);
   const std::string header =
-      "id,status,score,reason,worker,host,start,end,duration,learning_rate,lora_r,optimizer,"
+      "id,status,score,reason,worker,host,start,end,duration,recheck_of,learning_rate,lora_r,"
+      "optimizer,"
       "unit_learning_rate,unit_lora_r,unit_optimizer";
   EXPECT_EQ(rows[0], header);
   const auto columns = parse_csv_row(rows[0]);
@@ -177,9 +178,10 @@ TEST_F(JournalTest, CsvHeaderOnceAndOneRowPerAppend) {
     const auto fields = parse_csv_row(rows[i]);
     ASSERT_EQ(fields.size(), columns.size()) << rows[i];
     EXPECT_EQ(fields[0], std::to_string(i - 1));
-    EXPECT_EQ(fields[9], "0.0003");
-    EXPECT_EQ(fields[10], "16");
-    EXPECT_EQ(fields[11], "sgd");
+    EXPECT_EQ(fields[9], "") << "a budget evaluation is no re-check";
+    EXPECT_EQ(fields[10], "0.0003");
+    EXPECT_EQ(fields[11], "16");
+    EXPECT_EQ(fields[12], "sgd");
   }
   EXPECT_EQ(parse_csv_row(rows[1])[1], "ok");
   EXPECT_EQ(parse_csv_row(rows[2])[1], "failed");
@@ -235,10 +237,10 @@ TEST_F(JournalTest, CsvUnitColumnsMatchRecord) {
   Journal journal(dir_.path().string(), space());
   const TrialRecord r = record(0, TrialStatus::kOk);
   const auto fields = parse_csv_row(journal.to_csv_row(r));
-  ASSERT_EQ(fields.size(), 15u);
+  ASSERT_EQ(fields.size(), 16u);
   for (std::size_t j = 0; j < r.unit.size(); ++j) {
-    EXPECT_EQ(std::stod(fields[12 + j]), r.unit[j])
-        << "unit column " << j << ": " << fields[12 + j];
+    EXPECT_EQ(std::stod(fields[13 + j]), r.unit[j])
+        << "unit column " << j << ": " << fields[13 + j];
   }
   EXPECT_EQ(std::stod(fields[2]), *r.score);
 }
