@@ -118,8 +118,9 @@ std::optional<int> parse_suffix_count(const std::string& label, const std::strin
 }
 
 MethodSpec parse_method_spec(const std::string& label) {
-  MethodSpec spec{label, label, label_of(bo_modes(), BoGpOptions{}.mode), 0, 1, "", "", "",
-                  {},    false};
+  MethodSpec spec;
+  spec.label = label;
+  spec.name = label;
   std::string base = label;
   if (const auto pct = base.find('%'); pct != std::string::npos) {
     spec.engine_path = true;

@@ -149,6 +149,8 @@ def main():
     parser.add_argument("--compare", action="append", default=[],
                         help="A:B, a comparison per function (repeatable)")
     parser.add_argument("--title", default="")
+    parser.add_argument("--no-method-table", action="store_true",
+                        help="the comparisons only")
     parser.add_argument("--command", default="", help="the command that made the CSVs")
     parser.add_argument("--seed", type=int, default=0, help="seed of the bootstrap resampling")
     args = parser.parse_args()
@@ -164,7 +166,8 @@ def main():
               + ", ".join(f"`{os.path.basename(p)}`" for p in args.csvs) + ".\n\n")
     if short:
         out.write("Runs that stopped short (left out): " + "; ".join(short) + "\n\n")
-    method_table(final, functions, methods, args.seed, out)
+    if not args.no_method_table:
+        method_table(final, functions, methods, args.seed, out)
     pairs = [tuple(c.split(":", 1)) for c in args.compare]
     if pairs:
         comparison_table(final, functions, pairs, args.seed, out)
