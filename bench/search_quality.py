@@ -14,17 +14,21 @@ regret,seconds; one row per evaluation). A run's result is its simple regret at 
     correction). Verdict at the 5% level, per comparison, uncorrected for multiplicity: "A better"
     / "A worse" by the sign of the signed-rank statistic (sum of the ranks of B - A), else "no
     significant difference".
+With --pooled, each comparison also over every (function, seed) pair at once, on log10 regrets
+(a pair's difference is its log ratio; both floored at 1e-6, so two solved runs tie).
 The statistics are bench/partition_parallel.py's (imported, not copied). Standard library only.
 """
 
 import argparse
 import csv
+import math
 import os
 import sys
 from collections import defaultdict
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from partition_parallel import (  # noqa: E402  (the shared statistics)
+    RATIO_FLOOR,
     bootstrap_median_ci,
     bootstrap_ratio_ci,
     fmt,
@@ -127,7 +131,35 @@ def method_table(final, functions, methods, seed, out):
     out.write("\n")
 
 
-def comparison_table(final, functions, pairs, seed, out):
+def pooled_row(final, functions, a, b, out):
+    """A vs B over every (function, seed) pair at once, on log10 regrets floored at RATIO_FLOOR
+    (the scales of the functions differ; on logs a pair's difference is its log ratio, and two
+    runs that both solved a function tie)."""
+    xs, ys = [], []
+    for function in functions:
+        ra, rb = final[function].get(a), final[function].get(b)
+        if not ra or not rb:
+            continue
+        for s in sorted(set(ra) & set(rb)):
+            xs.append(math.log10(max(ra[s], RATIO_FLOOR)))
+            ys.append(math.log10(max(rb[s], RATIO_FLOOR)))
+    if not xs:
+        return
+    p, nz, how = wilcoxon(xs, ys)
+    better = sum(1 for x, y in zip(xs, ys) if x < y)
+    worse = sum(1 for x, y in zip(xs, ys) if x > y)
+    median_log_ratio = percentile(sorted(x - y for x, y in zip(xs, ys)), 0.5)
+    if how != "identical" and p < 0.05:
+        verdict = "**A better**" if signed_rank_sum(xs, ys) > 0 else "**A worse**"
+    else:
+        verdict = "no significant difference"
+    p_text = "identical" if how == "identical" else f"{p:.3g} ({nz})"
+    out.write(f"| all (log10, pooled) | {a} | {b} | {len(xs)} | | "
+              f"| median ratio {10 ** median_log_ratio:.3g} | {better} / {worse} | {p_text} "
+              f"| {verdict} |\n")
+
+
+def comparison_table(final, functions, pairs, seed, out, pooled=False):
     out.write("| function | A | B | seeds | median A | median B | A/B [95% CI] | A better / worse "
               "| Wilcoxon p (n≠0) | verdict |\n"
               "| --- | --- | --- | ---: | ---: | ---: | --- | ---: | ---: | --- |\n")
@@ -140,6 +172,9 @@ def comparison_table(final, functions, pairs, seed, out):
             out.write(f"| {function} | {a} | {b} | {c['n']} | {fmt(c['ma'])} | {fmt(c['mb'])} "
                       f"| {c['ratio']:.3g} [{c['ci'][0]:.3g}, {c['ci'][1]:.3g}] "
                       f"| {c['better']} / {c['worse']} | {p_text} | {c['verdict']} |\n")
+    if pooled:
+        for a, b in pairs:
+            pooled_row(final, functions, a, b, out)
     out.write("\n")
 
 
@@ -149,6 +184,8 @@ def main():
     parser.add_argument("--compare", action="append", default=[],
                         help="A:B, a comparison per function (repeatable)")
     parser.add_argument("--title", default="")
+    parser.add_argument("--pooled", action="store_true",
+                        help="also each comparison over all functions at once (log regrets)")
     parser.add_argument("--no-method-table", action="store_true",
                         help="the comparisons only")
     parser.add_argument("--command", default="", help="the command that made the CSVs")
@@ -170,7 +207,7 @@ def main():
         method_table(final, functions, methods, args.seed, out)
     pairs = [tuple(c.split(":", 1)) for c in args.compare]
     if pairs:
-        comparison_table(final, functions, pairs, args.seed, out)
+        comparison_table(final, functions, pairs, args.seed, out, args.pooled)
 
 
 if __name__ == "__main__":
