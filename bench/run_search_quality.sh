@@ -18,7 +18,8 @@
 # FIRST_SEED..FIRST_SEED+H6_SEEDS-1 for every method; 0 or <= SEEDS: no extra seeds],
 # TUNE_FIRST_SEED [201], TUNE_SEEDS [20], TUNE_FUNCTIONS [FUNCTIONS plus ackley5,rosenbrock5,
 # which no table reports], SKIP_REFERENCES=1, SKIP_TUNE=1, SKIP_EXTRAS=1 (bo_gp's ask() time and
-# the worker utilization tables, ask_time.md and worker_utilization.md, are not redone).
+# the worker utilization tables, ask_time.md and worker_utilization.md, are not redone),
+# TABLES_ONLY=1 (no build, no run: the tables again from the CSVs already in RESULTS_DIR).
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -39,59 +40,65 @@ tune_functions="${TUNE_FUNCTIONS:-$functions,ackley5,rosenbrock5}"
 # The defaults under test (bo_gp_sync8: 4 trust-region points of 8, first side 0.3, liar best;
 # bo_gp_async8: liar kriging believer) and the alternatives each is checked against.
 tune_methods="bo_gp_sync8,bo_gp_sync8%local_points=0,bo_gp_sync8%length_init=0.8"
-tune_methods+=",bo_gp_sync8@kriging_believer,bo_gp_async8,bo_gp_async8@best"
+tune_methods+=",bo_gp_sync8@kriging_believer,bo_gp_sync8@mean,bo_gp_sync8@worst"
+tune_methods+=",bo_gp_async8,bo_gp_async8@best,bo_gp_async8@mean,bo_gp_async8@worst"
 
-echo "== build ($build_dir)" >&2
-cmake -S "$repo" -B "$build_dir" -DCMAKE_BUILD_TYPE=Release -DLORAHPO_BUILD_TESTS=OFF \
-  -DLORAHPO_BUILD_BENCH=ON >/dev/null
-cmake --build "$build_dir" -j "$jobs" --target lorahpo_bench_search lorahpo_bench_utilization
 bin="$build_dir/bench/lorahpo_bench_search"
-mkdir -p "$results_dir"
+csvs=("$results_dir/sq_lorahpo.csv")
+h6_csv=""
+for m in ${references//,/ }; do
+  [[ "${SKIP_REFERENCES:-0}" == 1 ]] || csvs+=("$results_dir/sq_ref_$m.csv")
+done
+if [[ ",$functions," == *",hartmann6,"* && "$h6_seeds" -gt "$seeds" ]]; then
+  h6_csv="$results_dir/sq_h6_lorahpo.csv"
+  csvs+=("$h6_csv")
+  for m in ${references//,/ }; do
+    [[ "${SKIP_REFERENCES:-0}" == 1 ]] || csvs+=("$results_dir/sq_h6_ref_$m.csv")
+  done
+fi
 start=$SECONDS
 
-# Debian's python3-optuna etc. live in /usr/bin/python3; a pyenv python3 earlier in PATH lacks
-# them.
-python=/usr/bin/python3
+# The runs (TABLES_ONLY=1 skips them). Each writes its own CSV; the list above is what the
+# tables read.
 run_references() {  # FUNCTIONS FIRST_SEED SEEDS TAG: one CSV per reference method
   local m
   for m in ${references//,/ }; do
     echo "== reference $m ($1, seeds $2..$(($2 + $3 - 1)))" >&2
-    "$python" "$repo/bench/references.py" --bin "$bin" --shift --functions "$1" \
+    # Debian's python3-optuna etc. live in /usr/bin/python3; a pyenv python3 earlier in PATH
+    # lacks them.
+    /usr/bin/python3 "$repo/bench/references.py" --bin "$bin" --shift --functions "$1" \
       --first-seed "$2" --seeds "$3" --budget "$budget" --n-init "$n_init" --methods "$m" \
       --jobs "$jobs" --out "$results_dir/sq_${4}ref_$m.csv"
   done
 }
+if [[ "${TABLES_ONLY:-0}" != 1 ]]; then
+  echo "== build ($build_dir)" >&2
+  cmake -S "$repo" -B "$build_dir" -DCMAKE_BUILD_TYPE=Release -DLORAHPO_BUILD_TESTS=OFF \
+    -DLORAHPO_BUILD_BENCH=ON >/dev/null
+  cmake --build "$build_dir" -j "$jobs" --target lorahpo_bench_search lorahpo_bench_utilization
+  mkdir -p "$results_dir"
+  start=$SECONDS
 
-csvs=()
-h6_csv=""
-echo "== lorahpo (seeds $first_seed..$((first_seed + seeds - 1)))" >&2
-"$bin" --shift --first-seed "$first_seed" --seeds "$seeds" --budget "$budget" --n-init "$n_init" \
-  --functions "$functions" --methods "$methods" --jobs "$jobs" --out "$results_dir/sq_lorahpo.csv"
-csvs+=("$results_dir/sq_lorahpo.csv")
-if [[ "${SKIP_REFERENCES:-0}" != 1 ]]; then
-  run_references "$functions" "$first_seed" "$seeds" ""
-  for m in ${references//,/ }; do csvs+=("$results_dir/sq_ref_$m.csv"); done
-fi
-if [[ ",$functions," == *",hartmann6,"* && "$h6_seeds" -gt "$seeds" ]]; then
-  h6_first=$((first_seed + seeds))
-  h6_more=$((h6_seeds - seeds))
-  echo "== hartmann6, seeds $h6_first..$((h6_first + h6_more - 1))" >&2
-  "$bin" --shift --first-seed "$h6_first" --seeds "$h6_more" --budget "$budget" \
-    --n-init "$n_init" --functions hartmann6 --methods "$methods" --jobs "$jobs" \
-    --out "$results_dir/sq_h6_lorahpo.csv"
-  h6_csv="$results_dir/sq_h6_lorahpo.csv"
-  csvs+=("$h6_csv")
-  if [[ "${SKIP_REFERENCES:-0}" != 1 ]]; then
-    run_references hartmann6 "$h6_first" "$h6_more" "h6_"
-    for m in ${references//,/ }; do csvs+=("$results_dir/sq_h6_ref_$m.csv"); done
+  echo "== lorahpo (seeds $first_seed..$((first_seed + seeds - 1)))" >&2
+  "$bin" --shift --first-seed "$first_seed" --seeds "$seeds" --budget "$budget" \
+    --n-init "$n_init" --functions "$functions" --methods "$methods" --jobs "$jobs" \
+    --out "$results_dir/sq_lorahpo.csv"
+  [[ "${SKIP_REFERENCES:-0}" == 1 ]] || run_references "$functions" "$first_seed" "$seeds" ""
+  if [[ -n "$h6_csv" ]]; then
+    h6_first=$((first_seed + seeds))
+    h6_more=$((h6_seeds - seeds))
+    echo "== hartmann6, seeds $h6_first..$((h6_first + h6_more - 1))" >&2
+    "$bin" --shift --first-seed "$h6_first" --seeds "$h6_more" --budget "$budget" \
+      --n-init "$n_init" --functions hartmann6 --methods "$methods" --jobs "$jobs" \
+      --out "$h6_csv"
+    [[ "${SKIP_REFERENCES:-0}" == 1 ]] || run_references hartmann6 "$h6_first" "$h6_more" "h6_"
   fi
-fi
-
-if [[ "${SKIP_TUNE:-0}" != 1 ]]; then
-  echo "== bo_gp defaults on tuning seeds $tune_first_seed..$((tune_first_seed + tune_seeds - 1))" >&2
-  "$bin" --shift --first-seed "$tune_first_seed" --seeds "$tune_seeds" --budget "$budget" \
-    --n-init "$n_init" --functions "$tune_functions" --methods "$tune_methods" --jobs "$jobs" \
-    --out "$results_dir/sq_tune.csv"
+  if [[ "${SKIP_TUNE:-0}" != 1 ]]; then
+    echo "== bo_gp defaults, tuning seeds $tune_first_seed..$((tune_first_seed + tune_seeds - 1))" >&2
+    "$bin" --shift --first-seed "$tune_first_seed" --seeds "$tune_seeds" --budget "$budget" \
+      --n-init "$n_init" --functions "$tune_functions" --methods "$tune_methods" --jobs "$jobs" \
+      --out "$results_dir/sq_tune.csv"
+  fi
 fi
 
 echo "== tables" >&2
@@ -121,12 +128,16 @@ done
       --compare "bo_gp_sync8:bo_gp_sync8%local_points=0" \
       --compare "bo_gp_sync8:bo_gp_sync8%length_init=0.8" \
       --compare "bo_gp_sync8:bo_gp_sync8@kriging_believer" \
-      --compare "bo_gp_async8:bo_gp_async8@best"
+      --compare "bo_gp_sync8:bo_gp_sync8@mean" \
+      --compare "bo_gp_sync8:bo_gp_sync8@worst" \
+      --compare "bo_gp_async8:bo_gp_async8@best" \
+      --compare "bo_gp_async8:bo_gp_async8@mean" \
+      --compare "bo_gp_async8:bo_gp_async8@worst"
   fi
 } > "$tables"
 cat "$tables"
 
-if [[ "${SKIP_EXTRAS:-0}" != 1 ]]; then
+if [[ "${SKIP_EXTRAS:-0}" != 1 && "${TABLES_ONLY:-0}" != 1 ]]; then
   echo "== time of one bo_gp ask() at n = 50, 200, 1000 (5-d)" >&2
   "$bin" --time-ask | tee "$results_dir/ask_time.md"
   echo "== worker utilization on the real cost model (P = 4, 8)" >&2
