@@ -114,7 +114,7 @@ done
   echo "\`search_quality.md\`. Simple regret f(best) - f* at the budget on the shifted, noiseless"
   echo "test functions (lower is better). A = the row's first method, B = the second."
   echo
-  python3 "$repo/bench/search_quality.py" --pooled "${csvs[@]}" \
+  python3 "$repo/bench/search_quality.py" --pooled --basin hartmann6=0.1 "${csvs[@]}" \
     --title "Held-out seeds: every method, and BO-GP against each" "${lorahpo_compare[@]}"
   if [[ ",$methods," == *",bo_gp_async8,"* ]]; then
     python3 "$repo/bench/search_quality.py" --no-method-table \
@@ -123,7 +123,8 @@ done
       "$results_dir/sq_lorahpo.csv" ${h6_csv:+"$h6_csv"}
   fi
   if [[ "${SKIP_TUNE:-0}" != 1 ]]; then
-    python3 "$repo/bench/search_quality.py" --pooled "$results_dir/sq_tune.csv" \
+    python3 "$repo/bench/search_quality.py" --pooled --basin hartmann6=0.1 \
+      "$results_dir/sq_tune.csv" \
       --title "bo_gp defaults re-checked on tuning seeds (not reported above)" \
       --compare "bo_gp_sync8:bo_gp_sync8%local_points=0" \
       --compare "bo_gp_sync8:bo_gp_sync8%length_init=0.8" \
