@@ -103,6 +103,13 @@ fi
 
 echo "== tables" >&2
 tables="$results_dir/search_quality_tables.md"
+# A CSV that is not there (a run skipped or stopped) is named in the tables, not fatal.
+present=()
+missing=()
+for csv in "${csvs[@]}"; do
+  if [[ -f "$csv" ]]; then present+=("$csv"); else missing+=("$(basename "$csv")"); fi
+done
+csvs=("${present[@]}")
 lorahpo_compare=()
 for b in ${references//,/ } lhs soo bamsoo; do
   lorahpo_compare+=(--compare "bo_gp:$b")
@@ -114,6 +121,10 @@ done
   echo "\`search_quality.md\`. Simple regret f(best) - f* at the budget on the shifted, noiseless"
   echo "test functions (lower is better). A = the row's first method, B = the second."
   echo
+  if [[ ${#missing[@]} -gt 0 ]]; then
+    echo "Not run (absent): ${missing[*]}."
+    echo
+  fi
   python3 "$repo/bench/search_quality.py" --pooled --basin hartmann6=0.1 "${csvs[@]}" \
     --title "Held-out seeds: every method, and BO-GP against each" "${lorahpo_compare[@]}"
   if [[ ",$methods," == *",bo_gp_async8,"* ]]; then
