@@ -38,8 +38,9 @@ tune_first_seed="${TUNE_FIRST_SEED:-201}"
 tune_seeds="${TUNE_SEEDS:-20}"
 tune_functions="${TUNE_FUNCTIONS:-$functions,ackley5,rosenbrock5}"
 # The defaults under test (bo_gp_sync8: 4 trust-region points of 8, first side 0.3, liar best;
-# bo_gp_async8: liar kriging believer) and the alternatives each is checked against.
-tune_methods="bo_gp_sync8,bo_gp_sync8%local_points=0,bo_gp_sync8%length_init=0.8"
+# bo_gp_async8: liar kriging believer) and the alternatives each is checked against; plain bo_gp
+# to see what 8 workers cost, and whether the trust region would help one worker too.
+tune_methods="bo_gp,bo_gp_sync8,bo_gp_sync8%local_points=0,bo_gp_sync8%length_init=0.8"
 tune_methods+=",bo_gp_sync8@kriging_believer,bo_gp_sync8@mean,bo_gp_sync8@worst"
 tune_methods+=",bo_gp_async8,bo_gp_async8@best,bo_gp_async8@mean,bo_gp_async8@worst"
 
@@ -144,7 +145,10 @@ done
       --compare "bo_gp_sync8:bo_gp_sync8@worst" \
       --compare "bo_gp_async8:bo_gp_async8@best" \
       --compare "bo_gp_async8:bo_gp_async8@mean" \
-      --compare "bo_gp_async8:bo_gp_async8@worst"
+      --compare "bo_gp_async8:bo_gp_async8@worst" \
+      --compare "bo_gp_sync8:bo_gp" \
+      --compare "bo_gp_sync8%local_points=0:bo_gp" \
+      --compare "bo_gp_async8:bo_gp"
   fi
 } > "$tables"
 cat "$tables"
