@@ -126,7 +126,7 @@ done
     echo "Not run (absent): ${missing[*]}."
     echo
   fi
-  python3 "$repo/bench/search_quality.py" --pooled --basin hartmann6=0.1 "${csvs[@]}" \
+  python3 "$repo/bench/search_quality.py" --wide --pooled --basin hartmann6=0.1 "${csvs[@]}" \
     --title "Held-out seeds: every method, and BO-GP against each" "${lorahpo_compare[@]}"
   if [[ ",$methods," == *",bo_gp_async8,"* ]]; then
     python3 "$repo/bench/search_quality.py" --no-method-table \

@@ -159,6 +159,33 @@ def pooled_row(final, functions, a, b, out):
               f"| {verdict} |\n")
 
 
+def wide_table(final, functions, methods, seed, out):
+    """The medians as function rows x method columns, with the same CIs (the same resampling
+    streams as method_table, so the numbers agree)."""
+    present = [m for m in methods if any(final[f].get(m) for f in functions)]
+    out.write("| function | " + " | ".join(present) + " |\n")
+    out.write("| --- |" + " ---: |" * len(present) + "\n")
+    for function in functions:
+        cells = {}
+        for method in present:
+            runs = final[function].get(method)
+            if runs:
+                values = [runs[s] for s in sorted(runs)]
+                lo, hi = bootstrap_median_ci(values, keyed_rng(seed, function, method))
+                cells[method] = (quantiles(values)[1], lo, hi)
+        lowest = min(v[0] for v in cells.values())
+        row = []
+        for method in present:
+            if method not in cells:
+                row.append("")
+                continue
+            med, lo, hi = cells[method]
+            text = f"{fmt(med)} [{fmt(lo)}, {fmt(hi)}]"
+            row.append(f"**{text}**" if med == lowest else text)
+        out.write(f"| {function} | " + " | ".join(row) + " |\n")
+    out.write("\n")
+
+
 def comparison_table(final, functions, pairs, seed, out, pooled=False):
     out.write("| function | A | B | seeds | median A | median B | A/B [95% CI] | A better / worse "
               "| Wilcoxon p (n≠0) | verdict |\n"
@@ -205,6 +232,8 @@ def main():
                         help="also each comparison over all functions at once (log regrets)")
     parser.add_argument("--basin", action="append", default=[],
                         help="FUNCTION=THRESHOLD: count the runs below it (repeatable)")
+    parser.add_argument("--wide", action="store_true",
+                        help="the medians as a function x method table first")
     parser.add_argument("--no-method-table", action="store_true",
                         help="the comparisons only")
     parser.add_argument("--command", default="", help="the command that made the CSVs")
@@ -222,6 +251,8 @@ def main():
               + ", ".join(f"`{os.path.basename(p)}`" for p in args.csvs) + ".\n\n")
     if short:
         out.write("Runs that stopped short (left out): " + "; ".join(short) + "\n\n")
+    if args.wide:
+        wide_table(final, functions, methods, args.seed, out)
     if not args.no_method_table:
         method_table(final, functions, methods, args.seed, out)
     basin_table(final, args.basin, out)
