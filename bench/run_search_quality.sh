@@ -115,6 +115,11 @@ lorahpo_compare=()
 for b in ${references//,/ } lhs soo bamsoo; do
   lorahpo_compare+=(--compare "bo_gp:$b")
 done
+# The production mode (8 asynchronous workers) against the sequential references: a handicap
+# for lorahpo (the references see every result before their next point).
+for b in ${references//,/ }; do
+  lorahpo_compare+=(--compare "bo_gp_async8:$b")
+done
 {
   echo "# Search quality: generated tables"
   echo
