@@ -33,11 +33,13 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "bench/bench_function.h"
 #include "common/campaign_config.h"
 #include "common/search_space.h"
+#include "master/optimizers/bo/bayesian_optimization.h"
 #include "master/optimizers/optimizer.h"
 #include "master/optimizers/optimizer_factory.h"
 #include "worker/builtin_objective.h"
@@ -91,6 +93,12 @@ struct MethodSpec {
   std::string liar;  ///< "NAME...@LIAR" sets optimizer.liar (best, worst, mean, kriging_believer)
   std::string acquisition;  ///< "NAME...+ACQ" sets optimizer.acquisition (log_ei, ucb)
   std::string parallel;     ///< soo, bamsoo: optimizer.parallel (empty: the default, sweep)
+  /// bo_gp only, bench-only: "NAME...%KEY=V:KEY=V" changes engine options no campaign file can
+  /// set (SyncBatchOptions: local_points, mean_points, length_init), to re-validate their
+  /// defaults; "%default" builds the engine the same way with nothing changed (a check that
+  /// this path equals make_optimizer's).
+  std::vector<std::pair<std::string, double>> engine;
+  bool engine_path = false;
 };
 
 bool is_partition_method(const std::string& name) {
@@ -110,8 +118,28 @@ std::optional<int> parse_suffix_count(const std::string& label, const std::strin
 }
 
 MethodSpec parse_method_spec(const std::string& label) {
-  MethodSpec spec{label, label, label_of(bo_modes(), BoGpOptions{}.mode), 0, 1, "", "", ""};
+  MethodSpec spec;
+  spec.label = label;
+  spec.name = label;
   std::string base = label;
+  if (const auto pct = base.find('%'); pct != std::string::npos) {
+    spec.engine_path = true;
+    const std::string overrides = base.substr(pct + 1);
+    base = base.substr(0, pct);
+    spec.name = base;
+    if (overrides != "default") {
+      std::istringstream in(overrides);
+      std::string item;
+      while (std::getline(in, item, ':')) {
+        const auto eq = item.find('=');
+        if (eq == std::string::npos || eq == 0) {
+          throw std::invalid_argument("method " + label + ": engine override " + item +
+                                      " is not KEY=VALUE");
+        }
+        spec.engine.emplace_back(item.substr(0, eq), std::stod(item.substr(eq + 1)));
+      }
+    }
+  }
   if (const auto plus = base.find('+'); plus != std::string::npos) {
     spec.acquisition = base.substr(plus + 1);  // "NAME+ucb": optimizer.acquisition
     base = base.substr(0, plus);
@@ -155,6 +183,9 @@ MethodSpec parse_method_spec(const std::string& label) {
     }
   }
   if (spec.workers < 1) throw std::invalid_argument("method " + label + ": need at least 1 worker");
+  if (spec.engine_path && spec.name != "bo_gp") {
+    throw std::invalid_argument("method " + label + ": %overrides are for bo_gp only");
+  }
   return spec;
 }
 
@@ -195,6 +226,51 @@ CampaignConfig make_config(const FunctionSpec& function, const MethodSpec& metho
     config.optimizer.bamsoo.soo.parallel = parallel;
   }
   return config;
+}
+
+/// The optimizer of a run. A "%" method builds bo_gp's engine here, mapping BoGpOptions as
+/// master/optimizers/optimizer_factory.cpp (engine_options) does, then applies the overrides;
+/// "%default" must give the very runs make_optimizer gives (checked in bench/README.md).
+std::unique_ptr<Optimizer> make_bench_optimizer(const CampaignConfig& config,
+                                                const MethodSpec& method, std::uint64_t seed) {
+  if (!method.engine_path) return make_optimizer(config, std::mt19937_64(seed));
+  const BoGpOptions& o = config.optimizer.bo_gp;
+  BayesianOptimizationOptions options;
+  options.n_init = std::min(o.n_init, config.campaign.budget);
+  options.synchronous = o.mode == BoMode::kSync;
+  options.batch_size = o.batch_size;
+  options.max_gp_points = o.max_gp_points;
+  options.acquisition =
+      o.acquisition == BoAcquisition::kUcb ? AcquisitionKind::kUcb : AcquisitionKind::kLogEi;
+  switch (o.liar) {
+    case BoLiar::kAuto:
+      options.liar = options.synchronous ? Liar::kBest : Liar::kKrigingBeliever;
+      break;
+    case BoLiar::kBest:
+      options.liar = Liar::kBest;
+      break;
+    case BoLiar::kWorst:
+      options.liar = Liar::kWorst;
+      break;
+    case BoLiar::kMean:
+      options.liar = Liar::kMean;
+      break;
+    case BoLiar::kKrigingBeliever:
+      options.liar = Liar::kKrigingBeliever;
+      break;
+  }
+  for (const auto& [key, value] : method.engine) {
+    if (key == "local_points") {
+      options.sync_batch.local_points = static_cast<int>(value);
+    } else if (key == "mean_points") {
+      options.sync_batch.mean_points = static_cast<int>(value);
+    } else if (key == "length_init") {
+      options.sync_batch.length_init = value;
+    } else {
+      throw std::invalid_argument("method " + method.label + ": unknown engine option " + key);
+    }
+  }
+  return std::make_unique<BayesianOptimization>(config.space, options, std::mt19937_64(seed));
 }
 
 /// One finished evaluation of a run; `best` and `regret` are of the best-so-far.
@@ -298,7 +374,7 @@ RunResult run_one(const RunKey& key, const RunSettings& settings) {
         make_config(key.function, key.method, settings.budget, key.seed, settings.n_init);
     const auto function = make_run_function(key.function, settings.shift, key.seed);
     const double optimum = function->optimum().value;
-    auto optimizer = make_optimizer(config, std::mt19937_64(key.seed));
+    auto optimizer = make_bench_optimizer(config, key.method, key.seed);
     // The return order has its own stream, so it does not perturb the optimizer's.
     std::mt19937_64 returns(key.seed ^ 0x9e3779b97f4a7c15ULL);
     double best = std::numeric_limits<double>::infinity();
@@ -324,7 +400,7 @@ RunResult run_one(const RunKey& key, const RunSettings& settings) {
 std::optional<std::string> unavailable_reason(const FunctionSpec& function,
                                               const MethodSpec& method, int budget, int n_init) {
   try {
-    make_optimizer(make_config(function, method, budget, 1, n_init), std::mt19937_64(1));
+    make_bench_optimizer(make_config(function, method, budget, 1, n_init), method, 1);
     return std::nullopt;
   } catch (const std::invalid_argument& e) {
     return std::string(e.what());
@@ -532,7 +608,7 @@ int time_ask(const std::string& function_label, const std::vector<std::string>& 
         try {
           const auto seed = static_cast<std::uint64_t>(r);
           const CampaignConfig config = make_config(function, method, n + kHeadroom, seed, n);
-          auto optimizer = make_optimizer(config, std::mt19937_64(seed));
+          auto optimizer = make_bench_optimizer(config, method, seed);
           const auto t0 = std::chrono::steady_clock::now();
           drive(*optimizer, *f, method, n, [](int, double, const std::vector<double>&) {});
           const auto t1 = std::chrono::steady_clock::now();
