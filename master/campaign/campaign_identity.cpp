@@ -26,6 +26,9 @@ Json objective_json(const ObjectiveConfig& objective) {
       out["noise_sd"] = b.noise_sd;
       out["cost"] = cost_json(b.cost);
       out["time_scale"] = b.time_scale;
+      // lora_surrogate's metric decides the score: acc_norm unless set (it scored `acc` before
+      // the key existed, so a campaign of then is another campaign now, and resume says so).
+      if (b.function == "lora_surrogate") out["metric"] = b.metric.empty() ? "acc_norm" : b.metric;
       break;
     }
     case ObjectiveKind::kCommand: {

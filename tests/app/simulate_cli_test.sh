@@ -13,8 +13,9 @@ out=$work/quick
 "$lorahpo" simulate "$source_dir/configs/quickstart.yaml" --workers 8 --out "$out" \
   >"$work/stdout" 2>"$work/stderr" || fail "simulate exited $?: $(tail -5 "$work/stderr")"
 grep -q "simulated 50 evaluations on 8 workers" "$work/stdout" || fail "summary line: $(cat "$work/stdout")"
-# The surrogate's noise: the true value of the recommendation beside the best observation's.
-grep -Eq "^recommended evaluation #[0-9]+: noiseless value 0\.5[0-9]*; best observed score 0\.5[0-9]* \(evaluation #[0-9]+\): noiseless value 0\.5" "$work/stdout" \
+# The surrogate's noise: the true value of the recommendation beside the best observation's
+# (HellaSwag acc_norm: the plateau of the real runs is near 0.73).
+grep -Eq "^recommended evaluation #[0-9]+: noiseless value 0\.7[0-9]*; best observed score 0\.7[0-9]* \(evaluation #[0-9]+\): noiseless value 0\.7" "$work/stdout" \
   || fail "recommendation line: $(cat "$work/stdout")"
 for f in summary.json simulation.json journal.jsonl results.csv config.yaml; do
   [ -s "$out/$f" ] || fail "no $f"
@@ -32,7 +33,7 @@ assert len(trials) == 50
 assert all(3000 < t["duration"] < 4200 for t in trials), [t["duration"] for t in trials]
 assert 0.5 < sim["utilization"] <= 1.0 and sim["decisions"] >= 50, sim
 rec = summary["recommended"]
-assert rec["rule"] == "gp_posterior_mean" and 0.5 < rec["noiseless"] < 0.6, rec
+assert rec["rule"] == "gp_posterior_mean" and 0.7 < rec["noiseless"] < 0.76, rec
 assert any(t["id"] == rec["id"] and t["status"] == "ok" for t in trials), rec
 PY
 "$lorahpo" report "$out" >/dev/null || fail "report of a simulated run"

@@ -68,5 +68,22 @@ TEST(CampaignIdentity, AnotherOptionValueIsADifference) {
   EXPECT_EQ(differences[0], R"(acquisition: "log_ei" -> "ucb")");
 }
 
+// The surrogate's metric decides the score: a campaign on acc (what lora_surrogate scored before
+// `metric` existed) does not resume as one on acc_norm, and the default is spelt out.
+TEST(CampaignIdentity, TheSurrogatesMetricIsPartOfIt) {
+  CampaignConfig config;
+  config.objective.kind = ObjectiveKind::kBuiltin;
+  config.objective.builtin.function = "lora_surrogate";
+  const auto by_default = campaign_identity(config, 1)["objective"];
+  EXPECT_EQ(by_default.at("metric"), "acc_norm");
+  config.objective.builtin.metric = "acc";
+  const auto differences =
+      identity_differences(by_default, campaign_identity(config, 1)["objective"]);
+  ASSERT_EQ(differences.size(), 1u);
+  EXPECT_EQ(differences[0], R"(metric: "acc_norm" -> "acc")");
+  config.objective.builtin.function = "branin";
+  EXPECT_FALSE(campaign_identity(config, 1)["objective"].contains("metric"));
+}
+
 }  // namespace
 }  // namespace lorahpo
