@@ -14,7 +14,9 @@
 #include "worker/child_process.h"
 #include "worker/command_evaluator.h"
 #include "worker/gpu_inventory.h"
+#include "worker/litgpt_keys.h"
 #include "worker/litgpt_outcome.h"
+#include "worker/litgpt_point_check.h"
 #include "worker/score_reader.h"
 #include "worker/training_log_watch.h"
 
@@ -73,8 +75,9 @@ std::optional<double> metric_of(const nlohmann::json& document, const MetricSpec
 
 }  // namespace
 
-std::string litgpt_trial_config(const LitgptObjective& objective, const SearchSpace& space,
-                                const std::vector<ParamValue>& values, const std::string& out_dir) {
+nlohmann::ordered_json litgpt_trial_json(const LitgptObjective& objective, const SearchSpace& space,
+                                         const std::vector<ParamValue>& values,
+                                         const std::string& out_dir) {
   nlohmann::ordered_json config;
   config["checkpoint_dir"] = objective.checkpoint_dir;
   config["out_dir"] = out_dir;
@@ -107,7 +110,30 @@ std::string litgpt_trial_config(const LitgptObjective& objective, const SearchSp
   init_args["betas"] = {0.9, 0.95};
   config["optimizer"] = {{"class_path", "torch.optim.AdamW"}, {"init_args", init_args}};
   config["logger_name"] = "csv";
+  // Every parameter at its key (litgpt_keys.h): the five above land where they already are, with
+  // the same value; the others (betas[0], train.global_batch_size, lora_mlp, precision, ...)
+  // replace the objective's fixed value or add the key.
+  for (std::size_t i = 0; i < values.size() && i < space.parameters().size(); ++i) {
+    const std::string path = litgpt_path_of(space.parameters()[i].name);
+    const LitgptKey* key = find_litgpt_key(path);
+    if (key == nullptr) {
+      throw std::invalid_argument("search_space." + space.parameters()[i].name +
+                                  " is not a LitGPT setting lorahpo can set");
+    }
+    set_at_litgpt_path(&config, path, litgpt_key_value(*key, values[i]));
+  }
+  return config;
+}
 
+std::set<std::string> litgpt_searched_paths(const SearchSpace& space) {
+  std::set<std::string> paths;
+  for (const Parameter& p : space.parameters()) paths.insert(litgpt_path_of(p.name));
+  return paths;
+}
+
+std::string litgpt_trial_config(const LitgptObjective& objective, const SearchSpace& space,
+                                const std::vector<ParamValue>& values, const std::string& out_dir) {
+  const nlohmann::ordered_json config = litgpt_trial_json(objective, space, values, out_dir);
   // nlohmann::json (not ordered) sorts keys: emit in LitGPT's order instead.
   YAML::Emitter ordered;
   ordered.SetDoublePrecision(17);
@@ -370,6 +396,25 @@ LitgptEvaluator::LitgptEvaluator(LitgptObjective objective, SearchSpace space,
       config_dir_(std::move(config_dir)) {}
 
 EvaluationOutcome LitgptEvaluator::evaluate(const EvaluateMessage& request) {
+  // A point LitGPT cannot train as sampled (a global batch that is not a multiple of micro batch
+  // x devices, ...) is the point's outcome, whatever the node: `failed` with the reason, before
+  // any GPU is asked for, with the trial config it would have run left in the trial directory.
+  {
+    nlohmann::ordered_json config;
+    try {
+      config = litgpt_trial_json(objective_, space_, request.params, "out");
+    } catch (const std::invalid_argument& e) {
+      return EvaluationOutcome::failed(std::string("impossible point: ") + e.what());
+    }
+    if (auto problem = litgpt_point_problem(config, litgpt_searched_paths(space_))) {
+      std::error_code ec;
+      fs::create_directories(request.trial_dir, ec);
+      std::ofstream(fs::path(request.trial_dir) / "trial.yaml")
+          << litgpt_trial_config(objective_, space_, request.params, "out");
+      spdlog::info("trial {}: {}", request.trial_id, *problem);
+      return EvaluationOutcome::failed(*problem);
+    }
+  }
   // GPUs that do not match objective.devices are the node's fault, not the point's: `error`
   // (retried on another worker), never `failed` (worker/gpu_inventory.h).
   if (auto fault = gpu_node_fault(objective_, request, config_dir_))

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -12,9 +13,19 @@
 
 namespace lorahpo {
 
-/// The trial's LitGPT config (`litgpt finetune_lora --config trial.yaml`) for these values, as
-/// YAML. Learning rate and weight decay go into the optimizer section of the file: LitGPT's
-/// command-line flags for them are mishandled by its argument parser (litgpt issue #1905).
+/// The trial's LitGPT config (`litgpt finetune_lora --config trial.yaml`) for these values: the
+/// objective's fixed settings, then each parameter's value at its key (litgpt_keys.h: a short name
+/// such as learning_rate at optimizer.init_args.lr, a path such as optimizer.init_args.betas[0]
+/// at that element, a bool parameter as a YAML boolean). Learning rate and weight decay go into
+/// the optimizer section of the file: LitGPT's command-line flags for them are mishandled by its
+/// argument parser (litgpt issue #1905). Throws std::invalid_argument for a value its key cannot
+/// take (the config reader refuses such a search space).
+nlohmann::ordered_json litgpt_trial_json(const LitgptObjective& objective, const SearchSpace& space,
+                                         const std::vector<ParamValue>& values,
+                                         const std::string& out_dir);
+/// The key paths the parameters of `space` set (litgpt_path_of of each name).
+std::set<std::string> litgpt_searched_paths(const SearchSpace& space);
+/// litgpt_trial_json as YAML, in LitGPT's key order.
 std::string litgpt_trial_config(const LitgptObjective& objective, const SearchSpace& space,
                                 const std::vector<ParamValue>& values, const std::string& out_dir);
 

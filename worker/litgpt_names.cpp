@@ -2,12 +2,6 @@
 
 namespace lorahpo {
 
-const std::vector<std::string>& litgpt_parameter_names() {
-  static const std::vector<std::string> kNames = {"learning_rate", "weight_decay", "lora_r",
-                                                  "lora_alpha", "lora_dropout"};
-  return kNames;
-}
-
 const std::vector<std::string>& litgpt_lora_targets() {
   static const std::vector<std::string> kTargets = {"query",      "key", "value",
                                                     "projection", "mlp", "head"};

@@ -9,8 +9,7 @@ namespace lorahpo {
 // The vocabulary of the litgpt objective, beside the evaluator that uses it: what the config reader
 // (master/config/litgpt_section.cpp) accepts is exactly what LitgptEvaluator can write.
 
-/// Search-space names the LitGPT trial understands (LitGPT's own names).
-const std::vector<std::string>& litgpt_parameter_names();
+// The keys a search may set are worker/litgpt_keys.h's.
 
 /// The layers LitGPT can put a LoRA on: `lora_<target>` flags of litgpt finetune_lora
 /// (litgpt v0.5.x finetune/lora.py setup(): lora_query, lora_key, lora_value, lora_projection,

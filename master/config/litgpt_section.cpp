@@ -1,13 +1,16 @@
 #include "master/config/litgpt_section.h"
 
 #include <algorithm>
+#include <cmath>
 #include <functional>
+#include <set>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "master/config/yaml_json.h"
 #include "worker/litgpt_evaluator.h"
+#include "worker/litgpt_keys.h"
 #include "worker/litgpt_names.h"
 
 namespace lorahpo {
@@ -17,14 +20,178 @@ bool contains(const std::vector<std::string>& names, const std::string& name) {
   return std::find(names.begin(), names.end(), name) != names.end();
 }
 
-void check_space(const ConfigSection& s, const SearchSpace& space) {
-  for (const auto& p : space.parameters()) {
-    if (!contains(litgpt_parameter_names(), p.name)) {
-      s.fail(s.node(), "search_space." + p.name,
-             "is not a LitGPT hyperparameter lorahpo can set (" +
-                 join_names(litgpt_parameter_names()) + ")");
+/// Whether a categorical label is a number LitGPT's key takes (an int key wants an integer).
+bool label_fits(const LitgptKey& key, const std::string& label) {
+  try {
+    const nlohmann::ordered_json value = litgpt_key_value(key, ParamValue(label));
+    return !value.is_number() || litgpt_in_range(key, value.get<double>());
+  } catch (const std::invalid_argument&) {
+    return false;
+  }
+}
+
+std::string type_name(LitgptKeyType type) {
+  switch (type) {
+    case LitgptKeyType::kFloat:
+      return "a float";
+    case LitgptKeyType::kInt:
+      return "an int";
+    case LitgptKeyType::kBool:
+      return "a bool";
+    case LitgptKeyType::kChoice:
+      return "a choice";
+  }
+  return "?";
+}
+
+/// "in [0, 1)" or ">= 1".
+std::string range_words(const LitgptKey& key) {
+  const std::string range = litgpt_range_text(key);
+  return range[0] == '[' || range[0] == '(' ? "in " + range : range;
+}
+
+/// The parameter's type against its key's: float (pow10 or not) or a categorical of numbers for a
+/// float key; int or a categorical of integers for an int key; bool (or a categorical of false,
+/// true) for a bool; a categorical of accepted strings for a choice. Bounds inside the key's
+/// range, both ends included (the optimizer may propose either).
+void check_parameter_type(const ConfigSection& ps, const Parameter& p, const LitgptKey& key) {
+  const std::string type = ps["type"].as<std::string>();
+  const std::string where = key.path + " is " + type_name(key.type) + " in LitGPT (" + key.source;
+  const auto wrong_type = [&](const std::string& use) {
+    ps.fail(ps["type"], ps.key_of("type"), "is '" + type + "', but " + where + "): use " + use);
+  };
+  if (p.type == ParamType::kCategorical) {
+    if (type == "bool" && key.type != LitgptKeyType::kBool) {
+      wrong_type(key.type == LitgptKeyType::kChoice ? std::string("type: categorical")
+                 : key.type == LitgptKeyType::kInt  ? std::string("type: int")
+                                                    : std::string("type: float"));
+    }
+    for (std::size_t i = 0; i < p.choices.size(); ++i) {
+      if (type == "bool") break;
+      const bool fits =
+          key.type == LitgptKeyType::kChoice
+              ? std::find(key.choices.begin(), key.choices.end(), p.choices[i]) != key.choices.end()
+              : label_fits(key, p.choices[i]);
+      if (!fits) {
+        const std::string accepted =
+            key.type == LitgptKeyType::kChoice ? "one of " + join_names(key.choices)
+            : key.type == LitgptKeyType::kBool ? "false or true"
+                                               : type_name(key.type) + " " + range_words(key);
+        ps.fail(ps["choices"][i], fmt::format("{}[{}]", ps.key_of("choices"), i),
+                "'" + p.choices[i] + "' is not a value LitGPT takes at " + key.path + ": " +
+                    accepted + " (" + key.source + ")");
+      }
+    }
+    return;
+  }
+  // float or int with bounds
+  if (key.type == LitgptKeyType::kBool) wrong_type("type: bool, without low and high");
+  if (key.type == LitgptKeyType::kChoice)
+    wrong_type("type: categorical with choices among " + join_names(key.choices));
+  if (key.type == LitgptKeyType::kFloat && p.type == ParamType::kInt) wrong_type("type: float");
+  if (key.type == LitgptKeyType::kInt && p.type == ParamType::kFloat)
+    wrong_type("type: int (or a categorical of integers)");
+  for (const char* end : {"low", "high"}) {
+    const double x = end[0] == 'l' ? p.low : p.high;
+    const double value = p.transform == Transform::kPow10 ? std::pow(10.0, x) : x;
+    if (!litgpt_in_range(key, value)) {
+      ps.fail(ps[end], ps.key_of(end),
+              fmt::format("({}{}) is outside what LitGPT takes at {}: {} ({})",
+                          ps[end].as<std::string>(),
+                          p.transform == Transform::kPow10 ? fmt::format(": 10^{} = {}", x, value)
+                                                           : std::string(),
+                          key.path, litgpt_range_text(key), key.source));
     }
   }
+}
+
+/// The node that fixes `path` in the objective section, if the user wrote one (a searched key
+/// fixed there too would be set twice).
+YAML::Node fixed_node(const ConfigSection& s, const std::string& path) {
+  if (path == "precision") return s["precision"];
+  if (path.rfind("lora_", 0) == 0 && s.has("lora_targets") && s["lora_targets"].IsSequence()) {
+    for (const auto& item : s["lora_targets"]) {
+      if (item.IsScalar() && "lora_" + item.as<std::string>() == path) return item;
+    }
+    return YAML::Node(YAML::NodeType::Undefined);
+  }
+  const std::vector<PathSegment> segments = split_litgpt_path(path);
+  if (segments.empty() || (segments[0].name != "train" && segments[0].name != "data"))
+    return YAML::Node(YAML::NodeType::Undefined);
+  // reset(), not `=`: assigning to a yaml-cpp node writes into the node it refers to (it would
+  // overwrite the user's objective section).
+  YAML::Node node = s.node();
+  for (const PathSegment& segment : segments) {
+    if (segment.is_index() || !node.IsMap() || !node[segment.name].IsDefined())
+      return YAML::Node(YAML::NodeType::Undefined);
+    node.reset(node[segment.name]);
+  }
+  return node;
+}
+
+/// A searched data.class_path: the objective's data.init_args go to whichever module is drawn, so
+/// each key must be a field of every choice (litgpt v0.5.13 data/*.py dataclasses).
+void check_data_init_args(const ConfigSection& s, const ConfigSection& ps, const Parameter& p) {
+  const YAML::Node init = s["data"].IsMap() ? s["data"]["init_args"] : YAML::Node();
+  if (!init.IsDefined() || !init.IsMap()) return;
+  for (const auto& entry : init) {
+    const std::string field = entry.first.as<std::string>();
+    for (const std::string& module : p.choices) {
+      const std::vector<std::string>* fields = litgpt_data_module_fields(module);
+      if (fields != nullptr && std::find(fields->begin(), fields->end(), field) == fields->end()) {
+        s.fail(entry.first, s.key_of("data.init_args." + field),
+               "is not a field of " + module + ", one of " + ps.key() +
+                   "'s choices (litgpt v0.5.13 data/): every init_args key must suit every "
+                   "module drawn");
+      }
+    }
+  }
+}
+
+void check_parameter(const ConfigSection& s, const ConfigSection& space_section, const Parameter& p,
+                     std::set<std::string>* paths) {
+  const ConfigSection ps = space_section.child(p.name);
+  const std::string path = litgpt_path_of(p.name);
+  YAML::Node name_node;
+  for (const auto& entry : space_section.node()) {
+    if (entry.first.as<std::string>() == p.name) name_node.reset(entry.first);
+  }
+  if (auto why = litgpt_refused_key(path))
+    ps.fail(name_node, ps.key(), "cannot be searched: " + *why);
+  const LitgptKey* key = find_litgpt_key(path);
+  if (key == nullptr) {
+    ps.fail(name_node, ps.key(),
+            "is not a LitGPT setting lorahpo can search; the keys are " + litgpt_key_list() +
+                " (and learning_rate, weight_decay for optimizer.init_args.lr, .weight_decay)");
+  }
+  if (!paths->insert(path).second) {
+    ps.fail(name_node, ps.key(),
+            "sets " + path + ", which another parameter of search_space sets already");
+  }
+  check_parameter_type(ps, p, *key);
+  const YAML::Node fixed = fixed_node(s, path);
+  if (fixed.IsDefined()) {
+    ps.fail(name_node, ps.key(),
+            fmt::format("is searched, but the objective fixes it too (line {}): remove one",
+                        ConfigSection::line_of(fixed)));
+  }
+  if (path == "lora_head" &&
+      litgpt_checkpoint_ties_embeddings(
+          s.expand_config_dir(s.required("checkpoint_dir"), s.key_of("checkpoint_dir"),
+                              s.text(s["checkpoint_dir"], s.key_of("checkpoint_dir"))))
+          .value_or(false)) {
+    ps.fail(name_node, ps.key(),
+            "searches the LoRA on the output head, but the checkpoint's config.json has "
+            "tie_word_embeddings: true: the head is re-tied to the embeddings when lm_eval loads "
+            "the model, so that LoRA would be dropped from the score");
+  }
+  if (path == "data.class_path") check_data_init_args(s, ps, p);
+}
+
+void check_space(const ConfigSection& s, const SearchSpace& space,
+                 const ConfigSection& space_section) {
+  std::set<std::string> paths;
+  for (const auto& p : space.parameters()) check_parameter(s, space_section, p, &paths);
 }
 
 void read_paths(const ConfigSection& s, LitgptObjective* o) {
@@ -213,9 +380,10 @@ void read_trial_options(const ConfigSection& s, LitgptObjective* o) {
 
 }  // namespace
 
-LitgptObjective read_litgpt(const ConfigSection& s, const SearchSpace& space) {
+LitgptObjective read_litgpt(const ConfigSection& s, const SearchSpace& space,
+                            const ConfigSection& search_space) {
   LitgptObjective o;
-  check_space(s, space);
+  check_space(s, space, search_space);
   read_paths(s, &o);
   read_layout(s, &o);
   read_litgpt_sections(s, &o);

@@ -33,7 +33,8 @@ ObjectiveAndSpace read_objective_and_space(const ConfigSection& root) {
   }
 
   if (root.has("search_space") && !root["search_space"].IsNull()) {
-    out.space = read_search_space(root.child("search_space"));
+    out.space =
+        read_search_space(root.child("search_space"), out.objective.kind == ObjectiveKind::kLitgpt);
   } else if (builtin) {
     out.space = builtin->space;
   } else {
@@ -47,7 +48,7 @@ ObjectiveAndSpace read_objective_and_space(const ConfigSection& root) {
       out.objective.command = read_command(objective, out.space);
       break;
     case ObjectiveKind::kLitgpt:
-      out.objective.litgpt = read_litgpt(objective, out.space);
+      out.objective.litgpt = read_litgpt(objective, out.space, root.child("search_space"));
       break;
   }
   return out;

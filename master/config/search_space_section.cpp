@@ -7,6 +7,7 @@
 
 #include "common/placeholder_template.h"
 #include "worker/command_evaluator.h"
+#include "worker/litgpt_keys.h"
 
 namespace lorahpo {
 namespace {
@@ -15,8 +16,23 @@ ParamType read_type(const ConfigSection& s) {
   const std::string type = s.text(s.required("type"), s.key_of("type"));
   if (type == "float") return ParamType::kFloat;
   if (type == "int") return ParamType::kInt;
-  if (type == "categorical") return ParamType::kCategorical;
-  s.fail(s["type"], s.key_of("type"), "must be float, int or categorical, got '" + type + "'");
+  if (type == "categorical" || type == "bool") return ParamType::kCategorical;
+  s.fail(s["type"], s.key_of("type"),
+         "must be float, int or categorical, or bool, got '" + type + "'");
+}
+
+/// `type: bool` is a categorical over the labels false and true (YAML's spelling): every
+/// optimizer already handles a 2-choice categorical (equal bins in the cube, one-hot in BO-GP),
+/// and the journal and the messages carry it unchanged. The litgpt objective writes the label as
+/// a YAML boolean where LitGPT takes a bool (worker/litgpt_keys.h).
+void read_bool(const ConfigSection& s, Parameter* p) {
+  for (const char* k : {"low", "high", "transform", "choices"}) {
+    if (s.has(k)) {
+      s.fail(s[k], s.key_of(k),
+             "does not apply to a bool (its values are false and true): leave it out");
+    }
+  }
+  p->choices = {"false", "true"};
 }
 
 void read_choices(const ConfigSection& s, Parameter* p) {
@@ -70,6 +86,10 @@ Parameter read_parameter(const ConfigSection& s, const std::string& name) {
   Parameter p;
   p.name = name;
   p.type = read_type(s);
+  if (s["type"].as<std::string>() == "bool") {
+    read_bool(s, &p);
+    return p;
+  }
   if (p.type == ParamType::kCategorical) {
     read_choices(s, &p);
     return p;
@@ -88,9 +108,22 @@ Parameter read_parameter(const ConfigSection& s, const std::string& name) {
   return p;
 }
 
+bool is_key_path(const std::string& name) {
+  if (name.empty() || name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                             "0123456789_.[]") != std::string::npos) {
+    return false;
+  }
+  try {
+    split_litgpt_path(name);
+  } catch (const std::invalid_argument&) {
+    return false;
+  }
+  return true;
+}
+
 }  // namespace
 
-SearchSpace read_search_space(const ConfigSection& section) {
+SearchSpace read_search_space(const ConfigSection& section, bool key_paths) {
   section.allow_only({});
   if (section.node().size() == 0)
     section.fail(section.node(), section.key(), "is empty: give at least one parameter");
@@ -98,7 +131,12 @@ SearchSpace read_search_space(const ConfigSection& section) {
   for (const auto& entry : section.node()) {
     const std::string name = section.key_name(entry.first, section.key());
     const std::string key = section.key_of(name);
-    if (!is_identifier(name))
+    if (key_paths && !is_key_path(name)) {
+      section.fail(entry.first, key,
+                   "is not a valid LitGPT key path (names of letters, digits and _, joined by '.', "
+                   "list elements as [i])");
+    }
+    if (!key_paths && !is_identifier(name))
       section.fail(entry.first, key, "is not a valid parameter name (letters, digits and _)");
     for (const auto& reserved : trial_placeholders()) {
       if (name == reserved) section.fail(entry.first, key, "is a reserved name");

@@ -36,6 +36,74 @@ TEST(LitgptTrialConfig, SkipsTheExampleGenerationAndLeavesTheHeadOut) {
   EXPECT_NE(yaml.find("lora_mlp: true"), std::string::npos) << yaml;
 }
 
+TEST(LitgptTrialConfig, WritesEachParameterAtItsKeyWithItsType) {
+  LitgptObjective objective;
+  objective.checkpoint_dir = "/models/Llama-3.2-3B";
+  objective.lora_targets = {"query", "key", "value"};
+  const SearchSpace space(
+      {pow10_param("learning_rate", -6, -2),
+       testing_support::float_param("optimizer.init_args.betas[0]", 0.8, 0.95),
+       testing_support::float_param("optimizer.init_args.betas[1]", 0.95, 0.999),
+       testing_support::categorical_param("precision", {"bf16-true", "bf16-mixed"}),
+       testing_support::categorical_param("lora_mlp", {"false", "true"}),
+       testing_support::categorical_param("lora_projection", {"false", "true"}),
+       testing_support::int_param("train.lr_warmup_steps", 10, 400),
+       testing_support::categorical_param("train.global_batch_size", {"16", "32", "64"})});
+  const std::vector<ParamValue> values = {2e-4,
+                                          0.85,
+                                          0.99,
+                                          std::string("bf16-mixed"),
+                                          std::string("true"),
+                                          std::string("false"),
+                                          std::int64_t{250},
+                                          std::string("32")};
+  const auto config = litgpt_trial_json(objective, space, values, "/work/out");
+  EXPECT_EQ(config["optimizer"]["init_args"]["lr"], 2e-4);
+  EXPECT_EQ(config["optimizer"]["init_args"]["betas"], nlohmann::ordered_json({0.85, 0.99}));
+  EXPECT_EQ(config["precision"], "bf16-mixed");
+  EXPECT_EQ(config["lora_mlp"], true);  // a YAML boolean, not the label
+  EXPECT_EQ(config["lora_projection"], false);
+  EXPECT_EQ(config["lora_query"], true);  // fixed by lora_targets
+  EXPECT_EQ(config["train"]["lr_warmup_steps"], 250);
+  EXPECT_TRUE(config["train"]["global_batch_size"].is_number_integer());
+  EXPECT_EQ(config["train"]["global_batch_size"], 32);
+  EXPECT_EQ(config["train"]["micro_batch_size"], 4);  // the objective's, kept
+  const std::string yaml = litgpt_trial_config(objective, space, values, "/work/out");
+  EXPECT_NE(yaml.find("lora_mlp: true"), std::string::npos) << yaml;
+  EXPECT_NE(yaml.find("global_batch_size: 32"), std::string::npos) << yaml;
+  EXPECT_EQ(yaml.find("\"32\""), std::string::npos) << yaml;
+  EXPECT_EQ(litgpt_searched_paths(space).count("optimizer.init_args.lr"), 1u);
+}
+
+TEST(LitgptTrialConfig, TheFiveShortNamesWriteWhatTheyAlwaysWrote) {
+  LitgptObjective objective;
+  objective.checkpoint_dir = "/models/Llama-3.2-3B";
+  const SearchSpace space(
+      {pow10_param("learning_rate", -10, -1), testing_support::int_param("lora_r", 2, 512),
+       testing_support::int_param("lora_alpha", 1, 64),
+       testing_support::float_param("lora_dropout", 0, 0.5), pow10_param("weight_decay", -5, -1)});
+  const std::vector<ParamValue> values = {3e-4, std::int64_t{64}, std::int64_t{16}, 0.05, 1e-3};
+  const auto config = litgpt_trial_json(objective, space, values, "/w/out");
+  // The layout the first experiment's trials had: the same keys in the same order, the values
+  // where they were (the generic writer replaces them in place).
+  std::vector<std::string> keys;
+  for (const auto& item : config.items()) keys.push_back(item.key());
+  EXPECT_EQ(keys, (std::vector<std::string>{
+                      "checkpoint_dir",  "out_dir",    "precision", "devices",
+                      "num_nodes",       "seed",       "lora_r",    "lora_alpha",
+                      "lora_dropout",    "lora_query", "lora_key",  "lora_value",
+                      "lora_projection", "lora_mlp",   "lora_head", "data",
+                      "train",           "eval",       "optimizer", "logger_name"}));
+  EXPECT_TRUE(config["lora_r"].is_number_integer());
+  EXPECT_EQ(config["lora_r"], 64);
+  EXPECT_EQ(config["lora_alpha"], 16);
+  EXPECT_EQ(config["lora_dropout"], 0.05);
+  const nlohmann::ordered_json init_args = {
+      {"lr", 3e-4}, {"weight_decay", 1e-3}, {"betas", {0.9, 0.95}}};
+  EXPECT_EQ(config["optimizer"]["init_args"], init_args);
+  EXPECT_EQ(config["optimizer"]["init_args"].begin().key(), "lr");
+}
+
 TEST(LitgptSkipGenerationTokens, IsTheTrainingSequenceBoundElseMoreThanAnyBlockSize) {
   EXPECT_EQ(litgpt_skip_generation_tokens(nlohmann::json{{"max_seq_length", 1024}}), 1024);
   EXPECT_EQ(litgpt_skip_generation_tokens(nlohmann::json::object()), 1LL << 30);
@@ -191,6 +259,28 @@ TEST_F(LitgptEvaluatorTest, HeadOnATiedCheckpointIsRefusedAtTrialTime) {
   const EvaluationOutcome outcome = run();
   EXPECT_EQ(outcome.status, TrialStatus::kError);
   EXPECT_NE(outcome.reason.find("tie_word_embeddings"), std::string::npos) << outcome.reason;
+}
+
+TEST_F(LitgptEvaluatorTest, AnImpossiblePointFailsWithoutRunningLitgpt) {
+  // 16 // 1 device // micro 32 = 0: LitGPT's gradient_accumulation_iters would assert.
+  LitgptEvaluator evaluator(
+      objective_,
+      SearchSpace({testing_support::categorical_param("train.micro_batch_size", {"4", "32"})}),
+      root_.string());
+  EvaluateMessage request;
+  request.trial_id = 7;
+  request.params = {std::string("32")};
+  request.trial_dir = trial_dir().string();
+  const EvaluationOutcome outcome = evaluator.evaluate(request);
+  EXPECT_EQ(outcome.status, TrialStatus::kFailed);
+  EXPECT_NE(outcome.reason.find("impossible point: train.global_batch_size (16)"),
+            std::string::npos)
+      << outcome.reason;
+  EXPECT_FALSE(fs::exists(trial_dir() / "finetune.out.log")) << "litgpt ran";
+  EXPECT_FALSE(fs::exists(work_dir())) << "the work directory was prepared";
+  EXPECT_NE(read(trial_dir() / "trial.yaml").find("micro_batch_size: 32"), std::string::npos);
+  request.params = {std::string("4")};
+  EXPECT_EQ(evaluator.evaluate(request).status, TrialStatus::kOk);
 }
 
 TEST_F(LitgptEvaluatorTest, AWorkDirectoryHoldingTheTrialDirectoryIsNeverEmptied) {
