@@ -31,13 +31,13 @@ class NegatedLoraSurrogate final : public TestFunction {
       const Parameter& p = space_.parameter(static_cast<int>(i));
       unit[i] = (x[i] - p.low) / (p.high - p.low);
     }
-    return -LoraSurrogate::instance().predict(space_.to_user(unit)).hellaswag_acc;
+    return -LoraSurrogate::instance().predict(space_.to_user(unit)).hellaswag_acc_norm;
   }
   KnownOptimum optimum() const override {
     const auto& runs = lora_runs();
     const LoraRun* best = &runs.front();
     for (const LoraRun& run : runs) {
-      if (run.hellaswag_acc > best->hellaswag_acc) best = &run;
+      if (run.hellaswag_acc_norm > best->hellaswag_acc_norm) best = &run;
     }
     std::vector<double> argmin;
     const std::vector<double> unit = space_.to_unit(lora_run_values(*best));
@@ -45,7 +45,7 @@ class NegatedLoraSurrogate final : public TestFunction {
       const Parameter& p = space_.parameter(static_cast<int>(i));
       argmin.push_back(p.low + unit[i] * (p.high - p.low));
     }
-    return {argmin, -best->hellaswag_acc};
+    return {argmin, -best->hellaswag_acc_norm};
   }
 
  private:

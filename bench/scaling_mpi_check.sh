@@ -59,7 +59,7 @@ for method in $methods; do
   cat >"$config" <<EOF
 campaign: {name: mpi_check_$method, budget: $budget, direction: maximize, seed: 1}
 optimizer: $(optimizer_of "$method")
-objective: {kind: builtin, function: lora_surrogate, noise: 0.005, time_scale: $time_scale}
+objective: {kind: builtin, function: lora_surrogate, metric: acc_norm, noise: 0.0044, time_scale: $time_scale}
 EOF
   for p in $workers; do
     real_dir="$work/$method-P$p-real"

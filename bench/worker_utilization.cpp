@@ -81,7 +81,7 @@ Run simulate(const Method& method, int workers, int budget, std::uint64_t seed) 
         const int w = *idle.begin();
         idle.erase(idle.begin());
         busy += e.minutes;
-        running.push(Event{now + e.minutes, w, s.ticket, e.hellaswag_acc});
+        running.push(Event{now + e.minutes, w, s.ticket, e.hellaswag_acc_norm});
         ++dispatched;
       }
     }

@@ -36,10 +36,12 @@ struct BuiltinObjective {
   /// lora_surrogate: seconds slept per hour of the real run's training time (0: no sleep);
   /// 1 makes a 52-68 minute evaluation last 0.87-1.13 s.
   double time_scale = 0.0;
+  /// lora_surrogate: the HellaSwag score, "acc_norm" or "acc" (empty: acc_norm).
+  std::string metric;
 
   template <class Archive>
   void serialize(Archive& archive) {
-    archive(function, dim, noise_sd, cost, time_scale);
+    archive(function, dim, noise_sd, cost, time_scale, metric);
   }
 };
 

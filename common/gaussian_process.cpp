@@ -4,6 +4,8 @@
 #include <cmath>
 #include <limits>
 #include <numeric>
+#include <stdexcept>
+#include <string>
 
 #include <nlopt.hpp>
 
@@ -35,6 +37,19 @@ constexpr GammaPrior kSignalPrior{2.0, 0.15};
 constexpr GammaPrior kNoisePrior{1.1, 0.05};
 
 constexpr double kJitters[] = {0.0, 1e-10, 1e-8, 1e-6, 1e-4};
+
+/// Per-point noise variances must be absent or one finite, non-negative variance per
+/// observation.
+void check_noise_variances(const Eigen::VectorXd& noise_variances, Eigen::Index n) {
+  if (noise_variances.size() == 0) return;
+  if (noise_variances.size() != n) {
+    throw std::invalid_argument("GaussianProcess: " + std::to_string(noise_variances.size()) +
+                                " noise variances for " + std::to_string(n) + " observations");
+  }
+  if (!noise_variances.allFinite() || noise_variances.minCoeff() < 0.0) {
+    throw std::invalid_argument("GaussianProcess: noise variances must be finite and >= 0");
+  }
+}
 
 }  // namespace
 
@@ -72,7 +87,8 @@ void GaussianProcess::set_hyperparameters(const GpHyperparameters& hyper) {
 }
 
 double GaussianProcess::log_posterior(const Eigen::MatrixXd& x, const Eigen::VectorXd& ys,
-                                      const GpHyperparameters& hyper, Eigen::VectorXd* gradient) {
+                                      const GpHyperparameters& hyper, Eigen::VectorXd* gradient,
+                                      const Eigen::VectorXd* fixed_noise) {
   const auto n = x.rows();
   const auto d = x.cols();
   const Eigen::ArrayXd inv_l2 = (-2.0 * hyper.log_lengthscales.array()).exp();
@@ -102,6 +118,7 @@ double GaussianProcess::log_posterior(const Eigen::MatrixXd& x, const Eigen::Vec
   for (double jitter : kJitters) {
     Eigen::MatrixXd k = kf;
     k.diagonal().array() += noise + jitter * s2;
+    if (fixed_noise) k.diagonal() += *fixed_noise;
     llt.compute(k);
     if (llt.info() == Eigen::Success) {
       ok = true;
@@ -148,19 +165,23 @@ namespace {
 struct FitData {
   Eigen::MatrixXd x;
   Eigen::VectorXd y;
+  Eigen::VectorXd fixed_noise;  ///< standardized; empty: none
 };
-FitData fit_subset(const Eigen::MatrixXd& x, const Eigen::VectorXd& ys, int max_fit_points,
-                   std::mt19937_64& rng) {
-  FitData data{x, ys};
+FitData fit_subset(const Eigen::MatrixXd& x, const Eigen::VectorXd& ys,
+                   const Eigen::VectorXd& fixed_noise, int max_fit_points, std::mt19937_64& rng) {
+  FitData data{x, ys, fixed_noise};
   if (max_fit_points <= 0 || x.rows() <= max_fit_points) return data;
   std::vector<Eigen::Index> order(static_cast<std::size_t>(x.rows()));
   std::iota(order.begin(), order.end(), 0);
   std::shuffle(order.begin(), order.end(), rng);
   data.x.resize(max_fit_points, x.cols());
   data.y.resize(max_fit_points);
+  if (fixed_noise.size() > 0) data.fixed_noise.resize(max_fit_points);
   for (int i = 0; i < max_fit_points; ++i) {
     data.x.row(i) = x.row(order[static_cast<std::size_t>(i)]);
     data.y(i) = ys(order[static_cast<std::size_t>(i)]);
+    if (fixed_noise.size() > 0)
+      data.fixed_noise(i) = fixed_noise(order[static_cast<std::size_t>(i)]);
   }
   return data;
 }
@@ -215,7 +236,8 @@ double nlopt_log_posterior(const std::vector<double>& theta, std::vector<double>
   const Eigen::Map<const Eigen::VectorXd> t(theta.data(), static_cast<Eigen::Index>(theta.size()));
   Eigen::VectorXd g;
   const double value = GaussianProcess::log_posterior(
-      data->x, data->y, GpHyperparameters::from_vector(t), grad.empty() ? nullptr : &g);
+      data->x, data->y, GpHyperparameters::from_vector(t), grad.empty() ? nullptr : &g,
+      data->fixed_noise.size() > 0 ? &data->fixed_noise : nullptr);
   if (!std::isfinite(value)) {
     std::fill(grad.begin(), grad.end(), 0.0);
     return -1e300;
@@ -264,9 +286,11 @@ Eigen::VectorXd maximize_log_posterior(FitData& data, const std::vector<Eigen::V
 FitStatus GaussianProcess::fit(const Eigen::MatrixXd& x, const Eigen::VectorXd& y,
                                std::mt19937_64& rng, const GpFitOptions& options) {
   if (y.size() == 0) return FitStatus::kNoData;
+  check_noise_variances(options.noise_variances, y.size());
   const Eigen::VectorXd ys = standardize(y);
+  set_fixed_noise(options.noise_variances);
 
-  FitData data = fit_subset(x, ys, options.max_fit_points, rng);
+  FitData data = fit_subset(x, ys, fixed_noise_, options.max_fit_points, rng);
   const HyperBounds bounds = hyper_bounds(dim_, options.min_noise_variance, y_scale_);
   const std::vector<Eigen::VectorXd> starts =
       fit_starts(hyper_.to_vector(), dim_, options.restarts, rng);
@@ -297,15 +321,29 @@ Eigen::VectorXd GaussianProcess::standardize(const Eigen::VectorXd& y) {
   return (y.array() - y_mean_) / y_scale_;
 }
 
-FitStatus GaussianProcess::set_data(const Eigen::MatrixXd& x, const Eigen::VectorXd& y) {
+void GaussianProcess::set_fixed_noise(const Eigen::VectorXd& noise_variances) {
+  if (noise_variances.size() == 0) {
+    fixed_noise_.resize(0);
+  } else {
+    fixed_noise_ = noise_variances / (y_scale_ * y_scale_);
+  }
+}
+
+FitStatus GaussianProcess::set_data(const Eigen::MatrixXd& x, const Eigen::VectorXd& y,
+                                    const Eigen::VectorXd& noise_variances) {
   if (y.size() == 0) return FitStatus::kNoData;
+  check_noise_variances(noise_variances, y.size());
   y_ = standardize(y);
+  set_fixed_noise(noise_variances);
   x_ = x;
   return factorize();
 }
 
-FitStatus GaussianProcess::condition(const Eigen::MatrixXd& x, const Eigen::VectorXd& y) {
+FitStatus GaussianProcess::condition(const Eigen::MatrixXd& x, const Eigen::VectorXd& y,
+                                     const Eigen::VectorXd& noise_variances) {
   if (y.size() == 0) return FitStatus::kNoData;
+  check_noise_variances(noise_variances, y.size());
+  set_fixed_noise(noise_variances);
   x_ = x;
   y_ = (y.array() - y_mean_) / y_scale_;
   return factorize();
@@ -318,6 +356,7 @@ FitStatus GaussianProcess::factorize() {
   for (double jitter : kJitters) {
     Eigen::MatrixXd k = kf;
     k.diagonal().array() += noise + jitter * s2;
+    if (fixed_noise_.size() > 0) k.diagonal() += fixed_noise_;
     llt_.compute(k);
     if (llt_.info() == Eigen::Success) {
       alpha_ = llt_.solve(y_);

@@ -39,6 +39,13 @@ struct GpFitOptions {
   /// Lower bound of the noise variance in the units of the observations (0: the default bound
   /// of 1e-9 in standardized units). Known measurement noise belongs here.
   double min_noise_variance = 0.0;
+  /// Known noise variance of each observation, in the units of the observations, one per row of
+  /// x (empty: none, every caller's default). Added to the diagonal of the Gram matrix as fixed
+  /// heteroscedastic noise, K + diag(noise_variances) + sigma_n^2 I (Rasmussen & Williams 2006,
+  /// sec. 2.2 with a per-point noise term; BoTorch's FixedNoiseGP, whose noise is not learned):
+  /// the fit then learns the signal hyperparameters and sigma_n^2 only as noise beyond the given
+  /// one.
+  Eigen::VectorXd noise_variances;
 };
 
 /// Gaussian-process regression with a Matern-5/2 ARD kernel on standardized outputs
@@ -59,16 +66,21 @@ class GaussianProcess {
   bool ready() const { return ready_; }
 
   /// Standardizes y, fits the hyperparameters (starting from the current ones and from
-  /// `options.restarts` random draws) and conditions on (x, y). Rows of x are points.
+  /// `options.restarts` random draws) and conditions on (x, y). Rows of x are points. Throws
+  /// std::invalid_argument when options.noise_variances is neither empty nor one finite,
+  /// non-negative variance per row.
   FitStatus fit(const Eigen::MatrixXd& x, const Eigen::VectorXd& y, std::mt19937_64& rng,
                 const GpFitOptions& options = {});
   /// Conditions on (x, y) with the current hyperparameters and standardization (used for the
-  /// constant liar's fantasies, which must not move the hyperparameters).
-  FitStatus condition(const Eigen::MatrixXd& x, const Eigen::VectorXd& y);
+  /// constant liar's fantasies, which must not move the hyperparameters). noise_variances: as
+  /// GpFitOptions::noise_variances, for these rows (empty: none).
+  FitStatus condition(const Eigen::MatrixXd& x, const Eigen::VectorXd& y,
+                      const Eigen::VectorXd& noise_variances = Eigen::VectorXd());
   /// Standardizes y as fit() does and conditions on (x, y) with the current hyperparameters, no
   /// optimization: the state fit() leaves behind, rebuilt from its data and the hyperparameters
-  /// it chose (a restored optimizer's GP).
-  FitStatus set_data(const Eigen::MatrixXd& x, const Eigen::VectorXd& y);
+  /// it chose (a restored optimizer's GP). noise_variances: as GpFitOptions::noise_variances.
+  FitStatus set_data(const Eigen::MatrixXd& x, const Eigen::VectorXd& y,
+                     const Eigen::VectorXd& noise_variances = Eigen::VectorXd());
 
   Prediction predict(const Eigen::VectorXd& x) const;
   /// Means and variances at the rows of xs (one triangular solve for all).
@@ -83,8 +95,11 @@ class GaussianProcess {
 
   /// Log marginal likelihood plus log priors of standardized outputs ys at the points x, and its
   /// gradient with respect to the log hyperparameters. -infinity when K does not factorize.
+  /// fixed_noise: per-point noise variances in standardized units added to the diagonal (null:
+  /// none); they are data, not hyperparameters, so the gradient has no term for them.
   static double log_posterior(const Eigen::MatrixXd& x, const Eigen::VectorXd& ys,
-                              const GpHyperparameters& hyper, Eigen::VectorXd* gradient);
+                              const GpHyperparameters& hyper, Eigen::VectorXd* gradient,
+                              const Eigen::VectorXd* fixed_noise = nullptr);
 
   double output_mean() const { return y_mean_; }
   double output_scale() const { return y_scale_; }
@@ -93,12 +108,16 @@ class GaussianProcess {
   FitStatus factorize();
   /// Sets y_mean_ and y_scale_ from y and returns the standardized y.
   Eigen::VectorXd standardize(const Eigen::VectorXd& y);
+  /// Sets fixed_noise_ from per-point noise variances in output units (empty: none), in the
+  /// current standardized units.
+  void set_fixed_noise(const Eigen::VectorXd& noise_variances);
 
   int dim_;
   GpHyperparameters hyper_;
   Matern52Kernel kernel_;
   Eigen::MatrixXd x_;
-  Eigen::VectorXd y_;  ///< standardized
+  Eigen::VectorXd y_;            ///< standardized
+  Eigen::VectorXd fixed_noise_;  ///< per-point noise variances, standardized (empty: none)
   double y_mean_ = 0.0;
   double y_scale_ = 1.0;
   Eigen::LLT<Eigen::MatrixXd> llt_;

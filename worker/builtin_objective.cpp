@@ -70,6 +70,12 @@ BuiltinEvaluator::BuiltinEvaluator(const BuiltinObjective& objective, SearchSpac
             "lora_dropout, weight_decay)");
       }
     }
+    const auto metric = parse_lora_metric(objective.metric);
+    if (!metric) {
+      throw std::invalid_argument("lora_surrogate's metric must be acc_norm or acc, got '" +
+                                  objective.metric + "'");
+    }
+    metric_ = *metric;
     LoraSurrogate::instance();  // fit now, not during the first evaluation
     return;
   }
@@ -88,16 +94,18 @@ EvaluationOutcome BuiltinEvaluator::evaluate(const EvaluateMessage& request) {
     if (seconds > 0.0 && !sleep_unless_cancelled(seconds)) {
       return EvaluationOutcome::error("cancelled by rank 0");
     }
-    double score = estimate.hellaswag_acc;
+    const double clean = estimate.hellaswag(metric_);
+    double score = clean;
     if (objective_.noise_sd > 0.0) {
       std::mt19937_64 rng(mix(seed_ ^ mix(static_cast<std::uint64_t>(request.trial_id))));
       score += std::normal_distribution<double>(0.0, objective_.noise_sd)(rng);
     }
     EvaluationOutcome outcome = EvaluationOutcome::ok(score);
     outcome.metrics["hellaswag_acc"] = estimate.hellaswag_acc;
+    outcome.metrics["hellaswag_acc_norm"] = estimate.hellaswag_acc_norm;
     outcome.metrics["mmlu_acc"] = estimate.mmlu_acc;
     outcome.metrics["train_minutes"] = estimate.minutes;
-    outcome.metrics["noiseless"] = estimate.hellaswag_acc;
+    outcome.metrics["noiseless"] = clean;
     if (seconds > 0.0) outcome.metrics["simulated_seconds"] = seconds;
     return outcome;
   }

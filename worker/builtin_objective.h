@@ -28,8 +28,9 @@ double simulated_cost_seconds(const CostModel& cost, const SearchSpace& space,
 inline constexpr const char* kLoraSurrogate = "lora_surrogate";
 
 /// Evaluates a builtin function in process: f(x) plus optional Gaussian noise, after sleeping
-/// for the simulated cost. lora_surrogate reports HellaSwag accuracy as the score and MMLU
-/// accuracy and the training minutes of a real run as metrics. The noise of trial i is drawn from a
+/// for the simulated cost. lora_surrogate reports the HellaSwag score of objective.metric (acc_norm
+/// by default, or acc) as the score, and HellaSwag acc and acc_norm, MMLU acc, the training minutes
+/// of a real run and the noiseless score as metrics. The noise of trial i is drawn from a
 /// generator seeded by (campaign seed, i), so a campaign is reproducible whatever worker evaluates
 /// which trial.
 class BuiltinEvaluator final : public Evaluator {
@@ -41,7 +42,8 @@ class BuiltinEvaluator final : public Evaluator {
   BuiltinObjective objective_;
   SearchSpace space_;
   std::uint64_t seed_;
-  std::unique_ptr<TestFunction> function_;  ///< null for lora_surrogate
+  std::unique_ptr<TestFunction> function_;    ///< null for lora_surrogate
+  LoraMetric metric_ = LoraMetric::kAccNorm;  ///< lora_surrogate's score
 };
 
 }  // namespace lorahpo

@@ -42,8 +42,11 @@ std::vector<LoraRun> parse() {
     run.lora_dropout = std::stod(at(cells, "lora_dropout"));
     run.weight_decay = std::stod(at(cells, "weight_decay"));
     run.hellaswag_acc = std::stod(at(cells, "hellaswag_acc"));
+    run.hellaswag_acc_stderr = std::stod(at(cells, "hellaswag_acc_stderr"));
     run.hellaswag_acc_norm = std::stod(at(cells, "hellaswag_acc_norm"));
+    run.hellaswag_acc_norm_stderr = std::stod(at(cells, "hellaswag_acc_norm_stderr"));
     run.mmlu_acc = std::stod(at(cells, "mmlu_acc"));
+    run.mmlu_acc_stderr = std::stod(at(cells, "mmlu_acc_stderr"));
     run.minutes = std::stod(at(cells, "minutes_opening_to_starting"));
     runs.push_back(run);
   }

@@ -16,8 +16,11 @@ struct LoraRun {
   double lora_dropout = 0.0;
   double weight_decay = 0.0;
   double hellaswag_acc = 0.0;
+  double hellaswag_acc_stderr = 0.0;  ///< lm_eval's standard error of the mean
   double hellaswag_acc_norm = 0.0;
+  double hellaswag_acc_norm_stderr = 0.0;
   double mmlu_acc = 0.0;
+  double mmlu_acc_stderr = 0.0;
   double minutes = 0.0;
 };
 

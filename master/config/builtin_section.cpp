@@ -49,7 +49,7 @@ void check_cost_span(const ConfigSection& cost_section, const CostModel& cost, c
 }  // namespace
 
 BuiltinDescription read_builtin(const ConfigSection& s, BuiltinObjective* b) {
-  s.allow_only({"kind", "function", "dim", "noise", "cost", "time_scale"});
+  s.allow_only({"kind", "function", "dim", "noise", "cost", "time_scale", "metric"});
   const YAML::Node function = s.required("function");
   b->function = s.text(function, s.key_of("function"));
   s.read_integer("dim", &b->dim, {1, 1000, ""});
@@ -70,6 +70,13 @@ BuiltinDescription read_builtin(const ConfigSection& s, BuiltinObjective* b) {
     scale.high = 3600.0;
     scale.note = " (seconds per hour of real training; 3600: real time)";
     s.read_number("time_scale", &b->time_scale, scale);
+  }
+  if (s.has("metric")) {
+    if (b->function != kLoraSurrogate) s.fail_at("metric", "applies to lora_surrogate only");
+    s.read_text("metric", &b->metric);
+    if (!parse_lora_metric(b->metric) || b->metric.empty()) {
+      s.fail_at("metric", "must be acc_norm or acc, got '" + b->metric + "'");
+    }
   }
   return description;
 }

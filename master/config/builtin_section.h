@@ -6,7 +6,8 @@
 
 namespace lorahpo {
 
-/// `objective` of kind builtin: function, dim, noise, cost {base, slope, parameter}, time_scale.
+/// `objective` of kind builtin: function, dim, noise, cost {base, slope, parameter}, time_scale,
+/// metric (lora_surrogate: acc_norm or acc).
 /// Returns the function's own search space and direction (describe_builtin).
 BuiltinDescription read_builtin(const ConfigSection& objective, BuiltinObjective* out);
 

@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/config_error.h"
+#include "worker/lora_surrogate.h"
 
 namespace lorahpo {
 namespace {
@@ -73,6 +74,24 @@ TEST(ConfigLoader, BuiltinBringsItsSearchSpaceAndDirection) {
   EXPECT_EQ(config.campaign.direction, Direction::kMinimize);
   EXPECT_EQ(config.campaign.name, "test");  // the file's stem
   EXPECT_DOUBLE_EQ(config.objective.builtin.noise_sd, 0.1);
+}
+
+/// lora_surrogate scores acc_norm unless the config says acc; the shipped configs say acc_norm with
+/// lm_eval's median acc_norm standard error over the 150 runs as the noise.
+TEST(ConfigLoader, LoraSurrogateMetricDefaultsToAccNorm) {
+  const CampaignConfig plain =
+      parse("campaign: {budget: 5}\nobjective: {kind: builtin, function: lora_surrogate}\n");
+  EXPECT_EQ(parse_lora_metric(plain.objective.builtin.metric), LoraMetric::kAccNorm);
+  const CampaignConfig acc = parse(
+      "campaign: {budget: 5}\nobjective: {kind: builtin, function: lora_surrogate, metric: acc}\n");
+  EXPECT_EQ(acc.objective.builtin.metric, "acc");
+  for (const char* name :
+       {"lora_surrogate_soo", "lora_surrogate_bamsoo", "lora_surrogate_bo_sync", "quickstart"}) {
+    const CampaignConfig shipped =
+        load_config(std::string(LORAHPO_SOURCE_DIR) + "/configs/" + name + ".yaml");
+    EXPECT_EQ(shipped.objective.builtin.metric, "acc_norm") << name;
+    EXPECT_DOUBLE_EQ(shipped.objective.builtin.noise_sd, 0.0044) << name;
+  }
 }
 
 TEST(ConfigLoader, ShippedConfigsValidate) {
@@ -167,6 +186,14 @@ INSTANTIATE_TEST_SUITE_P(
                 "campaign: {budget: 5}\nsearch_space:\n  a: {type: float, low: 0, high: 1}\n"
                 "objective: {kind: builtin, function: branin}\n",
                 3, "search_space", "branin takes 2"},
+        BadCase{"lora_surrogate unknown metric",
+                "campaign: {budget: 5}\nobjective:\n  kind: builtin\n  function: lora_surrogate\n"
+                "  metric: acc,none\n",
+                5, "objective.metric", "must be acc_norm or acc, got 'acc,none'"},
+        BadCase{
+            "metric of another builtin",
+            "campaign: {budget: 5}\nobjective: {kind: builtin, function: branin, metric: acc}\n", 2,
+            "objective.metric", "applies to lora_surrogate only"},
         BadCase{"builtin cost on unknown parameter",
                 "campaign: {budget: 5}\nobjective:\n  kind: builtin\n  function: branin\n"
                 "  cost: {base: 0.1, slope: 0.01, parameter: lora_r}\n",
