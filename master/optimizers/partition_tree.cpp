@@ -75,8 +75,12 @@ int PartitionTree::split_dimension(int id) const {
       if (last <= first) side = 0.0;
     }
     if (!(side > 0.0)) continue;
-    // Strictly longer only: equal sides keep the lowest index.
-    if (side > longest * (1.0 + 1e-12)) {
+    // Strictly longer only: equal sides keep the lowest index, except that a discrete side
+    // takes a tie from a continuous one.
+    const bool longer = side > longest * (1.0 + 1e-12);
+    const bool discrete_wins_tie =
+        values(i) > 0 && best >= 0 && values(best) == 0 && side >= longest * (1.0 - 1e-12);
+    if (longer || discrete_wins_tie) {
       longest = side;
       best = i;
     }

@@ -61,9 +61,17 @@ struct PartitionNode {
 ///    boundary (which SearchSpace maps to the upper bin).
 ///  - side length = the share of the values left, c/n (= upper - lower), except that a
 ///    coordinate with one value left measures 0: it cannot be split. The split coordinate is the
-///    longest side, lowest index on ties, as for continuous ones, so a discrete coordinate is
-///    split in its turn with the continuous ones (at the root all sides are 1: coordinate 0,
-///    then 1, ...), and a 2-valued one is split before any continuous side falls below 1/2.
+///    longest side; on a tie a discrete side wins over a continuous one, then the lowest index.
+///    At the root every side is 1, so the discrete coordinates are split first, each once (a
+///    categorical of at most K values is then settled: one value per cell), then the continuous
+///    ones in turn, a discrete one of c > K values again whenever its share c'/n is the longest.
+///    Why the tie rule: a cell is split along one coordinate per level and a campaign of 50
+///    evaluations reaches depth ~7 (h_max = sqrt(n)), so with the lowest index alone the
+///    categoricals listed after seven floats (configs/llama32_3b/wide.yaml: precision, LoRA
+///    targets, batch size) would never be tried at another value; settling a 2-valued
+///    categorical costs one evaluation, and it is the kind of choice (bf16-true or bf16-mixed)
+///    a user wants compared. The price: the continuous coordinates start one level per
+///    discrete coordinate later.
 ///  - a cell whose every side measures 0 (a single point of a discrete space) is not
 ///    splittable(); expand() refuses it.
 /// An integer split as a continuous coordinate (`bins`, its number of values; 0 for the others)

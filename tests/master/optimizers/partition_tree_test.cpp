@@ -429,18 +429,28 @@ TEST(PartitionTreeTest, MoreValuesThanKAreGroupedIntoKRunsOfNeighbours) {
   expect_on_bins(tree);
 }
 
-TEST(PartitionTreeTest, MixedTreesSplitTheDiscreteCoordinatesInTheirTurn) {
-  // A float, a boolean, a 3-valued integer: the longest side, lowest index on ties, where a
-  // discrete side is the share of its values left.
+TEST(PartitionTreeTest, MixedTreesSplitTheDiscreteCoordinatesFirstOnTies) {
+  // A float, a boolean, a 3-valued integer: the longest side, where a discrete side is the share
+  // of its values left; a discrete side wins a tie with a continuous one, then the lowest index.
   PartitionTree tree(std::vector<std::int64_t>{0, 2, 3}, 3);
-  EXPECT_EQ(tree.split_dimension(0), 0);
-  const int middle = tree.expand(0)[1];  // float side 1/3, the boolean's 1, the integer's 1
-  EXPECT_EQ(tree.split_dimension(middle), 1);
-  const int second = tree.expand(middle)[1];  // the boolean has one value left: side 0
-  EXPECT_EQ(tree.split_dimension(second), 2);
-  const std::vector<int> by_value = tree.expand(second);
+  EXPECT_EQ(tree.split_dimension(0), 1) << "all sides 1: the boolean first";
+  const std::vector<int> by_bool = tree.expand(0);
+  ASSERT_EQ(by_bool.size(), 2u);
+  EXPECT_EQ(tree.split_dimension(by_bool[1]), 2) << "the boolean is settled; the integer ties";
+  const std::vector<int> by_value = tree.expand(by_bool[1]);
   EXPECT_EQ(by_value.size(), 3u);
   EXPECT_EQ(tree.split_dimension(by_value[0]), 0) << "only the float is left to split";
+  const std::vector<int> by_float = tree.expand(by_value[0]);
+  EXPECT_EQ(tree.split_dimension(by_float[0]), 0);
+  // A 5-valued coordinate split into runs of 2, 2, 1 (shares 0.4, 0.4, 0.2) comes back after the
+  // float's side fell to 1/3 < 0.4.
+  PartitionTree five(std::vector<std::int64_t>{0, 5}, 3);
+  EXPECT_EQ(five.split_dimension(0), 1);
+  const int run = five.expand(0)[0];
+  EXPECT_EQ(five.split_dimension(run), 0);
+  const int third = five.expand(run)[0];
+  EXPECT_EQ(five.split_dimension(third), 1);
+  expect_on_bins(five);
   for (int id = 0; id < tree.size(); ++id) {
     if (!tree.node(id).is_leaf()) {
       const PartitionNode& node = tree.node(id);
