@@ -969,5 +969,37 @@ TEST(OptimisticOptimizerTest, ALargeIntegerIsNeverRunTwiceAtTheSameValue) {
   }
 }
 
+/// A mixed space (with an integer of 40 values, split continuously: its rounded points are
+/// state rebuilt on restore) resumes from a snapshot exactly as it went on.
+TEST(OptimisticOptimizerTest, MixedSpacesRestoredFromASnapshotAskTheSamePoints) {
+  std::vector<Parameter> parameters = small_mixed_space(false).parameters();
+  parameters.push_back(discrete_param("m", ParamType::kInt, {}, 1.0, 40.0));
+  const SearchSpace space(parameters);
+  const Objective f = [&](const Point& unit) -> std::optional<double> {
+    return *mixed_objective(small_mixed_space(false))(Point(unit.begin(), unit.begin() + 4)) -
+           std::fabs(numeric_value(space.to_user(unit)[4]) - 17.0) * 0.01;
+  };
+  for (PartitionParallel parallel :
+       {PartitionParallel::kSweep, PartitionParallel::kAsync, PartitionParallel::kWide}) {
+    for (bool bayesian : {false, true}) {
+      SCOPED_TRACE(testing::Message() << label(parallel) << (bayesian ? ", bamsoo" : ", soo"));
+      OptimisticOptimizer original(space, strategy(parallel, bayesian), std::mt19937_64(8));
+      const DriveResult first = drive(original, 1, 15, f);
+      ASSERT_EQ(first.asked.size(), 15u);
+      OptimisticOptimizer restored(space, strategy(parallel, bayesian), std::mt19937_64(99));
+      restored.restore(original.snapshot());
+      const DriveResult a = drive(original, 4, 40, f);
+      const DriveResult b = drive(restored, 4, 40, f);
+      ASSERT_EQ(a.asked.size(), b.asked.size());
+      for (std::size_t k = 0; k < a.asked.size(); ++k) {
+        ASSERT_TRUE(same(a.asked[k], b.asked[k])) << "point " << k << " after the snapshot";
+      }
+      std::vector<Point> all = snapped(space, first.asked);
+      for (const Point& p : snapped(space, a.asked)) all.push_back(p);
+      EXPECT_TRUE(all_distinct(all));
+    }
+  }
+}
+
 }  // namespace
 }  // namespace lorahpo
