@@ -9,6 +9,7 @@
 #
 # Environment: BUILD_DIR (default <repo>/build-rechecks), RESULTS_DIR (bench/results), JOBS
 # (nproc), SEEDS (20), FIRST_SEED (101), WORKERS (8), BUDGET (50), TOP_K (3), AT_END (wait),
+# FITS (true: rechecks.only_if_it_fits),
 # METHODS (bo_gp,lhs,soo,bamsoo), OBJECTIVE (the objective section, YAML flow), TAG (a suffix of
 # the output names).
 set -euo pipefail
@@ -30,6 +31,7 @@ start=$SECONDS
 python3 "$repo/bench/rechecks.py" --lorahpo "$build_dir/lorahpo" --out "$out" \
   --seeds "${SEEDS:-20}" --first-seed "${FIRST_SEED:-101}" --workers "${WORKERS:-8}" \
   --budget "${BUDGET:-50}" --top-k "${TOP_K:-3}" --at-end "${AT_END:-wait}" \
+  --only-if-it-fits "${FITS:-true}" \
   --methods "${METHODS:-bo_gp,lhs,soo,bamsoo}" --jobs "$jobs" --objective "$objective" >/dev/null
 cp "$out/rechecks.csv" "$results_dir/rechecks$tag.csv"
 {

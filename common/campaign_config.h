@@ -210,10 +210,15 @@ struct RecheckPolicy {
   int top_k = 0;
   /// The most measurements of one configuration, its first included.
   int max_measurements = 4;
-  /// When the last budget evaluation ends: the re-checks still running finish (true; the
-  /// campaign ends at most one evaluation later), or are cancelled (false: the campaign ends
-  /// when it would have without them, and most re-checks are lost: the idle tail is shorter
-  /// than an evaluation).
+  /// A re-check starts only if it is expected to end before the budget's last evaluation: its
+  /// point's measured duration fits before the latest expected end of the budget evaluations
+  /// running (each: when it was sent + the median duration of the finished ones). Off, idle
+  /// workers re-check until the budget's last evaluation ends, and the campaign ends up to one
+  /// evaluation later (bench/results/rechecks.md measures both).
+  bool only_if_it_fits = true;
+  /// When the last budget evaluation ends: the re-checks still running finish (true), or are
+  /// cancelled (false: the campaign ends when it would have without them, the re-checks' GPU
+  /// time is lost).
   bool wait_at_end = true;
 };
 

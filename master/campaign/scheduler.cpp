@@ -364,6 +364,7 @@ std::optional<std::int64_t> Scheduler::recheck_target() const {
   // Every ok measurement of a point (its budget evaluation and its re-checks), by unit point.
   struct Tally {
     std::int64_t of = -1;  ///< its first ok budget evaluation
+    double seconds = 0.0;  ///< how long that one took: what a re-check of it should take
     double sum = 0.0;
     int ok = 0;
     int running = 0;
@@ -373,7 +374,10 @@ std::optional<std::int64_t> Scheduler::recheck_target() const {
   for (const TrialRecord& r : outcome_.records) {
     if (r.status != TrialStatus::kOk || !r.score) continue;
     Tally& t = points[r.unit];
-    if (t.of < 0 || r.id < t.of) t.of = r.id;
+    if (t.of < 0 || r.id < t.of) {
+      t.of = r.id;
+      t.seconds = r.end_unix - r.start_unix;
+    }
     t.sum += *r.score;
     ++t.ok;
   }
@@ -399,11 +403,33 @@ std::optional<std::int64_t> Scheduler::recheck_target() const {
   // Of them, the least measured (ok and running), then the best: each of the top k gets a
   // second measurement before any gets a third, and the winner's curse of a lucky first
   // measurement is checked first.
+  // only_if_it_fits: the budget's expected end is the latest of (sent + the median duration of
+  // the finished budget evaluations) over the budget evaluations running; a re-check must end
+  // before it, by the duration its point took the first time.
+  std::optional<double> budget_end;
+  if (options_.rechecks.only_if_it_fits) {
+    std::vector<double> durations;
+    for (const TrialRecord& r : outcome_.records) {
+      if (r.status == TrialStatus::kOk) durations.push_back(r.end_unix - r.start_unix);
+    }
+    if (!durations.empty()) {
+      const auto middle = durations.begin() + static_cast<std::ptrdiff_t>(durations.size() / 2);
+      std::nth_element(durations.begin(), middle, durations.end());
+      for (const auto& [worker, id] : busy_) {
+        const auto trial = trials_.find(id);
+        if (trial == trials_.end() || trial->second.recheck_of) continue;
+        const double end = trial->second.sent_unix + *middle;
+        budget_end = budget_end ? std::max(*budget_end, end) : end;
+      }
+    }
+  }
+  const double now = clock_.unix_seconds();
   const Tally* chosen = nullptr;
   for (const Tally* t : ranked) {
     const auto started = rechecks_started_.find(t->of);
     const int attempts = 1 + (started == rechecks_started_.end() ? 0 : started->second);
     if (attempts >= options_.rechecks.max_measurements) continue;
+    if (budget_end && now + t->seconds > *budget_end) continue;
     if (chosen == nullptr || t->ok + t->running < chosen->ok + chosen->running) chosen = t;
   }
   if (chosen == nullptr) return std::nullopt;

@@ -82,6 +82,24 @@ YAML::Node read_document(const std::string& text, const std::string& file_name) 
   return root;
 }
 
+/// A space of integers and categoricals only holds finitely many points, and no optimizer
+/// proposes one twice: a larger budget would end with "proposed no point while no evaluation is
+/// running" once they are all run. Refused up front, naming campaign.budget.
+void check_budget_fits_space(const ConfigSection& campaign, const CampaignConfig& config) {
+  std::int64_t points = 1;
+  for (const Parameter& p : config.space.parameters()) {
+    if (p.type == ParamType::kFloat) return;
+    if (points > config.campaign.budget) return;  // already more points than the budget
+    points *= std::max<std::int64_t>(p.cardinality(), 1);
+  }
+  if (config.space.dim() > 0 && points < config.campaign.budget) {
+    campaign.fail_at("budget", "is " + std::to_string(config.campaign.budget) +
+                                   ", but the search space (integers and categoricals only) has " +
+                                   std::to_string(points) +
+                                   " distinct points, and no optimizer runs one twice");
+  }
+}
+
 CampaignConfig parse_checked_config(const std::string& text, const std::string& file_name,
                                     const std::string& config_dir) {
   const ConfigSection root(file_name, read_document(text, file_name), "", config_dir);
@@ -97,6 +115,7 @@ CampaignConfig parse_checked_config(const std::string& text, const std::string& 
   config.space = std::move(objective.space);
   root.required("campaign");
   config.campaign = read_campaign(root.child("campaign"), file_name, objective.default_direction);
+  check_budget_fits_space(root.child("campaign"), config);
   config.optimizer = read_optimizer(root.child("optimizer"));
   // failures, workers (optional; an empty section keeps the defaults)
   if (root.has("failures") && !root["failures"].IsNull())

@@ -68,11 +68,12 @@ WorkerPolicy read_workers(const ConfigSection& s) {
 }
 
 RecheckPolicy read_rechecks(const ConfigSection& s) {
-  s.allow_only({"top_k", "max_measurements", "at_end"});
+  s.allow_only({"top_k", "max_measurements", "only_if_it_fits", "at_end"});
   RecheckPolicy r;
   s.read_integer("top_k", &r.top_k, {0, 1000, " configurations (0: no re-checks)"});
   s.read_integer("max_measurements", &r.max_measurements,
                  {2, 100, " measurements of one configuration, its first included"});
+  s.read_boolean("only_if_it_fits", &r.only_if_it_fits);
   if (s.has("at_end")) {
     const YAML::Node n = s["at_end"];
     const std::string text = n.IsScalar() ? n.as<std::string>() : "";

@@ -13,8 +13,8 @@ FailurePolicy read_failures(const ConfigSection& failures);
 /// stop_grace_seconds.
 WorkerPolicy read_workers(const ConfigSection& workers);
 
-/// YAML `rechecks` (RecheckPolicy): top_k (0: off), max_measurements (>= 2), at_end (wait |
-/// cancel).
+/// YAML `rechecks` (RecheckPolicy): top_k (0: off), max_measurements (>= 2), only_if_it_fits,
+/// at_end (wait | cancel).
 RecheckPolicy read_rechecks(const ConfigSection& rechecks);
 
 }  // namespace lorahpo

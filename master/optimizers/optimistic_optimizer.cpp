@@ -26,6 +26,36 @@ bool known(const PartitionNode& node) {
   return node.kind != NodeValue::kUnknown;
 }
 
+/// The coordinates the tree splits between values (PartitionTree): every categorical, and an
+/// integer of at most K^2 values. A continuous K-ary split of an integer of c > K^2 values puts
+/// the K children of the first two levels in different bins; with fewer, two cells would share a
+/// value by the second level. Larger integers keep the continuous split (so campaigns over
+/// lora_r in [2, 512] and lora_alpha in [1, 64] propose what they proposed), and a deep cell
+/// whose centre rounds to a point already taken inherits that point instead (expand()).
+std::vector<std::int64_t> discrete_values(const SearchSpace& space, int k) {
+  std::vector<std::int64_t> values;
+  for (const Parameter& p : space.parameters()) {
+    const std::int64_t c = p.cardinality();
+    const bool discrete = p.type == ParamType::kCategorical ||
+                          (p.type == ParamType::kInt && c <= static_cast<std::int64_t>(k) * k);
+    values.push_back(discrete && c >= 2 ? c : 0);
+  }
+  return values;
+}
+
+/// The integers discrete_values() leaves to the continuous split: their number of values.
+std::vector<std::int64_t> integer_bins(const SearchSpace& space, int k) {
+  const std::vector<std::int64_t> discrete = discrete_values(space, k);
+  std::vector<std::int64_t> bins;
+  for (int i = 0; i < space.dim(); ++i) {
+    const Parameter& p = space.parameter(i);
+    bins.push_back(p.type == ParamType::kInt && discrete[static_cast<std::size_t>(i)] == 0
+                       ? p.cardinality()
+                       : 0);
+  }
+  return bins;
+}
+
 }  // namespace
 
 OptimisticOptimizer::OptimisticOptimizer(SearchSpace space, OptimisticOptions options,
@@ -35,8 +65,16 @@ OptimisticOptimizer::OptimisticOptimizer(SearchSpace space, OptimisticOptions op
       rng_(std::move(rng)),
       features_(space_),
       gp_(features_.feature_dim()),
-      tree_(space_.dim(), options.k) {
+      tree_(discrete_values(space_, options.k), options.k, integer_bins(space_, options.k)) {
+  for (const Parameter& p : space_.parameters()) {
+    rounded_ = rounded_ || p.type != ParamType::kFloat;
+  }
   queue_.push_back(0);  // the root's centre first
+  remember_point(0);
+}
+
+void OptimisticOptimizer::remember_point(int id) {
+  if (rounded_) points_.emplace(space_.snap(tree_.node(id).center), id);
 }
 
 double OptimisticOptimizer::effective_value(const PartitionNode& node, double worst) const {
@@ -138,7 +176,11 @@ std::vector<Suggestion> OptimisticOptimizer::ask(int n) {
   if (options_.parallel != PartitionParallel::kAsync) {
     // A sweep starts only when the previous batch is complete; a BaMSOO sweep whose children were
     // all approximated asks for nothing, so sweep again (bounded: each sweep grows the tree).
-    for (int sweeps = 0; queue_.empty() && pending_.empty() && sweeps < 10000; ++sweeps) sweep(n);
+    for (int sweeps = 0; queue_.empty() && pending_.empty() && sweeps < 10000; ++sweeps) {
+      const int before = tree_.size();
+      sweep(n);
+      if (tree_.size() == before) break;  // nothing left to split (a small discrete space)
+    }
   }
   std::vector<Suggestion> batch;
   while (static_cast<int>(batch.size()) < n) {
@@ -220,7 +262,11 @@ void OptimisticOptimizer::sweep(int wanted) {
   const double worst = worst_value();
   // Only the leaves scored when the sweep starts are candidates, by their values then.
   const int existing = tree_.size();
-  const auto eligible = [&](int id) { return id < existing && known(tree_.node(id)); };
+  // A single point of a discrete space cannot be split: it is never picked (else the search
+  // would stall on it).
+  const auto eligible = [&](int id) {
+    return id < existing && known(tree_.node(id)) && tree_.splittable(id);
+  };
   const auto value = [&](int id) { return effective_value(tree_.node(id), worst); };
   // n counts every scored node, approximated ones included (Wang et al. 2014, Alg. 1; the seed's
   // Alg. 3.4 increments n for each child): counting real evaluations only would freeze h_max
@@ -259,7 +305,8 @@ void OptimisticOptimizer::sweep(int wanted) {
   // sweeps of a small tree): the cells this sweep created are split in turn, in the order they
   // were made, so an expansion goes two or more levels deep (more children per expansion).
   for (int id = existing; id < tree_.size() && !served(); ++id) {
-    if (tree_.node(id).is_leaf() && tree_.node(id).kind != NodeValue::kApproximated) {
+    if (tree_.node(id).is_leaf() && tree_.node(id).kind != NodeValue::kApproximated &&
+        tree_.splittable(id)) {
       expand(id, &f_plus);
     }
   }
@@ -270,7 +317,7 @@ bool OptimisticOptimizer::decide() {
   // and the GP's data are those of its start.
   const double worst = worst_value();
   if (options_.bayesian) refit_gp(worst, /*force=*/false);
-  const auto eligible = [](int) { return true; };
+  const auto eligible = [&](int id) { return tree_.splittable(id); };
   const auto value = [&](int id) {
     const PartitionNode& node = tree_.node(id);
     if (known(node)) return effective_value(node, worst);
@@ -321,7 +368,22 @@ void OptimisticOptimizer::expand(int id, double* f_plus) {
   const std::vector<int> children = tree_.expand(id);
   std::vector<int> fresh;
   for (int child : children) {
-    if (tree_.node(child).inherited_from < 0) fresh.push_back(child);
+    if (tree_.node(child).inherited_from >= 0) continue;
+    if (rounded_) {
+      // A centre that rounds to a point already evaluated, pending or queued (a deep cell of a
+      // large integer) shares that point and its value, as a middle child shares its parent's:
+      // the same values are never run twice.
+      const auto taken = points_.emplace(space_.snap(tree_.node(child).center), child);
+      if (!taken.second) {
+        PartitionNode& node = tree_.node(child);
+        const PartitionNode& owner = tree_.node(taken.first->second);
+        node.kind = owner.kind;
+        node.value = owner.value;
+        node.inherited_from = taken.first->second;
+        continue;
+      }
+    }
+    fresh.push_back(child);
   }
   if (options_.bayesian && gp_.ready()) {
     score_children(fresh, f_plus);
@@ -401,6 +463,10 @@ void OptimisticOptimizer::restore(const std::string& bytes) {
           bound_decisions_);
   std::istringstream rng_stream(rng_text);
   rng_stream >> rng_;
+  points_.clear();
+  for (int id = 0; id < tree_.size(); ++id) {
+    if (tree_.node(id).inherited_from < 0) remember_point(id);
+  }
   gp_ = GaussianProcess(features_.feature_dim());
   gp_.set_hyperparameters(GpHyperparameters::from_vector(
       Eigen::Map<const Eigen::VectorXd>(hyper.data(), static_cast<Eigen::Index>(hyper.size()))));

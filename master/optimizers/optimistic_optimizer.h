@@ -165,6 +165,8 @@ class OptimisticOptimizer final : public Optimizer {
   void score_children(const std::vector<int>& children, double* f_plus);
   /// A real result for a node: the node and every node that inherits its point.
   void record(int id, std::optional<double> value);
+  /// Mixed spaces: notes the rounded point a node stands for.
+  void remember_point(int id);
 
   SearchSpace space_;
   OptimisticOptions options_;
@@ -172,6 +174,9 @@ class OptimisticOptimizer final : public Optimizer {
   GpFeatureMap features_;
   GaussianProcess gp_;
   PartitionTree tree_;
+  bool rounded_ = false;  ///< some coordinate is an integer or a categorical
+  /// Mixed spaces: the rounded point of every node that owns one (not inherited) -> the node.
+  std::map<std::vector<double>, int> points_;
   std::deque<int> queue_;                ///< nodes to evaluate, in order
   std::map<std::int64_t, int> pending_;  ///< ticket -> node
   std::int64_t next_ticket_ = 0;

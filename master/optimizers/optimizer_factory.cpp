@@ -52,12 +52,12 @@ OptimisticOptions engine_options(const SooOptions& o) {
 
 std::unique_ptr<Optimizer> make_optimizer(const CampaignConfig& config, std::mt19937_64 rng) {
   const OptimizerConfig& o = config.optimizer;
-  const int dim = config.space.dim();
   switch (o.kind) {
     case OptimizerKind::kRandom:
-      return std::make_unique<RandomSearch>(dim, std::move(rng));
+      return std::make_unique<RandomSearch>(config.space, std::move(rng));
     case OptimizerKind::kLhs:
-      return std::make_unique<LatinHypercubeSearch>(dim, config.campaign.budget, std::move(rng));
+      return std::make_unique<LatinHypercubeSearch>(config.space, config.campaign.budget,
+                                                    std::move(rng));
     case OptimizerKind::kBoGp:
       return std::make_unique<BayesianOptimization>(
           config.space, engine_options(o.bo_gp, config.campaign.budget), std::move(rng));

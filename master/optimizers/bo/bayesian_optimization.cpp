@@ -17,7 +17,7 @@ BayesianOptimization::BayesianOptimization(SearchSpace space, BayesianOptimizati
       gp_(features_.feature_dim()) {
   options_.batch_size = std::max(options_.batch_size, 1);
   tr_length_ = options_.sync_batch.length_init;
-  if (options_.n_init > 0) design_ = latin_hypercube(options_.n_init, space_.dim(), rng_);
+  if (options_.n_init > 0) design_ = latin_hypercube(options_.n_init, space_, rng_);
 }
 
 std::vector<Suggestion> BayesianOptimization::ask(int n) {

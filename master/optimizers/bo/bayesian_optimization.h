@@ -77,7 +77,20 @@ struct BayesianOptimizationOptions {
 ///    running; synchronous: q points at once, then nothing until all q came back.
 /// A failed evaluation enters the GP at the worst value observed so far, so the search steers
 /// away from it. No point is proposed twice: duplicates after rounding are rejected against the
-/// history, the pending points and the batch being built.
+/// history, the pending points and the batch being built; when no new point is found (a small
+/// discrete space is exhausted) ask() returns fewer points, possibly none.
+///
+/// Mixed spaces (Garrido-Merchan & Hernandez-Lobato 2020, "Dealing with categorical and
+/// integer-valued variables in Bayesian optimization with Gaussian processes"): the GP sees each
+/// categorical (a bool is a 2-choice categorical) as a one-hot block and each integer at the
+/// centre of its bin (GpFeatureMap), so the kernel sees exactly the points the workers run and
+/// no order is invented between labels; the Matern-5/2 ARD kernel then gives each
+/// one-hot column its own length scale. One-hot rather than a categorical (overlap/Hamming)
+/// kernel as in CoCaBO or Casmopolitan: it reuses the one kernel and its gradients, and with the
+/// few labels of a LitGPT search (2 or 3 per key) the block adds only a column or two. The
+/// acquisition search (maximize_acquisition) moves floats and integers continuously with the
+/// categoricals held at each start's value (random starts draw every label), then snaps; the
+/// initial design is latin_hypercube() over the space, stratified over the labels.
 class BayesianOptimization final : public Optimizer {
  public:
   BayesianOptimization(SearchSpace space, BayesianOptimizationOptions options, std::mt19937_64 rng);

@@ -64,8 +64,9 @@ SimulationOptions eight_workers() {
 TEST(SchedulerRechecks, RunOnlyInTheTailOutsideTheBudgetAndCancelledAtItsEnd) {
   spdlog::set_level(spdlog::level::warn);
   const CampaignConfig plain = tail_config("");
-  const CampaignConfig config =
-      tail_config("rechecks: {top_k: 3, max_measurements: 3, at_end: cancel}\n");
+  const CampaignConfig config = tail_config(
+      "rechecks: {top_k: 3, max_measurements: 3, only_if_it_fits: false, at_end: "
+      "cancel}\n");
   const fs::path plain_dir = fresh_run_dir(plain);
   const fs::path dir = fresh_run_dir(config);
   const SimulationResult without = run_simulation(plain, plain_dir.string(), eight_workers());
@@ -145,12 +146,63 @@ TEST(SchedulerRechecks, RunOnlyInTheTailOutsideTheBudgetAndCancelledAtItsEnd) {
   fs::remove_all(dir);
 }
 
-// at_end: wait (the default): the re-checks started in the tail all finish; the campaign ends
-// with the last of them, less than one evaluation after the budget's last.
-TEST(SchedulerRechecks, WaitedForAtTheEndByDefault) {
+// Equal evaluations of 100 s, 20 on 8 workers: rounds of 8, 8 and 4. The four workers idle in
+// the last round re-check the best points, which fit exactly: the campaign ends when it would
+// have, with every worker busy to the end.
+TEST(SchedulerRechecks, ByDefaultOnlyThoseThatFitBeforeTheBudgetsEnd) {
   spdlog::set_level(spdlog::level::warn);
   const CampaignConfig plain = tail_config("");
-  const CampaignConfig config = tail_config("rechecks: {top_k: 3}\n");
+  const CampaignConfig config = tail_config("rechecks: {top_k: 2}\n");
+  EXPECT_TRUE(config.rechecks.only_if_it_fits);
+  EXPECT_TRUE(config.rechecks.wait_at_end);
+  SimulationOptions options = eight_workers();
+  options.eval_seconds = 100.0;
+  const fs::path plain_dir = fresh_run_dir(plain);
+  const fs::path dir = fresh_run_dir(config);
+  const SimulationResult without = run_simulation(plain, plain_dir.string(), options);
+  const SimulationResult with = run_simulation(config, dir.string(), options);
+  EXPECT_DOUBLE_EQ(without.outcome.wall_seconds, 300.0);
+  EXPECT_DOUBLE_EQ(with.outcome.wall_seconds, 300.0) << "the end is not delayed";
+  ASSERT_EQ(with.outcome.rechecks.size(), 4u);
+  std::map<std::int64_t, int> per_point;
+  for (const TrialRecord& r : with.outcome.rechecks) {
+    EXPECT_EQ(r.status, TrialStatus::kOk) << r.reason;
+    EXPECT_DOUBLE_EQ(r.start_unix, kEpoch + 200.0);
+    ++per_point[*r.recheck_of];
+  }
+  EXPECT_EQ(per_point.size(), 2u) << "top_k 2: the two best points, twice each";
+  for (const auto& [of, n] : per_point) EXPECT_EQ(n, 2) << "#" << of;
+  EXPECT_NEAR(without.utilization, 2000.0 / 2400.0, 1e-9);
+  EXPECT_NEAR(with.utilization, 1.0, 1e-9);
+  fs::remove_all(plain_dir);
+  fs::remove_all(dir);
+
+  // The real 52-68 minute costs: a re-check starts only if its point's duration fits before the
+  // budget's expected end (its last evaluations' start + the median duration), so the campaign
+  // ends at most the spread of the durations later, never a whole evaluation later.
+  const fs::path plain_real = fresh_run_dir(plain);
+  const fs::path real_dir = fresh_run_dir(config);
+  const SimulationResult without_real = run_simulation(plain, plain_real.string(), eight_workers());
+  const SimulationResult with_real = run_simulation(config, real_dir.string(), eight_workers());
+  double shortest = 1e18, longest = 0.0;
+  for (const TrialRecord& r : with_real.outcome.records) {
+    shortest = std::min(shortest, r.end_unix - r.start_unix);
+    longest = std::max(longest, r.end_unix - r.start_unix);
+  }
+  EXPECT_LE(with_real.outcome.wall_seconds,
+            without_real.outcome.wall_seconds + (longest - shortest));
+  for (const TrialRecord& r : with_real.outcome.rechecks) EXPECT_EQ(r.status, TrialStatus::kOk);
+  fs::remove_all(plain_real);
+  fs::remove_all(real_dir);
+}
+
+// only_if_it_fits: false, at_end: wait: idle workers re-check until the budget's last evaluation
+// ends and all of them finish; the campaign ends with the last, less than one evaluation after
+// the budget's last.
+TEST(SchedulerRechecks, WaitedForAtTheEndWhenNotOnlyThoseThatFit) {
+  spdlog::set_level(spdlog::level::warn);
+  const CampaignConfig plain = tail_config("");
+  const CampaignConfig config = tail_config("rechecks: {top_k: 3, only_if_it_fits: false}\n");
   EXPECT_TRUE(config.rechecks.wait_at_end);
   const fs::path plain_dir = fresh_run_dir(plain);
   const fs::path dir = fresh_run_dir(config);
@@ -323,7 +375,8 @@ TEST(SchedulerRechecks, GiveWayToABudgetEvaluationThatNeedsAWorker) {
   options.budget = 3;
   options.trials_dir = (dir / "trials").string();
   options.rechecks.top_k = 2;
-  options.rechecks.wait_at_end = false;  // rank 1 holds its re-check until it is cancelled
+  options.rechecks.wait_at_end = false;      // rank 1 holds its re-check until it is cancelled
+  options.rechecks.only_if_it_fits = false;  // the scripted answers take no time
   options.workers.heartbeat_seconds = 0.1;
   Scheduler scheduler(*master, system_clock(), lhs, setup.space, journal, options);
   const CampaignOutcome outcome = scheduler.run(setup);

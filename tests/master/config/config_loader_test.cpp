@@ -482,6 +482,9 @@ TEST(ConfigLoader, RechecksAreOffUnlessAsked) {
   EXPECT_EQ(config.rechecks.max_measurements, 5);
   EXPECT_TRUE(config.rechecks.wait_at_end);
   EXPECT_FALSE(parse(kGood + "rechecks: {top_k: 1, at_end: cancel}\n").rechecks.wait_at_end);
+  EXPECT_TRUE(config.rechecks.only_if_it_fits);
+  EXPECT_FALSE(
+      parse(kGood + "rechecks: {top_k: 1, only_if_it_fits: false}\n").rechecks.only_if_it_fits);
   EXPECT_EQ(parse(kGood + "rechecks:\n").rechecks.top_k, 0) << "an empty section: the defaults";
 }
 

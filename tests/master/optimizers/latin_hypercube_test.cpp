@@ -1,10 +1,13 @@
 #include "master/optimizers/latin_hypercube.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <random>
 #include <set>
 #include <stdexcept>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -172,6 +175,157 @@ TEST(RandomSearchTest, SameSeedSamePoints) {
   const auto from_c = c.ask(10);
   for (std::size_t i = 0; i < 10; ++i) EXPECT_EQ(from_a[i].unit, from_b[i].unit) << i;
   EXPECT_NE(from_a[0].unit, from_c[0].unit);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Mixed spaces
+
+Parameter categorical(std::string name, int choices) {
+  Parameter p;
+  p.name = std::move(name);
+  p.type = ParamType::kCategorical;
+  for (int c = 0; c < choices; ++c) p.choices.push_back("c" + std::to_string(c));
+  return p;
+}
+
+Parameter integer(std::string name, double low, double high) {
+  Parameter p;
+  p.name = std::move(name);
+  p.type = ParamType::kInt;
+  p.low = low;
+  p.high = high;
+  return p;
+}
+
+Parameter real(std::string name) {
+  Parameter p;
+  p.name = std::move(name);
+  return p;
+}
+
+/// How many points of the design take each value of coordinate j (c values).
+std::vector<int> value_counts(const Design& design, std::size_t j, std::int64_t c) {
+  std::vector<int> counts(static_cast<std::size_t>(c), 0);
+  for (const auto& x : design) {
+    const auto v = std::min<std::int64_t>(
+        static_cast<std::int64_t>(std::floor(x[j] * static_cast<double>(c))), c - 1);
+    ++counts[static_cast<std::size_t>(v)];
+  }
+  return counts;
+}
+
+/// Each value of a categorical (and of an integer of c <= n values) gets floor(n/c) or
+/// ceil(n/c) points, n distinct values when n < c, every point on a bin centre unless c divides
+/// n (then the float draw, whose bins are whole strata); the float beside them keeps one point
+/// per stratum.
+TEST(LatinHypercubeTest, CategoriesAndSmallIntegersGetTheirShareOfTheDesign) {
+  for (const auto& [n, c] : std::vector<std::pair<int, int>>{
+           {5, 4}, {7, 3}, {10, 2}, {12, 5}, {3, 2}, {50, 3}, {2, 5}, {4, 7}}) {
+    const SearchSpace space({categorical("cat", c), integer("int", 1.0, c), real("x")});
+    for (std::uint64_t seed = 0; seed < 20; ++seed) {
+      SCOPED_TRACE(testing::Message() << "n " << n << ", c " << c << ", seed " << seed);
+      std::mt19937_64 rng(seed);
+      const Design design = latin_hypercube(n, space, rng);
+      for (std::size_t j : {std::size_t{0}, std::size_t{1}}) {
+        if (j == 1 && c > n) continue;  // a large integer is stratified as a float
+        for (int count : value_counts(design, j, c)) {
+          if (n >= c) {
+            EXPECT_GE(count, n / c);
+            EXPECT_LE(count, (n + c - 1) / c);
+          } else {
+            EXPECT_LE(count, 1);
+          }
+        }
+        if (n % c == 0) continue;  // the float draw, as it always was: c divides n
+        for (const auto& x : design) {
+          EXPECT_DOUBLE_EQ(space.snap(x)[j], x[j]) << "off its bin centre";
+        }
+      }
+      std::vector<std::set<int>> strata(1);
+      for (const auto& x : design) strata[0].insert(static_cast<int>(std::floor(x[2] * n)));
+      EXPECT_EQ(strata[0].size(), static_cast<std::size_t>(n)) << "the float lost a stratum";
+    }
+  }
+}
+
+/// Why the values are stratified on their own: equal-width bins of the continuous design give a
+/// value its share only when c divides n. With n = 5 and c = 4, some seed leaves a value empty.
+TEST(LatinHypercubeTest, EqualWidthBinsAloneCanLeaveACategoryOut) {
+  bool found = false;
+  for (std::uint64_t seed = 0; seed < 200 && !found; ++seed) {
+    std::mt19937_64 rng(seed);
+    const Design design = latin_hypercube(5, 1, rng);
+    for (int count : value_counts(design, 0, 4)) found = found || count == 0;
+  }
+  EXPECT_TRUE(found);
+}
+
+TEST(LatinHypercubeTest, AnAllFloatSpaceGetsTheUnitCubeDesign) {
+  std::mt19937_64 a(17);
+  std::mt19937_64 b(17);
+  const SearchSpace space({real("x"), real("y"), real("z")});
+  EXPECT_EQ(latin_hypercube(9, space, a), latin_hypercube(9, 3, b));
+}
+
+/// Two booleans and an integer in [1, 3] (12 points), and a float unless `discrete_only`.
+SearchSpace small_mixed_space(bool discrete_only) {
+  std::vector<Parameter> parameters{categorical("a", 2), categorical("b", 2),
+                                    integer("n", 1.0, 3.0)};
+  if (!discrete_only) parameters.push_back(real("x"));
+  return SearchSpace(std::move(parameters));
+}
+
+/// Asks `rounds` batches of `n`; the rounded points, in order.
+template <class Search>
+Design ask_rounded(Search& search, const SearchSpace& space, int rounds, int n) {
+  Design points;
+  for (int r = 0; r < rounds; ++r) {
+    for (const Suggestion& s : search.ask(n)) {
+      points.push_back(space.snap(s.unit));
+      search.tell(s.ticket, 0.0);
+    }
+  }
+  return points;
+}
+
+TEST(LatinHypercubeSearchTest, NeverProposesARoundedPointTwice) {
+  const SearchSpace mixed = small_mixed_space(false);
+  LatinHypercubeSearch search(mixed, 10, std::mt19937_64(4));
+  const Design points = ask_rounded(search, mixed, 10, 4);
+  EXPECT_EQ(points.size(), 40u);
+  EXPECT_EQ(std::set<std::vector<double>>(points.begin(), points.end()).size(), points.size());
+
+  // 12 points and a budget of 20: the 12 once each, then nothing, at once.
+  const SearchSpace discrete = small_mixed_space(true);
+  LatinHypercubeSearch small(discrete, 20, std::mt19937_64(4));
+  const Design all = ask_rounded(small, discrete, 5, 4);
+  EXPECT_EQ(all.size(), 12u);
+  EXPECT_EQ(std::set<std::vector<double>>(all.begin(), all.end()).size(), 12u);
+  EXPECT_TRUE(small.ask(4).empty());
+}
+
+TEST(RandomSearchTest, NeverProposesARoundedPointTwice) {
+  const SearchSpace mixed = small_mixed_space(false);
+  RandomSearch search(mixed, std::mt19937_64(4));
+  const Design points = ask_rounded(search, mixed, 10, 4);
+  EXPECT_EQ(points.size(), 40u);
+  EXPECT_EQ(std::set<std::vector<double>>(points.begin(), points.end()).size(), points.size());
+
+  const SearchSpace discrete = small_mixed_space(true);
+  RandomSearch small(discrete, std::mt19937_64(4));
+  const Design all = ask_rounded(small, discrete, 5, 4);
+  EXPECT_EQ(all.size(), 12u);
+  EXPECT_EQ(std::set<std::vector<double>>(all.begin(), all.end()).size(), 12u);
+  EXPECT_TRUE(small.ask(4).empty());
+}
+
+TEST(RandomSearchTest, AnAllFloatSpaceDrawsAsTheUnitCube) {
+  RandomSearch a(SearchSpace({real("x"), real("y")}), std::mt19937_64(8));
+  RandomSearch b(2, std::mt19937_64(8));
+  const auto x = a.ask(5);
+  const auto y = b.ask(5);
+  ASSERT_EQ(x.size(), y.size());
+  for (std::size_t i = 0; i < x.size(); ++i) EXPECT_EQ(x[i].unit, y[i].unit);
 }
 
 }  // namespace

@@ -833,5 +833,173 @@ TEST(OptimisticOptimizerTest, FactoryBuildsSooAndBamsooWithTheirK) {
   }
 }
 
+// ---------------------------------------------------------------------------------------------
+// Mixed spaces: categoricals, booleans and small integers
+
+Parameter discrete_param(std::string name, ParamType type, std::vector<std::string> choices,
+                         double low = 0.0, double high = 1.0) {
+  Parameter p;
+  p.name = std::move(name);
+  p.type = type;
+  p.choices = std::move(choices);
+  p.low = low;
+  p.high = high;
+  return p;
+}
+
+/// Two booleans, an integer in [1, 3] and, unless `discrete_only`, a float.
+SearchSpace small_mixed_space(bool discrete_only) {
+  std::vector<Parameter> parameters{discrete_param("a", ParamType::kCategorical, {"false", "true"}),
+                                    discrete_param("b", ParamType::kCategorical, {"false", "true"}),
+                                    discrete_param("n", ParamType::kInt, {}, 1.0, 3.0)};
+  if (!discrete_only) parameters.push_back(float_param("x"));
+  return SearchSpace(std::move(parameters));
+}
+
+/// Best at a = true, b = false, n = 2, x = 0.7.
+Objective mixed_objective(const SearchSpace& space) {
+  return [space](const Point& unit) -> std::optional<double> {
+    const auto user = space.to_user(unit);
+    double f = std::get<std::string>(user[0]) == "true" ? 1.0 : 0.0;
+    f += std::get<std::string>(user[1]) == "false" ? 0.5 : 0.0;
+    f -= std::fabs(numeric_value(user[2]) - 2.0) * 0.3;
+    if (user.size() > 3) f -= (numeric_value(user[3]) - 0.7) * (numeric_value(user[3]) - 0.7);
+    return f;
+  };
+}
+
+std::vector<Point> snapped(const SearchSpace& space, const std::vector<Point>& points) {
+  std::vector<Point> out;
+  for (const Point& p : points) out.push_back(space.snap(p));
+  return out;
+}
+
+/// Every strategy on a mixed space: no point twice once rounded, every value of every discrete
+/// coordinate tried, each proposal already on its bins (what the worker runs is what the tree
+/// holds), and the best found is the optimum's discrete part.
+TEST(OptimisticOptimizerTest, MixedSpacesSplitEveryCategoryAndNeverRepeatARoundedPoint) {
+  const SearchSpace space = small_mixed_space(false);
+  const Objective f = mixed_objective(space);
+  for (PartitionParallel parallel :
+       {PartitionParallel::kSweep, PartitionParallel::kAsync, PartitionParallel::kWide}) {
+    for (bool bayesian : {false, true}) {
+      SCOPED_TRACE(testing::Message() << label(parallel) << (bayesian ? ", bamsoo" : ", soo"));
+      OptimisticOptimizer soo(space, strategy(parallel, bayesian), std::mt19937_64(5));
+      const DriveResult run = drive(soo, 4, 40, f, 7);
+      ASSERT_FALSE(run.stalled) << "after " << run.asked.size() << " points";
+      ASSERT_EQ(run.asked.size(), 40u);
+      EXPECT_TRUE(all_distinct(snapped(space, run.asked)));
+      for (int i = 0; i < 3; ++i) {
+        std::vector<bool> seen(static_cast<std::size_t>(space.parameter(i).cardinality()), false);
+        for (const Point& p : run.asked) {
+          EXPECT_DOUBLE_EQ(space.snap(p)[static_cast<std::size_t>(i)],
+                           p[static_cast<std::size_t>(i)])
+              << "a discrete coordinate off its bin centre";
+          seen[static_cast<std::size_t>(
+              std::min(p[static_cast<std::size_t>(i)] * static_cast<double>(seen.size()),
+                       static_cast<double>(seen.size()) - 1.0))] = true;
+        }
+        for (std::size_t v = 0; v < seen.size(); ++v) {
+          EXPECT_TRUE(seen[v]) << "value " << v << " of " << space.parameter(i).name;
+        }
+      }
+      const auto best =
+          std::max_element(run.asked.begin(), run.asked.end(),
+                           [&](const Point& x, const Point& y) { return *f(x) < *f(y); });
+      const auto user = space.to_user(*best);
+      EXPECT_EQ(std::get<std::string>(user[0]), "true");
+      EXPECT_EQ(std::get<std::string>(user[1]), "false");
+      EXPECT_EQ(std::get<std::int64_t>(user[2]), 2);
+    }
+  }
+}
+
+/// A fully discrete space of 2 x 2 x 3 = 12 points and a budget above it: each strategy
+/// proposes the 12 points once, then nothing, at once (no hang, no repeat). The scheduler then
+/// ends the campaign with "proposed no point while no evaluation is running".
+TEST(OptimisticOptimizerTest, ASmallDiscreteSpaceIsExhaustedWithoutARepeatOrAHang) {
+  const SearchSpace space = small_mixed_space(true);
+  const Objective f = mixed_objective(space);
+  for (PartitionParallel parallel :
+       {PartitionParallel::kSweep, PartitionParallel::kAsync, PartitionParallel::kWide}) {
+    for (bool bayesian : {false, true}) {
+      SCOPED_TRACE(testing::Message() << label(parallel) << (bayesian ? ", bamsoo" : ", soo"));
+      OptimisticOptimizer soo(space, strategy(parallel, bayesian), std::mt19937_64(5));
+      std::vector<Point> asked;
+      std::vector<UnevaluatedPoint> approximated;
+      for (int round = 0; round < 40; ++round) {
+        const auto batch = soo.ask(4);
+        for (auto& u : soo.take_unevaluated()) approximated.push_back(std::move(u));
+        if (batch.empty()) break;
+        for (const Suggestion& s : batch) asked.push_back(s.unit);
+        tell_all(soo, batch, f);
+      }
+      EXPECT_TRUE(soo.ask(4).empty());
+      EXPECT_TRUE(all_distinct(snapped(space, asked)));
+      // Every point is either evaluated or (BaMSOO) ruled out by the bound.
+      EXPECT_EQ(asked.size() + approximated.size(), 12u);
+      if (!bayesian) {
+        EXPECT_EQ(asked.size(), 12u);
+      }
+    }
+  }
+}
+
+/// An integer of more than K^2 values keeps the continuous split; a deep cell whose centre
+/// rounds to a value already taken shares that evaluation instead of repeating it.
+TEST(OptimisticOptimizerTest, ALargeIntegerIsNeverRunTwiceAtTheSameValue) {
+  const SearchSpace space({discrete_param("n", ParamType::kInt, {}, 1.0, 12.0)});
+  const Objective f = [&](const Point& unit) -> std::optional<double> {
+    return -std::fabs(numeric_value(space.to_user(unit)[0]) - 5.0);
+  };
+  for (PartitionParallel parallel :
+       {PartitionParallel::kSweep, PartitionParallel::kAsync, PartitionParallel::kWide}) {
+    SCOPED_TRACE(label(parallel));
+    OptimisticOptimizer soo(space, strategy(parallel, false), std::mt19937_64(5));
+    std::vector<Point> asked;
+    for (int round = 0; round < 60; ++round) {
+      const auto batch = soo.ask(2);
+      if (batch.empty()) break;
+      for (const Suggestion& s : batch) asked.push_back(s.unit);
+      tell_all(soo, batch, f);
+    }
+    EXPECT_TRUE(all_distinct(snapped(space, asked)));
+    EXPECT_LE(asked.size(), 12u);
+    EXPECT_GE(asked.size(), 4u);
+  }
+}
+
+/// A mixed space (with an integer of 40 values, split continuously: its rounded points are
+/// state rebuilt on restore) resumes from a snapshot exactly as it went on.
+TEST(OptimisticOptimizerTest, MixedSpacesRestoredFromASnapshotAskTheSamePoints) {
+  std::vector<Parameter> parameters = small_mixed_space(false).parameters();
+  parameters.push_back(discrete_param("m", ParamType::kInt, {}, 1.0, 40.0));
+  const SearchSpace space(parameters);
+  const Objective f = [&](const Point& unit) -> std::optional<double> {
+    return *mixed_objective(small_mixed_space(false))(Point(unit.begin(), unit.begin() + 4)) -
+           std::fabs(numeric_value(space.to_user(unit)[4]) - 17.0) * 0.01;
+  };
+  for (PartitionParallel parallel :
+       {PartitionParallel::kSweep, PartitionParallel::kAsync, PartitionParallel::kWide}) {
+    for (bool bayesian : {false, true}) {
+      SCOPED_TRACE(testing::Message() << label(parallel) << (bayesian ? ", bamsoo" : ", soo"));
+      OptimisticOptimizer original(space, strategy(parallel, bayesian), std::mt19937_64(8));
+      const DriveResult first = drive(original, 1, 15, f);
+      ASSERT_EQ(first.asked.size(), 15u);
+      OptimisticOptimizer restored(space, strategy(parallel, bayesian), std::mt19937_64(99));
+      restored.restore(original.snapshot());
+      const DriveResult a = drive(original, 4, 40, f);
+      const DriveResult b = drive(restored, 4, 40, f);
+      ASSERT_EQ(a.asked.size(), b.asked.size());
+      for (std::size_t k = 0; k < a.asked.size(); ++k) {
+        ASSERT_TRUE(same(a.asked[k], b.asked[k])) << "point " << k << " after the snapshot";
+      }
+      std::vector<Point> all = snapped(space, first.asked);
+      for (const Point& p : snapped(space, a.asked)) all.push_back(p);
+      EXPECT_TRUE(all_distinct(all));
+    }
+  }
+}
+
 }  // namespace
 }  // namespace lorahpo

@@ -353,5 +353,131 @@ TEST(PartitionTreeTest, CerealRoundTripRestoresEveryNode) {
   }
 }
 
+// ---------------------------------------------------------------------------------------------
+// Discrete coordinates (categoricals, small integers)
+
+/// The value of bin coordinate u of n values, as SearchSpace maps it.
+std::int64_t value_of(double u, std::int64_t n) {
+  return std::min<std::int64_t>(static_cast<std::int64_t>(std::floor(u * static_cast<double>(n))),
+                                n - 1);
+}
+
+/// Along every discrete coordinate of every node: the faces are multiples of 1/n, the centre is
+/// a bin centre, and its value lies inside the cell.
+void expect_on_bins(const PartitionTree& tree) {
+  for (int id = 0; id < tree.size(); ++id) {
+    const PartitionNode& node = tree.node(id);
+    for (int i = 0; i < tree.dim(); ++i) {
+      const std::int64_t n = tree.values(i);
+      if (n == 0) continue;
+      const auto c = static_cast<std::size_t>(i);
+      const double scale = static_cast<double>(n);
+      SCOPED_TRACE(testing::Message() << "node " << id << ", coordinate " << i);
+      EXPECT_NEAR(node.lower[c] * scale, std::round(node.lower[c] * scale), kCentreTol);
+      EXPECT_NEAR(node.upper[c] * scale, std::round(node.upper[c] * scale), kCentreTol);
+      const std::int64_t v = value_of(node.center[c], n);
+      EXPECT_NEAR(node.center[c], (static_cast<double>(v) + 0.5) / scale, kCentreTol);
+      EXPECT_GE(static_cast<double>(v) + 0.5, node.lower[c] * scale);
+      EXPECT_LE(static_cast<double>(v) + 0.5, node.upper[c] * scale);
+    }
+  }
+}
+
+TEST(PartitionTreeTest, ABooleanIsSplitIntoItsTwoValuesNeverAtTheirBoundary) {
+  // The root of a 2-valued coordinate stands at value 0 (bin centre 1/4), not at 1/2, which is
+  // the boundary that SearchSpace gives to the second value.
+  PartitionTree tree(std::vector<std::int64_t>{2}, 3);
+  EXPECT_DOUBLE_EQ(tree.node(0).center[0], 0.25);
+  ASSERT_EQ(tree.split_dimension(0), 0);
+  const std::vector<int> children = tree.expand(0);
+  ASSERT_EQ(children.size(), 2u);  // one child per value, although K = 3
+  EXPECT_DOUBLE_EQ(tree.node(children[0]).upper[0], 0.5);
+  EXPECT_DOUBLE_EQ(tree.node(children[0]).center[0], 0.25);
+  EXPECT_EQ(tree.node(children[0]).inherited_from, 0) << "holds the root's value: same point";
+  EXPECT_DOUBLE_EQ(tree.node(children[1]).lower[0], 0.5);
+  EXPECT_DOUBLE_EQ(tree.node(children[1]).center[0], 0.75);
+  EXPECT_EQ(tree.node(children[1]).inherited_from, -1);
+  for (int child : children) {
+    EXPECT_FALSE(tree.splittable(child));
+    EXPECT_EQ(tree.split_dimension(child), -1);
+    EXPECT_THROW(tree.expand(child), std::logic_error);
+  }
+}
+
+TEST(PartitionTreeTest, MoreValuesThanKAreGroupedIntoKRunsOfNeighbours) {
+  // 5 values, K = 3: runs of 2, 2 and 1 values; the root stands at the middle value 2.
+  PartitionTree tree(std::vector<std::int64_t>{5}, 3);
+  EXPECT_DOUBLE_EQ(tree.node(0).center[0], 0.5);
+  const std::vector<int> children = tree.expand(0);
+  ASSERT_EQ(children.size(), 3u);
+  EXPECT_DOUBLE_EQ(tree.node(children[0]).upper[0], 0.4);
+  EXPECT_DOUBLE_EQ(tree.node(children[0]).center[0], 0.1);  // value 0 (lower middle of {0, 1})
+  EXPECT_EQ(tree.node(children[1]).inherited_from, 0);      // {2, 3} holds value 2
+  EXPECT_DOUBLE_EQ(tree.node(children[1]).center[0], 0.5);
+  EXPECT_DOUBLE_EQ(tree.node(children[2]).lower[0], 0.8);
+  EXPECT_DOUBLE_EQ(tree.node(children[2]).center[0], 0.9);
+  // Splitting every splittable leaf ends with one leaf per value, each owning its point.
+  for (int id = 0; id < tree.size(); ++id) {
+    if (tree.node(id).is_leaf() && tree.splittable(id)) tree.expand(id);
+  }
+  std::vector<std::int64_t> leaves;
+  for (int id = 0; id < tree.size(); ++id) {
+    if (tree.node(id).is_leaf()) leaves.push_back(value_of(tree.node(id).center[0], 5));
+  }
+  std::sort(leaves.begin(), leaves.end());
+  EXPECT_EQ(leaves, (std::vector<std::int64_t>{0, 1, 2, 3, 4}));
+  expect_on_bins(tree);
+}
+
+TEST(PartitionTreeTest, MixedTreesSplitTheDiscreteCoordinatesFirstOnTies) {
+  // A float, a boolean, a 3-valued integer: the longest side, where a discrete side is the share
+  // of its values left; a discrete side wins a tie with a continuous one, then the lowest index.
+  PartitionTree tree(std::vector<std::int64_t>{0, 2, 3}, 3);
+  EXPECT_EQ(tree.split_dimension(0), 1) << "all sides 1: the boolean first";
+  const std::vector<int> by_bool = tree.expand(0);
+  ASSERT_EQ(by_bool.size(), 2u);
+  EXPECT_EQ(tree.split_dimension(by_bool[1]), 2) << "the boolean is settled; the integer ties";
+  const std::vector<int> by_value = tree.expand(by_bool[1]);
+  EXPECT_EQ(by_value.size(), 3u);
+  EXPECT_EQ(tree.split_dimension(by_value[0]), 0) << "only the float is left to split";
+  const std::vector<int> by_float = tree.expand(by_value[0]);
+  EXPECT_EQ(tree.split_dimension(by_float[0]), 0);
+  // A 5-valued coordinate split into runs of 2, 2, 1 (shares 0.4, 0.4, 0.2) comes back after the
+  // float's side fell to 1/3 < 0.4.
+  PartitionTree five(std::vector<std::int64_t>{0, 5}, 3);
+  EXPECT_EQ(five.split_dimension(0), 1);
+  const int run = five.expand(0)[0];
+  EXPECT_EQ(five.split_dimension(run), 0);
+  const int third = five.expand(run)[0];
+  EXPECT_EQ(five.split_dimension(third), 1);
+  expect_on_bins(five);
+  for (int id = 0; id < tree.size(); ++id) {
+    if (!tree.node(id).is_leaf()) {
+      const PartitionNode& node = tree.node(id);
+      double children_volume = 0.0;
+      for (int c : node.children) children_volume += volume(tree.node(c));
+      EXPECT_NEAR(children_volume, volume(node), kVolumeTol) << "node " << id;
+    }
+  }
+  expect_on_bins(tree);
+}
+
+TEST(PartitionTreeTest, AllContinuousValuesGiveTheContinuousTree) {
+  PartitionTree plain(3, 3);
+  PartitionTree zeros(std::vector<std::int64_t>{0, 0, 0}, 3);
+  for (int step = 0; step < 20; ++step) {
+    ASSERT_EQ(plain.split_dimension(step), zeros.split_dimension(step));
+    plain.expand(step);
+    zeros.expand(step);
+  }
+  ASSERT_EQ(plain.size(), zeros.size());
+  for (int id = 0; id < plain.size(); ++id) {
+    EXPECT_EQ(plain.node(id).lower, zeros.node(id).lower);
+    EXPECT_EQ(plain.node(id).upper, zeros.node(id).upper);
+    EXPECT_EQ(plain.node(id).center, zeros.node(id).center);
+  }
+  EXPECT_THROW(PartitionTree(std::vector<std::int64_t>{0, 1}, 3), std::invalid_argument);
+}
+
 }  // namespace
 }  // namespace lorahpo

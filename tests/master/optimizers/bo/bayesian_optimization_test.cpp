@@ -584,5 +584,64 @@ TEST(BayesianOptimizationTest, SyncBatchWithTrustRegionAndFantasiesGivesDistinct
   }
 }
 
+/// Two booleans and an integer in [1, 3] (12 points), and a float unless `discrete_only`. Best at
+/// a = true, b = false, n = 2, x = 0.7.
+SearchSpace small_mixed_space(bool discrete_only) {
+  std::vector<Parameter> parameters{categorical_param("a", {"false", "true"}),
+                                    categorical_param("b", {"false", "true"}),
+                                    int_param("n", 1.0, 3.0)};
+  if (!discrete_only) parameters.push_back(float_param("x"));
+  return SearchSpace(std::move(parameters));
+}
+
+double mixed_objective(const SearchSpace& space, const Point& unit) {
+  const auto user = space.to_user(unit);
+  double f = std::get<std::string>(user[0]) == "true" ? 1.0 : 0.0;
+  f += std::get<std::string>(user[1]) == "false" ? 0.5 : 0.0;
+  f -= std::fabs(numeric(user[2]) - 2.0) * 0.3;
+  if (user.size() > 3) f -= (numeric(user[3]) - 0.7) * (numeric(user[3]) - 0.7);
+  return f;
+}
+
+/// Categoricals enter the GP one-hot and the acquisition search holds them at each start's
+/// value: every proposal is snapped (what the worker runs), none twice, asynchronous or in
+/// synchronous batches; a 12-point space is proposed whole, then nothing.
+TEST(BayesianOptimizationTest, MixedSpacesGetSnappedPointsNeverTwice) {
+  for (bool discrete_only : {false, true}) {
+    for (bool synchronous : {false, true}) {
+      SCOPED_TRACE(testing::Message() << (discrete_only ? "discrete" : "mixed")
+                                      << (synchronous ? ", sync" : ", async"));
+      const SearchSpace space = small_mixed_space(discrete_only);
+      BayesianOptimizationOptions options = options_with(5, synchronous, 3);
+      options.fit.restarts = 0;
+      BayesianOptimization bo(space, options, std::mt19937_64(3));
+      std::vector<Point> proposed;
+      for (int round = 0; round < 12; ++round) {
+        const auto batch = bo.ask(3);
+        for (const Suggestion& s : batch) {
+          EXPECT_TRUE(same(space.snap(s.unit), s.unit)) << "not snapped";
+          proposed.push_back(s.unit);
+        }
+        for (const Suggestion& s : batch) bo.tell(s.ticket, mixed_objective(space, s.unit));
+      }
+      EXPECT_TRUE(all_distinct(proposed));
+      if (discrete_only) {
+        EXPECT_EQ(proposed.size(), 12u);
+        EXPECT_TRUE(bo.ask(3).empty());
+      } else {
+        EXPECT_EQ(proposed.size(), 36u);
+        const auto best =
+            std::max_element(proposed.begin(), proposed.end(), [&](const Point& x, const Point& y) {
+              return mixed_objective(space, x) < mixed_objective(space, y);
+            });
+        const auto user = space.to_user(*best);
+        EXPECT_EQ(std::get<std::string>(user[0]), "true");
+        EXPECT_EQ(std::get<std::string>(user[1]), "false");
+        EXPECT_EQ(std::get<std::int64_t>(user[2]), 2);
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace lorahpo
