@@ -1,5 +1,7 @@
 #include "master/campaign/campaign.h"
 
+#include <algorithm>
+#include <cmath>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
@@ -76,6 +78,42 @@ nlohmann::ordered_json summary_json(const CampaignConfig& config, const SearchSp
   summary["recommended"] =
       outcome.recommended ? to_json(*outcome.recommended, space) : nlohmann::ordered_json();
   return summary;
+}
+
+/// The measurement noise of the score, when the campaign knows it: a builtin's `noise`; for
+/// LitGPT, the median over the ok evaluations of lm_eval's standard error of the objective's
+/// metric (results.json's "acc_norm_stderr,none" beside "acc_norm,none", kept in the metrics;
+/// "N/A" or absent is skipped). nullopt for a command (its noise is unknown).
+std::optional<double> measurement_noise_sd(const CampaignConfig& config,
+                                           const std::vector<TrialRecord>& records) {
+  switch (config.objective.kind) {
+    case ObjectiveKind::kBuiltin:
+      if (config.objective.builtin.noise_sd > 0.0) return config.objective.builtin.noise_sd;
+      return std::nullopt;
+    case ObjectiveKind::kCommand:
+      return std::nullopt;
+    case ObjectiveKind::kLitgpt:
+      break;
+  }
+  const MetricSpec& spec = config.objective.litgpt.objective;
+  const std::size_t comma = spec.metric.find(',');
+  const std::string key = comma == std::string::npos ? spec.metric + "_stderr"
+                                                     : spec.metric.substr(0, comma) + "_stderr" +
+                                                           spec.metric.substr(comma);
+  std::vector<double> errors;
+  for (const TrialRecord& r : records) {
+    if (r.status != TrialStatus::kOk || !r.metrics.is_object()) continue;
+    const auto task = r.metrics.find(spec.task);
+    if (task == r.metrics.end() || !task->is_object()) continue;
+    const auto value = task->find(key);
+    if (value != task->end() && value->is_number() && std::isfinite(value->get<double>()) &&
+        value->get<double>() > 0.0) {
+      errors.push_back(value->get<double>());
+    }
+  }
+  if (errors.empty()) return std::nullopt;
+  std::sort(errors.begin(), errors.end());
+  return errors[errors.size() / 2];
 }
 
 }  // namespace
@@ -334,8 +372,8 @@ CampaignOutcome run_campaign(const CampaignConfig& config, const std::string& ru
   // Every measurement of a point counts, its re-checks too.
   std::vector<TrialRecord> measurements = outcome.records;
   measurements.insert(measurements.end(), outcome.rechecks.begin(), outcome.rechecks.end());
-  outcome.recommended =
-      recommend(config.space, measurements, config.campaign.direction, config.campaign.seed);
+  outcome.recommended = recommend(config.space, measurements, config.campaign.direction,
+                                  config.campaign.seed, measurement_noise_sd(config, measurements));
 
   const auto summary = summary_json(config, config.space, outcome);
   write_file(fs::path(absolute) / "summary.json", summary.dump(2) + "\n");

@@ -53,7 +53,8 @@ Recommendation best_observed(const std::map<std::vector<double>, Point>& points,
 
 std::optional<Recommendation> recommend(const SearchSpace& space,
                                         const std::vector<TrialRecord>& records,
-                                        Direction direction, std::uint64_t seed) {
+                                        Direction direction, std::uint64_t seed,
+                                        std::optional<double> noise_sd) {
   // Points by their unit coordinates: a re-check of a point is the same point. The map's order
   // is the points' order, so ties go to the lexicographically smallest, deterministically.
   std::map<std::vector<double>, Point> points;
@@ -92,6 +93,9 @@ std::optional<Recommendation> recommend(const SearchSpace& space,
   std::mt19937_64 rng(seed ^ 0x7265636f6d6d656eULL);  // its own stream: "recommen"
   GpFitOptions options;
   options.restarts = 4;  // once per campaign: afford a careful fit
+  if (noise_sd && std::isfinite(*noise_sd) && *noise_sd > 0.0) {
+    options.noise_variances = Eigen::VectorXd::Constant(y.size(), *noise_sd * *noise_sd);
+  }
   if (gp.fit(x, y, rng, options) != FitStatus::kOk || !gp.ready()) {
     return best_observed(points, sign);  // no model of these scores
   }

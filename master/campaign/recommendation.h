@@ -48,9 +48,15 @@ inline constexpr int kMinModelPoints = 3;
 /// The recommendation of a campaign's ok evaluations (none without one). The GP is BO-GP's
 /// (Matern-5/2 ARD, MAP, integers at their bin centres, categoricals one-hot) fitted to every ok
 /// score in the campaign's direction; deterministic given the records and `seed`.
+/// `noise_sd`: the measurement noise when it is known (lm_eval's standard error, a builtin's
+/// `noise`), given to the GP as fixed noise (GpFitOptions::noise_variances). Fitted by MAP alone
+/// from 50 points the noise comes out far below it, so the GP follows the noise of the best
+/// measurements and its mean at the recommended point is biased high nearly as much as the best
+/// noisy score (bench/results/rechecks.md); known noise makes it shrink them.
 std::optional<Recommendation> recommend(const SearchSpace& space,
                                         const std::vector<TrialRecord>& records,
-                                        Direction direction, std::uint64_t seed);
+                                        Direction direction, std::uint64_t seed,
+                                        std::optional<double> noise_sd = std::nullopt);
 
 /// {"id", "params", "posterior_mean", "posterior_sd", "measurements", "observed_mean",
 ///  "rule", ["noiseless"]} for summary.json.

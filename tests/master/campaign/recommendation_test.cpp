@@ -41,6 +41,45 @@ std::vector<TrialRecord> noisy_line(const SearchSpace& space, double sign) {
   return records;
 }
 
+/// The known measurement noise (lm_eval's standard error) given to the GP: 12 points of a gentle
+/// 2-d function measured with noise sd 0.005, the best of them lucky by +0.015. Left to fit its
+/// own noise, the GP follows the measurements; told the noise, it shrinks the lucky one towards
+/// its neighbours, so its mean there overstates the true value less. An unusable noise is
+/// ignored.
+TEST(Recommendation, AKnownMeasurementNoiseShrinksTheLuckyMeasurement) {
+  const SearchSpace space({float_param("x"), float_param("y")});
+  const auto truth = [](double x, double y) {
+    return 0.74 - 0.02 * (x - 0.5) * (x - 0.5) - 0.01 * y;
+  };
+  std::mt19937_64 rng(5);
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  std::normal_distribution<double> noise(0.0, 0.005);
+  std::vector<TrialRecord> records;
+  for (int i = 0; i < 12; ++i) {
+    TrialRecord r;
+    r.id = i;
+    r.status = TrialStatus::kOk;
+    r.unit = {u(rng), u(rng)};
+    r.params = space.to_user(r.unit);
+    r.score = truth(r.unit[0], r.unit[1]) + (i == 7 ? 0.015 : noise(rng));
+    r.metrics = nlohmann::json{{"noiseless", truth(r.unit[0], r.unit[1])}};
+    records.push_back(r);
+  }
+  const auto fitted = recommend(space, records, Direction::kMaximize, 3);
+  const auto told = recommend(space, records, Direction::kMaximize, 3, 0.005);
+  ASSERT_TRUE(fitted && told);
+  ASSERT_TRUE(fitted->from_model && told->from_model);
+  const double fitted_bias = fitted->mean - *fitted->noiseless;
+  const double told_bias = told->mean - *told->noiseless;
+  EXPECT_LT(told_bias, 0.5 * fitted_bias) << "fitted " << fitted_bias << ", told " << told_bias;
+  for (const double unusable : {0.0, -1.0, std::nan("")}) {
+    const auto same = recommend(space, records, Direction::kMaximize, 3, unusable);
+    ASSERT_TRUE(same);
+    EXPECT_EQ(same->id, fitted->id);
+    EXPECT_DOUBLE_EQ(same->mean, fitted->mean);
+  }
+}
+
 TEST(Recommendation, NothingWithoutAnOkEvaluation) {
   const SearchSpace space = line_space();
   TrialRecord failed = ok(1, 0.5, 0.0, space);
