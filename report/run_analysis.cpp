@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "master/journal/trial_record.h"
+
 namespace lorahpo::report {
 
 RunAnalysis analyze_run(const RunData& run) {
@@ -18,7 +20,7 @@ RunAnalysis analyze_run(const RunData& run) {
     }
     // A re-check rank 0 cancelled (the budget ended, or a retry needed its worker) did no work
     // (Scheduler::cancel_recheck writes this reason).
-    const bool cancelled_recheck = t.recheck_of && t.reason.rfind("re-check cancelled: ", 0) == 0;
+    const bool cancelled_recheck = t.recheck_of && is_recheck_cancellation(t.reason);
     if (t.worker > 0 && t.start_unix && t.end_unix && !cancelled_recheck)
       busy.push_back({t.worker, *t.start_unix, *t.end_unix});
     if (t.recheck_of) {

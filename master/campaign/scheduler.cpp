@@ -20,11 +20,8 @@ std::string clock_text(double seconds) {
   return fmt::format("{:02}:{:02}:{:02}", total / 3600, (total / 60) % 60, total % 60);
 }
 
-/// The reason of a re-check cancelled by rank 0 starts with this (journal and summary).
-constexpr const char* kRecheckCancelled = "re-check cancelled: ";
-
 int cancelled_recheck(const TrialRecord& record) {
-  return record.status == TrialStatus::kError && record.reason.rfind(kRecheckCancelled, 0) == 0;
+  return record.status == TrialStatus::kError && is_recheck_cancellation(record.reason);
 }
 
 }  // namespace
@@ -473,7 +470,7 @@ void Scheduler::cancel_recheck(int worker, const std::string& reason) {
   TrialRecord record;
   record.id = id;
   record.status = TrialStatus::kError;
-  record.reason = kRecheckCancelled + reason;
+  record.reason = kRecheckCancelledPrefix + reason;
   record.params = trial.params;
   record.unit = trial.unit;
   record.worker = worker;

@@ -13,6 +13,13 @@
 
 namespace lorahpo {
 
+/// The reason rank 0 journals for a re-check it cancelled (Scheduler::cancel_recheck): not a
+/// result of the point and no work done; the scheduler and `lorahpo report` both read it back.
+inline constexpr const char* kRecheckCancelledPrefix = "re-check cancelled: ";
+inline bool is_recheck_cancellation(const std::string& reason) {
+  return reason.rfind(kRecheckCancelledPrefix, 0) == 0;
+}
+
 /// One finished evaluation as the journal and results.csv record it.
 struct TrialRecord {
   std::int64_t id = 0;
