@@ -391,6 +391,14 @@ void GaussianProcess::predict_batch(const Eigen::MatrixXd& xs, Eigen::VectorXd* 
           .matrix();
 }
 
+Eigen::VectorXd GaussianProcess::standardized_residuals() const {
+  if (!ready_) return Eigen::VectorXd();
+  // [C^-1]_ii = |L^-1 e_i|^2 with C = L L^T: the squared norms of L^-1's columns.
+  const Eigen::MatrixXd l_inverse =
+      llt_.matrixL().solve(Eigen::MatrixXd::Identity(y_.size(), y_.size()));
+  return (alpha_.array() / l_inverse.colwise().squaredNorm().transpose().array().sqrt()).matrix();
+}
+
 Prediction GaussianProcess::predict_with_gradient(const Eigen::VectorXd& x,
                                                   Eigen::VectorXd* mean_gradient,
                                                   Eigen::VectorXd* variance_gradient) const {

@@ -90,6 +90,18 @@ class GaussianProcess {
   Prediction predict_with_gradient(const Eigen::VectorXd& x, Eigen::VectorXd* mean_gradient,
                                    Eigen::VectorXd* variance_gradient) const;
 
+  /// The in-sample residuals of the posterior mean, each over its own sd under the model, at the
+  /// conditioned points: with C = K + N the covariance of the observations (signal K; noise N, the
+  /// fixed per-point noise, the learned one and any jitter, diagonal) and alpha = C^-1 y, the
+  /// residual y - K alpha = N alpha has covariance N C^-1 N, whose diagonal is N_ii^2 [C^-1]_ii,
+  /// less than N_ii by the posterior variance (a linear smoother's residual variance is shrunk by
+  /// its leverage: Hastie & Tibshirani 1990, sec. 3.4-3.5). So z_i = alpha_i / sqrt([C^-1]_ii),
+  /// standard normal when the model is right (about 68% within 1, 95% within 2), where the raw
+  /// residual over the noise sd is not. The same z_i is the standardized leave-one-out residual
+  /// with these hyperparameters (Rasmussen & Williams 2006, eqs. 5.10-5.12): (y_i - mu_-i) /
+  /// sigma_-i, sigma_-i^2 = 1 / [C^-1]_ii counting the noise of y_i. Empty when not ready().
+  Eigen::VectorXd standardized_residuals() const;
+
   const GpHyperparameters& hyperparameters() const { return hyper_; }
   void set_hyperparameters(const GpHyperparameters& hyper);
 

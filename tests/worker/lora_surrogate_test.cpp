@@ -190,85 +190,156 @@ TEST(LoraMetricTest, ParsesAccNormAndAccWithAccNormTheDefault) {
   EXPECT_STREQ(to_string(LoraMetric::kAcc), "acc");
 }
 
-/// Leave-one-out predictions of each run from the other 149, with the model's hyperparameters and
-/// warp (Rasmussen & Williams 2006 sec. 5.4.2): residuals standardized by their predictive sd,
-/// sqrt(posterior variance + the run's own noise + the learned extra noise), in the warped space.
-Coverage leave_one_out(const AccuracyModel& model, const RunData& d) {
-  const auto n = d.y.size();
-  const GpHyperparameters& h = model.gp().hyperparameters();
+/// Calibration bands of the standardized residuals (GaussianProcess::standardized_residuals: each
+/// run's in-sample residual over its own sd under the model, in the warped space), set from the
+/// surrogate's own draws below. A Gaussian would put 68% within one and 95% within two; this
+/// model, fitted to draws it should describe, puts 75-85% within one and 93-95% within two.
+constexpr double kCalibratedMinWithinOne = 0.72;
+constexpr double kCalibratedMaxWithinOne = 0.9;
+constexpr double kCalibratedMinWithinTwo = 0.9;
+
+/// Shares of standardized residuals within one and two.
+Coverage standardized_coverage(const Eigen::VectorXd& z) {
   int one = 0, two = 0;
-  for (Eigen::Index j = 0; j < n; ++j) {
-    Eigen::MatrixXd x(n - 1, 5);
-    Eigen::VectorXd z(n - 1), noise(n - 1);
-    for (Eigen::Index i = 0, row = 0; i < n; ++i) {
-      if (i == j) continue;
-      x.row(row) = d.x.row(i);
-      z(row) = model.warp().forward(d.y(i));
-      const double sd = d.se(i) * model.warp().slope(d.y(i));
-      noise(row) = sd * sd;
-      ++row;
-    }
-    GaussianProcess gp(5);
-    gp.set_hyperparameters(h);
-    if (gp.set_data(x, z, noise) != FitStatus::kOk) continue;
-    const Prediction p = gp.predict(d.x.row(j).transpose());
-    const double own = d.se(j) * model.warp().slope(d.y(j));
-    const double extra = std::exp(h.log_noise_variance) * gp.output_scale() * gp.output_scale();
-    const double r = std::fabs(model.warp().forward(d.y(j)) - p.mean) /
-                     std::sqrt(p.variance + own * own + extra);
-    if (r <= 1.0) ++one;
-    if (r <= 2.0) ++two;
+  for (Eigen::Index i = 0; i < z.size(); ++i) {
+    if (std::fabs(z(i)) <= 1.0) ++one;
+    if (std::fabs(z(i)) <= 2.0) ++two;
   }
-  return Coverage{one / static_cast<double>(n), two / static_cast<double>(n)};
+  const double n = static_cast<double>(z.size());
+  return Coverage{one / n, two / n};
 }
 
-/// Where the noise is what the model assumes (data drawn from the surrogate's own acc_norm at the
-/// 150 runs' points plus Gaussian noise of each run's standard error, refitted as the surrogate
-/// is), its leave-one-out predictions are calibrated: about 68% of the draws within one predictive
-/// sd, >= 95% within two for a Gaussian; measured 81% and 93% (the cliff's few runs are the
-/// misses). The fit is closer to the truth than the draws (rms 0.0038 against 0.0041), but
-/// barely: within the sample it leaves 148 of 150 draws within one standard error. A stationary
-/// GP cannot do better here: the cliff sets a learning-rate lengthscale of 0.2 of the unit cube
-/// and a signal sd about 40 times the noise, and no two of the 150 runs lie within 0.05 of each
-/// other, so each run is nearly its own neighbourhood (leverage near 1) and nothing averages it.
-TEST(LoraSurrogateTest, LeaveOneOutIsCalibratedWhenTheNoiseIsTheStandardError) {
-  constexpr double kMinWithinOne = 0.6;
-  constexpr double kMaxWithinOne = 0.9;
-  constexpr double kMinWithinTwo = 0.9;
+/// The standardized residuals of a GP conditioned on the model's warped data d with other
+/// hyperparameters h and each run's noise variance times noise_factor: a deliberately wrong fit.
+Eigen::VectorXd standardized_residuals_with(const AccuracyModel& model, const RunData& d,
+                                            const GpHyperparameters& h, double noise_factor) {
+  Eigen::VectorXd z(d.y.size()), noise(d.y.size());
+  for (Eigen::Index i = 0; i < d.y.size(); ++i) {
+    z(i) = model.warp().forward(d.y(i));
+    const double sd = d.se(i) * model.warp().slope(d.y(i));
+    noise(i) = noise_factor * sd * sd;
+  }
+  GaussianProcess gp(5);
+  gp.set_hyperparameters(h);
+  EXPECT_EQ(gp.set_data(d.x, z, noise), FitStatus::kOk);
+  return gp.standardized_residuals();
+}
+
+/// The model's hyperparameters with no noise beyond the given one (the GP's floor, 1e-9 of the
+/// output variance).
+GpHyperparameters without_extra_noise(const AccuracyModel& model) {
+  GpHyperparameters h = model.gp().hyperparameters();
+  h.log_noise_variance = std::log(1e-9);
+  return h;
+}
+
+/// Data the model should describe: the surrogate's own acc_norm at the 150 real runs' points plus
+/// Gaussian noise of each run's standard error; truth: that acc_norm.
+RunData drawn_from_the_surrogate(std::mt19937_64& rng, Eigen::VectorXd* truth) {
   const RunData real = run_data(Measured::kAccNorm);
-  const Eigen::VectorXd truth = means_at(surrogate().model(LoraMetric::kAccNorm), real.x);
-  std::mt19937_64 rng(515);
+  *truth = means_at(surrogate().model(LoraMetric::kAccNorm), real.x);
   std::normal_distribution<double> normal(0.0, 1.0);
   RunData drawn = real;
-  for (Eigen::Index i = 0; i < truth.size(); ++i) drawn.y(i) = truth(i) + real.se(i) * normal(rng);
-  AccuracyModel refit(5);
-  refit.fit(drawn.x, drawn.y, drawn.se, kChance, rng);
-  const Coverage c = leave_one_out(refit, drawn);
-  EXPECT_GE(c.within_one, kMinWithinOne);
-  EXPECT_LE(c.within_one, kMaxWithinOne) << "predictive sd too wide";
-  EXPECT_GE(c.within_two, kMinWithinTwo);
-  const Eigen::VectorXd mean = means_at(refit, drawn.x);
-  const auto n = static_cast<double>(truth.size());
-  EXPECT_LT(std::sqrt((mean - truth).squaredNorm() / n),
-            std::sqrt((drawn.y - truth).squaredNorm() / n));
+  for (Eigen::Index i = 0; i < truth->size(); ++i) {
+    drawn.y(i) = (*truth)(i) + real.se(i) * normal(rng);
+  }
+  return drawn;
+}
+
+/// What an unbiased smoother gives (issue 15), on data drawn as the model assumes and refitted as
+/// the surrogate is fitted. The raw in-sample residual over the run's standard error is not the
+/// statistic: a linear smoother's residual has variance se^2 (1 - h_ii), h the hat matrix
+/// (Hastie & Tibshirani 1990, sec. 3.4-3.5), and here the median leverage h_ii is 0.94 (the cliff
+/// sets a learning-rate lengthscale of 0.2 of the unit cube and no two runs lie within 0.05 of
+/// each other, so each run is nearly its own neighbourhood): 95-99% of the draws lie within one
+/// standard error of the fit. The residual over its own sd under the model is standard normal when
+/// the model is right, and it is exactly the standardized leave-one-out residual (R&W 2006 eqs.
+/// 5.10-5.12; GaussianProcess::standardized_residuals).
+///
+/// Measured over seeds 515 and 1-19: 75-85% within one (mean 80%), 93-95% within two, not 68%
+/// and 95%: the plateau's runs are 84% within one (111 of 132 at seed 515), the cliff's 10 of 18,
+/// 14 of 18 within two. One stationary lengthscale, set by the cliff, overstates the variance on
+/// the flat plateau and understates it on the cliff. Since the leverage is high, a residual's
+/// variance is mostly the GP's uncertainty between runs, not the noise: overstating the noise
+/// (3 times the standard error) moves the share within one only to 86-88%, so the upper band
+/// does not catch it; it catches the raw residuals. The bands fail (all 20 seeds):
+/// - the raw residual over the standard error: 95-99% within one;
+/// - a fit that follows the noise (its noise forced to 1e-4 of the standard error's variance):
+///   53-69% within one, 71-87% within two;
+/// - an oversmoothed fit (lengthscales times 5): 31-44% within one, 55-67% within two.
+/// And the fit is closer to the truth than the draws (rms 0.0038 against 0.0041 at seed 515), but
+/// barely: the high leverage leaves little to average.
+TEST(LoraSurrogateTest, StandardizedResidualsAreCalibratedWhenTheNoiseIsTheStandardError) {
+  constexpr double kNoiseFollowingShare = 1e-4;
+  constexpr double kOversmoothing = 5.0;
+  for (std::uint64_t seed : {515, 1, 2, 3, 4}) {
+    std::mt19937_64 rng(seed);
+    Eigen::VectorXd truth;
+    const RunData drawn = drawn_from_the_surrogate(rng, &truth);
+    AccuracyModel refit(5);
+    refit.fit(drawn.x, drawn.y, drawn.se, kChance, rng);
+    const Coverage c = standardized_coverage(refit.gp().standardized_residuals());
+    EXPECT_GE(c.within_one, kCalibratedMinWithinOne) << "seed " << seed;
+    EXPECT_LE(c.within_one, kCalibratedMaxWithinOne) << "seed " << seed;
+    EXPECT_GE(c.within_two, kCalibratedMinWithinTwo) << "seed " << seed;
+
+    const Eigen::VectorXd mean = means_at(refit, drawn.x);
+    const Coverage raw = coverage(drawn.y, mean, drawn.se);
+    EXPECT_GT(raw.within_one, kCalibratedMaxWithinOne) << "seed " << seed;
+    const Coverage follows = standardized_coverage(standardized_residuals_with(
+        refit, drawn, without_extra_noise(refit), kNoiseFollowingShare));
+    EXPECT_LT(follows.within_one, kCalibratedMinWithinOne) << "seed " << seed;
+    EXPECT_LT(follows.within_two, kCalibratedMinWithinTwo) << "seed " << seed;
+    GpHyperparameters smooth = refit.gp().hyperparameters();
+    smooth.log_lengthscales.array() += std::log(kOversmoothing);
+    const Coverage oversmoothed =
+        standardized_coverage(standardized_residuals_with(refit, drawn, smooth, 1.0));
+    EXPECT_LT(oversmoothed.within_one, kCalibratedMinWithinOne) << "seed " << seed;
+    EXPECT_LT(oversmoothed.within_two, kCalibratedMinWithinTwo) << "seed " << seed;
+
+    const auto n = static_cast<double>(truth.size());
+    EXPECT_LT(std::sqrt((mean - truth).squaredNorm() / n),
+              std::sqrt((drawn.y - truth).squaredNorm() / n))
+        << "seed " << seed;
+  }
+}
+
+/// The real runs pass the same bands (measured, acc_norm and acc alike: 86.7% within one, 92.7%
+/// within two), and they still pass them with the noise taken out of the model (the fit that
+/// follows the noise above: acc_norm 86.0% and 92.7%, acc 84.7% and 91.3%), which the draws with
+/// noise of one standard error fail at every seed (at most 69% and 87%). So the real runs do not
+/// scatter by lm_eval's standard error around a function this GP can describe: their run-to-run
+/// noise is far smaller, as the plateau test below bounds it (at most half the standard error).
+/// Within one the real runs are above the draws' 75-85%, so the surrogate is, if anything, less
+/// sure of itself than the data warrant; the residuals cannot say by how much (the noise is a
+/// small part of their variance, see above), so no bound is put on the real noise here.
+TEST(LoraSurrogateTest, TheRealRunsAreCalibratedWithOrWithoutTheirStandardErrorAsNoise) {
+  constexpr double kNoNoiseShare = 1e-4;
+  for (Measured metric : {Measured::kAccNorm, Measured::kAcc}) {
+    const AccuracyModel& model = model_of(metric);
+    const Coverage c = standardized_coverage(model.gp().standardized_residuals());
+    EXPECT_GE(c.within_one, kCalibratedMinWithinOne) << "metric " << static_cast<int>(metric);
+    EXPECT_LE(c.within_one, kCalibratedMaxWithinOne) << "metric " << static_cast<int>(metric);
+    EXPECT_GE(c.within_two, kCalibratedMinWithinTwo) << "metric " << static_cast<int>(metric);
+    const Coverage noiseless = standardized_coverage(standardized_residuals_with(
+        model, run_data(metric), without_extra_noise(model), kNoNoiseShare));
+    EXPECT_GE(noiseless.within_one, kCalibratedMinWithinOne)
+        << "metric " << static_cast<int>(metric);
+    EXPECT_GE(noiseless.within_two, kCalibratedMinWithinTwo)
+        << "metric " << static_cast<int>(metric);
+  }
 }
 
 /// On the real runs, >= 95% lie within two of their standard errors for each metric (measured:
-/// all for acc_norm, 149 of 150 for acc and MMLU), and leave-one-out predictions are calibrated as
-/// above (measured, acc_norm and acc: 87% within one predictive sd, 93% within two). Within one
-/// standard error lie 99% (acc_norm), 98% (acc), 98% (MMLU): the fit nearly interpolates, as the
-/// test above explains.
+/// all for acc_norm, 149 of 150 for acc and MMLU). Within one standard error lie 99% (acc_norm),
+/// 98% (acc), 98% (MMLU), which says nothing of calibration: the fit nearly interpolates, and the
+/// standardized residuals (the two tests above) are the calibration check.
 TEST(LoraSurrogateTest, ReproducesTheRealRunsWithinTwoStandardErrors) {
   constexpr double kMinWithinTwo = 0.95;
-  constexpr double kMinLeaveOneOutWithinTwo = 0.9;
   for (Measured metric : {Measured::kAccNorm, Measured::kAcc, Measured::kMmlu}) {
     const RunData real = run_data(metric);
     const Coverage c = coverage(real.y, means_at(model_of(metric), real.x), real.se);
     EXPECT_GE(c.within_two, kMinWithinTwo) << "metric " << static_cast<int>(metric);
-  }
-  for (Measured metric : {Measured::kAccNorm, Measured::kAcc}) {
-    const Coverage loo = leave_one_out(model_of(metric), run_data(metric));
-    EXPECT_GE(loo.within_two, kMinLeaveOneOutWithinTwo) << "metric " << static_cast<int>(metric);
   }
 }
 
