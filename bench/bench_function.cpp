@@ -1,5 +1,7 @@
 #include "bench/bench_function.h"
 
+#include <algorithm>
+#include <cmath>
 #include <random>
 #include <stdexcept>
 #include <utility>
@@ -65,19 +67,41 @@ class ShiftedFunction final : public TestFunction {
   std::string name() const override { return base_->name(); }
   int dim() const override { return base_->dim(); }
   std::vector<Bounds> domain() const override { return domain_; }
-  /// Mirroring is its own inverse, so the same map takes a point of the shifted box to the
-  /// base function's coordinates and the base minimizer back to the shifted box.
-  double evaluate(const std::vector<double>& x) const override { return base_->evaluate(map(x)); }
+  std::vector<AxisKind> axis_kinds() const override { return base_->axis_kinds(); }
+  double evaluate(const std::vector<double>& x) const override {
+    return base_->evaluate(to_base(x));
+  }
   KnownOptimum optimum() const override {
     KnownOptimum optimum = base_->optimum();
-    optimum.argmin = map(optimum.argmin);
+    optimum.argmin = from_base(optimum.argmin);
     return optimum;
   }
 
  private:
-  std::vector<double> map(std::vector<double> x) const {
+  /// A point of the shifted box in the base function's coordinates: mirrored where flipped (the
+  /// box itself moved), a shuffled label replaced by the original one.
+  std::vector<double> to_base(std::vector<double> x) const {
     for (std::size_t i = 0; i < x.size() && i < domain_.size(); ++i) {
       if (shift_.flip[i]) x[i] = domain_[i].low + domain_[i].high - x[i];
+      if (!shift_.permutation[i].empty()) {
+        const auto k = static_cast<std::size_t>(std::llround(x[i] - domain_[i].low));
+        if (k < shift_.permutation[i].size()) {
+          x[i] = domain_[i].low + shift_.permutation[i][k];
+        }
+      }
+    }
+    return x;
+  }
+  /// The inverse of to_base: mirroring is its own inverse, a label goes to its shuffled place.
+  std::vector<double> from_base(std::vector<double> x) const {
+    for (std::size_t i = 0; i < x.size() && i < domain_.size(); ++i) {
+      if (shift_.flip[i]) x[i] = domain_[i].low + domain_[i].high - x[i];
+      const std::vector<int>& order = shift_.permutation[i];
+      if (!order.empty()) {
+        const auto original = static_cast<int>(std::llround(x[i] - domain_[i].low));
+        const auto at = std::find(order.begin(), order.end(), original);
+        x[i] = domain_[i].low + static_cast<double>(at - order.begin());
+      }
     }
     return x;
   }
@@ -114,9 +138,24 @@ DomainShift draw_domain_shift(const TestFunction& function, const std::string& l
                     static_cast<std::uint32_t>(h), static_cast<std::uint32_t>(h >> 32)};
   std::mt19937_64 rng(seq);
   const std::vector<Bounds> domain = function.domain();
+  const std::vector<AxisKind> kinds = function.axis_kinds();
   const std::vector<double> argmin = function.optimum().argmin;
   DomainShift shift;
+  shift.permutation.resize(domain.size());
   for (std::size_t i = 0; i < domain.size(); ++i) {
+    if (kinds[i] == AxisKind::kCategorical) {
+      // Fisher-Yates with the same hand-made draws: labels have no order to move along.
+      const auto n = static_cast<int>(std::llround(domain[i].high - domain[i].low)) + 1;
+      std::vector<int>& order = shift.permutation[i];
+      for (int k = 0; k < n; ++k) order.push_back(k);
+      for (int k = n - 1; k > 0; --k) {
+        const auto j = static_cast<int>(unit_draw(rng) * (k + 1));
+        std::swap(order[static_cast<std::size_t>(k)], order[static_cast<std::size_t>(j)]);
+      }
+      shift.flip.push_back(false);
+      shift.offset.push_back(0.0);
+      continue;
+    }
     shift.flip.push_back((rng() >> 63) == 1);
     // The minimizer's position as a fraction of the width; moving the box by s puts it at
     // u - s, which must stay in [margin, 1 - margin].
@@ -126,6 +165,10 @@ DomainShift draw_domain_shift(const TestFunction& function, const std::string& l
     int attempt = 0;
     for (; attempt < kAttempts; ++attempt) {
       s = (2.0 * unit_draw(rng) - 1.0) * kMaxShift;
+      if (kinds[i] == AxisKind::kInteger) {
+        const double width = domain[i].high - domain[i].low;
+        s = std::round(s * width) / width;
+      }
       if (u - s >= kOptimumMargin && u - s <= 1.0 - kOptimumMargin) break;
     }
     if (attempt == kAttempts) {
@@ -140,7 +183,8 @@ DomainShift draw_domain_shift(const TestFunction& function, const std::string& l
 std::unique_ptr<TestFunction> shift_domain(std::unique_ptr<TestFunction> function,
                                            DomainShift shift) {
   const std::size_t d = function->domain().size();
-  if (shift.offset.size() != d || shift.flip.size() != d) {
+  if (shift.permutation.empty()) shift.permutation.resize(d);
+  if (shift.offset.size() != d || shift.flip.size() != d || shift.permutation.size() != d) {
     throw std::invalid_argument("domain shift of " + function->name() + " has the wrong size");
   }
   return std::make_unique<ShiftedFunction>(std::move(function), std::move(shift));

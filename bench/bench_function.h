@@ -23,9 +23,17 @@ std::unique_ptr<TestFunction> make_bench_function(const std::string& name, int d
 /// x_i = x'_i, or, when flip_i, its mirror low'_i + high'_i - x'_i (the optimizer sees the
 /// function upside down along that axis, so the tie-breaking order of a partition is randomized
 /// too).
+///
+/// Discrete coordinates (issue 16's mixed functions): an integer axis moves by a whole number of
+/// units (s_i w_i rounded, so its values stay integers) and may flip like any other; a
+/// categorical axis does not move but its labels are shuffled: label k of the shifted function is
+/// label permutation_i[k] of the original, so the optimum's label is not the first or the middle
+/// one by construction either (SOO splits a categorical axis into its labels in order).
 struct DomainShift {
   std::vector<double> offset;  ///< s_i, a fraction of the width, in [-kMaxShift, kMaxShift]
   std::vector<bool> flip;
+  /// Categorical axes: the original index of each shifted label; empty for other axes.
+  std::vector<std::vector<int>> permutation;
 };
 
 /// The largest |s_i|: a fifth of the width moves every grid point of SOO's first levels (spaced
@@ -39,8 +47,9 @@ constexpr double kOptimumMargin = 0.05;
 /// deterministic in (label, seed) and nothing else, so every method sees the same box at a given
 /// (function, seed). Per axis: flip_i is a fair coin; s_i is uniform on [-kMaxShift, kMaxShift],
 /// redrawn while the known minimizer optimum().argmin would fall within kOptimumMargin of a face
-/// (so s_i is uniform on the admissible interval). The generator is std::mt19937_64 with its
-/// bits turned into doubles by hand, not std::uniform_real_distribution, whose output the
+/// (so s_i is uniform on the admissible interval; an integer axis rounds it to whole units
+/// first, a categorical axis draws a uniform permutation instead). The generator is std::mt19937_64
+/// with its bits turned into doubles by hand, not std::uniform_real_distribution, whose output the
 /// standard leaves to the library: the boxes are the same on every toolchain.
 DomainShift draw_domain_shift(const TestFunction& function, const std::string& label,
                               std::uint64_t seed);

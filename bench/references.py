@@ -19,8 +19,13 @@ Methods (CSV rows in lorahpo_bench_search's format, one per evaluation):
                  the next point maximizing expected improvement (log EI, so that the search has
                  no flat zero region) over 4096 uniform + 500 local candidates, refined by three
                  rounds of shrinking perturbations (sd 0.02, 0.005, 0.001) of the best five.
-Every parameter of the reported functions is continuous (suggest_float); a function whose
---describe lists integer axes would take suggest_int there (none of the builtin test functions).
+Mixed spaces (issue 16; --describe's "kinds"): an integer axis is suggest_int for TPE and for
+CMA-ES, which then runs with `with_margin=True` (CMA-ES with margin, Hamano et al. 2022, GECCO,
+Optuna >= 3.1's mixed-integer CMA-ES); a categorical axis is suggest_categorical for TPE (its
+own categorical kernel) and an integer index for CMA-ES, which has no categorical support (Optuna
+would hand it to a random independent sampler): for the two-label axes of the mixed functions
+this invents no order. The GP-EI loop one-hot encodes categoricals and puts integers at the centre
+of their equal-width bin, as lorahpo's BO-GP does (master/optimizers/bo/gp_features.h).
 
 The functions are evaluated by the C++ bench itself: a `lorahpo_bench_search --serve FUNCTION
 [--shift --shift-seed SEED]` subprocess per run, with the box from `--describe` at the same seed.
@@ -94,26 +99,39 @@ def optuna_run(method, description, seed, budget, n_init, evaluate, record):
                                              multivariate=True, group=True)
     elif method == "optuna_tpe":
         sampler = optuna.samplers.TPESampler(seed=seed, n_startup_trials=n_init)
-    elif method == "optuna_cmaes":
-        sampler = optuna.samplers.CmaEsSampler(seed=seed)
-    else:
-        raise ValueError(method)
     bounds = description["bounds"]
-    integer = description.get("integer", [False] * len(bounds))
+    kinds = kinds_of(description)
+    if method == "optuna_cmaes":
+        sampler = optuna.samplers.CmaEsSampler(seed=seed,
+                                               with_margin=any(k != "float" for k in kinds))
+    elif method not in ("optuna_tpe_mv", "optuna_tpe"):
+        raise ValueError(method)
 
     def objective(trial):
         x = []
         for i, (low, high) in enumerate(bounds):
-            if integer[i]:
-                x.append(trial.suggest_int(f"x{i + 1}", int(round(low)), int(round(high))))
+            name = f"x{i + 1}"
+            if kinds[i] == "categorical" and method != "optuna_cmaes":
+                labels = list(range(int(round(high - low)) + 1))
+                x.append(low + trial.suggest_categorical(name, labels))
+            elif kinds[i] != "float":
+                x.append(trial.suggest_int(name, int(round(low)), int(round(high))))
             else:
-                x.append(trial.suggest_float(f"x{i + 1}", low, high))
+                x.append(trial.suggest_float(name, low, high))
         f = evaluate(x)
         record(f)
         return f
 
     study = optuna.create_study(direction="minimize", sampler=sampler)
     study.optimize(objective, n_trials=budget)
+
+
+def kinds_of(description):
+    """Per axis "float", "int" or "categorical" (older --describe output: "integer" flags)."""
+    if "kinds" in description:
+        return description["kinds"]
+    return ["int" if i else "float" for i in description.get("integer",
+                                                              [False] * len(description["bounds"]))]
 
 
 def log_h(z):
@@ -147,20 +165,48 @@ def sklearn_gp_ei_run(description, seed, budget, n_init, evaluate, record):
     bounds = np.array(description["bounds"], dtype=float)
     low, width = bounds[:, 0], bounds[:, 1] - bounds[:, 0]
     d = len(bounds)
+    kinds = kinds_of(description)
+    # Values per discrete axis: the integers of its bounds, or its label indices.
+    counts = [int(round(width[i])) + 1 if kinds[i] != "float" else 0 for i in range(d)]
     rng = np.random.default_rng(seed)
 
+    def bins(unit, i):
+        # lorahpo's equal-width bins (common/search_space.h): u in [k/n, (k+1)/n) is value k.
+        return np.minimum(np.floor(np.clip(unit[..., i], 0.0, 1.0) * counts[i]),
+                          counts[i] - 1).astype(int)
+
+    def features(unit):
+        """The GP's inputs: floats as they are, integers at their bin centre, categoricals
+        one-hot, so no order is invented between labels."""
+        unit = np.atleast_2d(unit)
+        columns = []
+        for i in range(d):
+            if kinds[i] == "float":
+                columns.append(np.clip(unit[:, i:i + 1], 0.0, 1.0))
+            elif kinds[i] == "int":
+                columns.append(((bins(unit, i) + 0.5) / counts[i])[:, None])
+            else:
+                columns.append(np.eye(counts[i])[bins(unit, i)])
+        return np.hstack(columns)
+
+    def coordinates(unit):
+        return [low[i] + (np.clip(unit[i], 0.0, 1.0) * width[i] if kinds[i] == "float"
+                          else float(bins(unit, i))) for i in range(d)]
+
     def run(unit):
-        f = evaluate(list(low + np.clip(unit, 0.0, 1.0) * width))
+        f = evaluate(coordinates(unit))
         record(f)
         return f
 
     xs = [u for u in qmc.LatinHypercube(d=d, seed=seed).random(min(n_init, budget))]
     ys = [run(u) for u in xs]
+    width_f = features(np.full(d, 0.5)).shape[1]
     kernel = (ConstantKernel(1.0, (1e-3, 1e3))
-              * Matern(length_scale=np.full(d, 0.3), length_scale_bounds=(1e-3, 1e2), nu=2.5)
+              * Matern(length_scale=np.full(width_f, 0.3), length_scale_bounds=(1e-3, 1e2),
+                       nu=2.5)
               + WhiteKernel(1e-4, (1e-10, 1e-1)))
     while len(ys) < budget:
-        x = np.array(xs)
+        x = features(np.array(xs))
         y = np.array(ys)
         # Refitted every step; the first start is the last fit's hyperparameters (a warm start),
         # plus one random restart from the bounds (sklearn's log-uniform draw).
@@ -171,27 +217,40 @@ def sklearn_gp_ei_run(description, seed, budget, n_init, evaluate, record):
         best = y.min()
 
         def neg_log_ei(points):
-            mu, sd = gp.predict(np.atleast_2d(points), return_std=True)
+            mu, sd = gp.predict(features(points), return_std=True)
             sd = np.maximum(sd, 1e-12)
             return -(np.log(sd) + log_h((best - mu) / sd))
 
         # Dense candidates, uniform and around the best observations, then three rounds of
         # shrinking Gaussian perturbations around the best five: each round is one vectorized
         # predict, where L-BFGS-B with finite differences would be hundreds of one-point calls.
+        # A small move never changes a label, so each moved point also redraws each of its
+        # categoricals with probability 1/(number of categorical axes): one label on average, the
+        # local search of lorahpo's acquisition optimizer and of Casmopolitan's (Wan et al. 2021).
+        categorical = np.array([k == "categorical" for k in kinds])
+
+        def jump(points):
+            if categorical.any():
+                redraw = (rng.random(points.shape) < 1.0 / categorical.sum()) & categorical
+                points = np.where(redraw, rng.random(points.shape), points)
+            return points
+
         order = np.argsort(y)[:5]
-        local = np.concatenate([x[i] + rng.normal(0.0, 0.05, size=(100, d)) for i in order])
+        units = np.array(xs)
+        local = jump(np.concatenate([units[i] + rng.normal(0.0, 0.05, size=(100, d))
+                                     for i in order]))
         candidates = np.clip(np.vstack([rng.random((4096, d)), local]), 0.0, 1.0)
         scores = neg_log_ei(candidates)
         for sd in (0.02, 0.005, 0.001):
             top = candidates[np.argsort(scores)[:5]]
-            moved = np.clip(np.repeat(top, 100, axis=0)
-                            + rng.normal(0.0, sd, size=(500, d)), 0.0, 1.0)
+            moved = np.clip(jump(np.repeat(top, 100, axis=0)
+                                 + rng.normal(0.0, sd, size=(500, d))), 0.0, 1.0)
             candidates = np.vstack([top, moved])
             scores = neg_log_ei(candidates)
         # A point already evaluated would waste the evaluation: take the best fresh candidate.
         chosen = None
         for i in np.argsort(scores):
-            if np.min(np.linalg.norm(x - candidates[i], axis=1)) >= 1e-9:
+            if np.min(np.linalg.norm(x - features(candidates[i]), axis=1)) >= 1e-9:
                 chosen = candidates[i]
                 break
         if chosen is None:

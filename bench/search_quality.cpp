@@ -296,14 +296,13 @@ void drive(Optimizer& optimizer, const TestFunction& function, const MethodSpec&
            OnEvaluation on_evaluation, std::mt19937_64* scramble = nullptr) {
   std::deque<Suggestion> pending;
   int done = 0;
+  // The function's own coordinates, through the search space of its (shifted) box as a campaign
+  // would (worker/builtin_objective.h): floats low + u (high - low), integers and categories by
+  // their equal-width bins, a category as its index. lora_surrogate's box is the exponents of its
+  // space, which it maps on through that space (bins, powers of ten).
+  const SearchSpace space = test_function_space(function);
   const auto evaluate_and_tell = [&](const Suggestion& s) {
-    // The function's own coordinates: for the test functions these are the user values of
-    // their search space; lora_surrogate maps them through its space (bins, powers of ten).
-    const std::vector<Bounds> domain = function.domain();
-    std::vector<double> x(s.unit.size());
-    for (std::size_t i = 0; i < x.size(); ++i) {
-      x[i] = domain[i].low + s.unit[i] * (domain[i].high - domain[i].low);
-    }
+    const std::vector<double> x = test_function_coordinates(function, space, space.to_user(s.unit));
     const double f = function.evaluate(x);
     optimizer.tell(s.ticket, std::isfinite(f) ? std::optional<double>(-f) : std::nullopt);
     ++done;
@@ -528,7 +527,8 @@ int run_benchmark(const BenchOptions& options) {
   return failures == 0 ? kExitOk : kExitRunFailed;
 }
 
-/// Prints {"function", "name", "dim", "bounds": [[low, high], ...], "optimum", "argmin"}.
+/// Prints {"function", "name", "dim", "bounds": [[low, high], ...], "kinds", "integer", "optimum",
+/// "argmin"}.
 int describe(const std::string& label, bool shift, std::uint64_t seed) {
   const FunctionSpec spec = parse_functions({label}).front();
   const auto function = make_run_function(spec, shift, seed);
@@ -538,6 +538,16 @@ int describe(const std::string& label, bool shift, std::uint64_t seed) {
   j["dim"] = function->dim();
   j["bounds"] = nlohmann::json::array();
   for (const Bounds& b : function->domain()) j["bounds"].push_back({b.low, b.high});
+  // Discrete coordinates, for the references: an integer axis takes the integers of its bounds,
+  // a categorical one the indices 0 .. n-1 of its labels, which have no order.
+  j["kinds"] = nlohmann::json::array();
+  j["integer"] = nlohmann::json::array();
+  for (const AxisKind kind : function->axis_kinds()) {
+    j["kinds"].push_back(kind == AxisKind::kContinuous ? "float"
+                         : kind == AxisKind::kInteger  ? "int"
+                                                       : "categorical");
+    j["integer"].push_back(kind == AxisKind::kInteger);
+  }
   const KnownOptimum optimum = function->optimum();
   j["optimum"] = optimum.value;
   j["argmin"] = optimum.argmin;

@@ -3,7 +3,8 @@
 
 Input: CSVs of lorahpo_bench_search and bench/references.py (function,method,seed,n,f,best,
 regret,seconds; one row per evaluation). A run's result is its simple regret at the budget
-(its row with n = budget; shorter runs are listed and left out).
+(its row with n = budget; shorter runs are listed and left out), or with --at N after its first
+N evaluations.
   - Per function and method: the median regret over seeds with a percentile-bootstrap 95% CI
     (seeds resampled), and the quartiles; every quantile is the linear interpolation between
     order statistics (R's type 7, numpy's default), the median included.
@@ -39,8 +40,9 @@ from partition_parallel import (  # noqa: E402  (the shared statistics)
 )
 
 
-def read_runs(paths):
-    """{function: {method: {seed: regret at the budget}}}, the budget, order of appearance."""
+def read_runs(paths, at=None):
+    """{function: {method: {seed: regret at the budget}}}, the budget, order of appearance.
+    With `at`, the best-so-far regret after `at` evaluations, as if the budget were `at`."""
     last = defaultdict(dict)  # (function, method) -> seed -> (n, regret)
     functions, methods = {}, {}
     budget = 0
@@ -51,6 +53,8 @@ def read_runs(paths):
                 functions.setdefault(row["function"], None)
                 methods.setdefault(row["method"], None)
                 n = int(row["n"])
+                if at is not None and n > at:
+                    continue
                 budget = max(budget, n)
                 seed = int(row["seed"])
                 prev = last[key].get(seed)
@@ -238,8 +242,11 @@ def main():
                         help="the comparisons only")
     parser.add_argument("--command", default="", help="the command that made the CSVs")
     parser.add_argument("--seed", type=int, default=0, help="seed of the bootstrap resampling")
+    parser.add_argument("--at", type=int, default=None,
+                        help="the regret after this many evaluations instead of at the budget "
+                             "(the best so far: a run with a larger budget, stopped there)")
     args = parser.parse_args()
-    final, budget, functions, methods, short = read_runs(args.csvs)
+    final, budget, functions, methods, short = read_runs(args.csvs, args.at)
     out = sys.stdout
     if args.title:
         out.write(f"### {args.title}\n\n")

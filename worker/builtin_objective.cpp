@@ -1,5 +1,6 @@
 #include "worker/builtin_objective.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <stdexcept>
@@ -32,17 +33,98 @@ BuiltinDescription describe_builtin(const BuiltinObjective& objective) {
     return BuiltinDescription{seed_lora_search_space(), Direction::kMaximize};
   }
   const auto function = make_test_function(objective.function, objective.dim);
+  return BuiltinDescription{test_function_space(*function), Direction::kMinimize};
+}
+
+SearchSpace test_function_space(const TestFunction& function) {
   std::vector<Parameter> parameters;
-  const auto domain = function->domain();
+  const auto domain = function.domain();
+  const auto kinds = function.axis_kinds();
   for (std::size_t i = 0; i < domain.size(); ++i) {
     Parameter p;
     p.name = "x" + std::to_string(i + 1);
-    p.type = ParamType::kFloat;
     p.low = domain[i].low;
     p.high = domain[i].high;
+    switch (kinds[i]) {
+      case AxisKind::kContinuous:
+        p.type = ParamType::kFloat;
+        break;
+      case AxisKind::kInteger:
+        p.type = ParamType::kInt;
+        break;
+      case AxisKind::kCategorical:
+        p.type = ParamType::kCategorical;
+        for (auto k = std::llround(domain[i].low); k <= std::llround(domain[i].high); ++k) {
+          p.choices.push_back(std::to_string(k));
+        }
+        break;
+    }
     parameters.push_back(p);
   }
-  return BuiltinDescription{SearchSpace(std::move(parameters)), Direction::kMinimize};
+  return SearchSpace(std::move(parameters));
+}
+
+std::string test_function_parameter_mismatch(const TestFunction& function, int index,
+                                             const Parameter& parameter) {
+  const auto u = static_cast<std::size_t>(index);
+  const Bounds bounds = function.domain().at(u);
+  switch (function.axis_kinds().at(u)) {
+    case AxisKind::kContinuous:
+      if (parameter.type == ParamType::kCategorical) {
+        return fmt::format("must be numeric: coordinate {} of {} is continuous", index + 1,
+                           function.name());
+      }
+      return "";
+    case AxisKind::kInteger:
+      if (parameter.type != ParamType::kInt) {
+        return fmt::format("must be an int: coordinate {} of {} takes integers", index + 1,
+                           function.name());
+      }
+      return "";
+    case AxisKind::kCategorical: {
+      const auto count = std::llround(bounds.high - bounds.low) + 1;
+      if (parameter.type != ParamType::kCategorical || parameter.cardinality() != count) {
+        return fmt::format("must be a categorical of {} choices: coordinate {} of {} is a category",
+                           count, index + 1, function.name());
+      }
+      return "";
+    }
+  }
+  return "";
+}
+
+std::string test_function_space_mismatch(const TestFunction& function, const SearchSpace& space) {
+  if (space.dim() != function.dim()) {
+    return fmt::format("{} takes {} parameters, the search space has {}", function.name(),
+                       function.dim(), space.dim());
+  }
+  for (int i = 0; i < space.dim(); ++i) {
+    const std::string why = test_function_parameter_mismatch(function, i, space.parameter(i));
+    if (!why.empty()) return space.parameter(i).name + " " + why;
+  }
+  return "";
+}
+
+std::vector<double> test_function_coordinates(const TestFunction& function,
+                                              const SearchSpace& space,
+                                              const std::vector<ParamValue>& values) {
+  if (const std::string why = test_function_space_mismatch(function, space); !why.empty()) {
+    throw std::invalid_argument(why);
+  }
+  const auto domain = function.domain();
+  std::vector<double> x;
+  x.reserve(values.size());
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    if (const auto* label = std::get_if<std::string>(&values[i])) {
+      const auto& choices = space.parameter(static_cast<int>(i)).choices;
+      const auto at = std::find(choices.begin(), choices.end(), *label);
+      if (at == choices.end()) throw std::invalid_argument("unknown category " + *label);
+      x.push_back(domain[i].low + static_cast<double>(at - choices.begin()));
+    } else {
+      x.push_back(numeric_value(values[i]));
+    }
+  }
+  return x;
 }
 
 double simulated_cost_seconds(const CostModel& cost, const SearchSpace& space,
@@ -80,9 +162,8 @@ BuiltinEvaluator::BuiltinEvaluator(const BuiltinObjective& objective, SearchSpac
     return;
   }
   function_ = make_test_function(objective.function, objective.dim);
-  if (space_.dim() != function_->dim()) {
-    throw std::invalid_argument(fmt::format("{} takes {} parameters, the search space has {}",
-                                            function_->name(), function_->dim(), space_.dim()));
+  if (const std::string why = test_function_space_mismatch(*function_, space_); !why.empty()) {
+    throw std::invalid_argument(why);
   }
 }
 
@@ -109,9 +190,7 @@ EvaluationOutcome BuiltinEvaluator::evaluate(const EvaluateMessage& request) {
     if (seconds > 0.0) outcome.metrics["simulated_seconds"] = seconds;
     return outcome;
   }
-  std::vector<double> x;
-  x.reserve(request.params.size());
-  for (const ParamValue& value : request.params) x.push_back(numeric_value(value));
+  const std::vector<double> x = test_function_coordinates(*function_, space_, request.params);
 
   const double seconds = simulated_cost_seconds(objective_.cost, space_, request.params);
   if (seconds > 0.0 && !sleep_unless_cancelled(seconds)) {

@@ -2,6 +2,8 @@
 
 #include <memory>
 #include <random>
+#include <string>
+#include <vector>
 
 #include "common/campaign_config.h"
 #include "worker/evaluator.h"
@@ -16,6 +18,28 @@ struct BuiltinDescription {
   SearchSpace space;
   Direction direction = Direction::kMinimize;
 };
+
+/// The search space of a test function: a float per continuous coordinate, an int per integer
+/// one, a categorical with the labels "0" .. "n-1" per categorical one; named x1 .. xd.
+SearchSpace test_function_space(const TestFunction& function);
+
+/// The function's coordinates of user values of `space`: numbers as they are, a category as the
+/// index of its label among the parameter's choices. Throws std::invalid_argument when a
+/// parameter does not fit its coordinate's kind (a number for a categorical coordinate, a
+/// category of the wrong count, a float for an integer one).
+std::vector<double> test_function_coordinates(const TestFunction& function,
+                                              const SearchSpace& space,
+                                              const std::vector<ParamValue>& values);
+
+/// Why `parameter` cannot feed coordinate `index` of `function` (a category for a continuous
+/// coordinate, a number or the wrong count of choices for a categorical one, anything but an int
+/// for an integer one), or an empty string when it can.
+std::string test_function_parameter_mismatch(const TestFunction& function, int index,
+                                             const Parameter& parameter);
+
+/// Why `space` cannot feed `function` (wrong size, or the first parameter that cannot, named),
+/// or an empty string when it can.
+std::string test_function_space_mismatch(const TestFunction& function, const SearchSpace& space);
 
 /// Describes the named builtin. Throws std::invalid_argument for an unknown name or dim.
 BuiltinDescription describe_builtin(const BuiltinObjective& objective);

@@ -1,5 +1,6 @@
 #include "worker/test_function.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <numbers>
@@ -17,6 +18,30 @@ constexpr double kPi = std::numbers::pi;
 constexpr double kE = std::numbers::e;
 /// Upper limit for variable dimensions; the campaign config accepts the same range.
 constexpr int kMaxDim = 1000;
+
+/// Ackley's formula (Ackley 1987), shared by the continuous and the mixed function:
+/// -a exp(-b sqrt(mean x_i^2)) - exp(mean cos(c x_i)) + a + e, a = 20, b = 0.2, c = 2 pi.
+double ackley(const std::vector<double>& x) {
+  constexpr double kA = 20.0, kB = 0.2, kC = 2.0 * kPi;
+  double squares = 0.0, cosines = 0.0;
+  for (const double v : x) {
+    squares += v * v;
+    cosines += std::cos(kC * v);
+  }
+  const double n = static_cast<double>(x.size());
+  return -kA * std::exp(-kB * std::sqrt(squares / n)) - std::exp(cosines / n) + kA + kE;
+}
+
+/// Rosenbrock's sum (Rosenbrock 1960): sum_{i<d} 100 (x_{i+1} - x_i^2)^2 + (x_i - 1)^2.
+double rosenbrock(const std::vector<double>& x) {
+  double sum = 0.0;
+  for (std::size_t i = 0; i + 1 < x.size(); ++i) {
+    const double a = x[i + 1] - x[i] * x[i];
+    const double b = x[i] - 1.0;
+    sum += 100.0 * a * a + b * b;
+  }
+  return sum;
+}
 
 /// Shared plumbing: name, dimension, a box domain and the size check of evaluate(), so each
 /// function only writes its formula.
@@ -118,16 +143,7 @@ class Ackley final : public BoxFunction {
   KnownOptimum optimum() const override { return {repeated(0.0), 0.0}; }
 
  protected:
-  double f(const std::vector<double>& x) const override {
-    constexpr double kA = 20.0, kB = 0.2, kC = 2.0 * kPi;
-    double squares = 0.0, cosines = 0.0;
-    for (const double v : x) {
-      squares += v * v;
-      cosines += std::cos(kC * v);
-    }
-    const double n = static_cast<double>(x.size());
-    return -kA * std::exp(-kB * std::sqrt(squares / n)) - std::exp(cosines / n) + kA + kE;
-  }
+  double f(const std::vector<double>& x) const override { return ackley(x); }
 };
 
 /// Rosenbrock function (Rosenbrock 1960, "An automatic method for finding the greatest or least
@@ -138,15 +154,7 @@ class Rosenbrock final : public BoxFunction {
   KnownOptimum optimum() const override { return {repeated(1.0), 0.0}; }
 
  protected:
-  double f(const std::vector<double>& x) const override {
-    double sum = 0.0;
-    for (std::size_t i = 0; i + 1 < x.size(); ++i) {
-      const double a = x[i + 1] - x[i] * x[i];
-      const double b = x[i] - 1.0;
-      sum += 100.0 * a * a + b * b;
-    }
-    return sum;
-  }
+  double f(const std::vector<double>& x) const override { return rosenbrock(x); }
 };
 
 /// Levy function (Levy & Montalvo 1985, "The tunneling algorithm for the global minimization
@@ -234,6 +242,84 @@ class Michalewicz final : public BoxFunction {
   }
 };
 
+/// A box whose first `discrete` coordinates are integers or categories and the rest continuous:
+/// the layout of the mixed-variable benchmarks of CoCaBO (Ru et al. 2020) and MVRSM (Bliek et
+/// al. 2021), discrete variables first. The discrete coordinates are rounded before the formula,
+/// as MVRSM's and Casmopolitan's own code does ("to make sure there is no cheating"), so a
+/// relaxed value between two integers is never scored.
+class MixedBoxFunction : public BoxFunction {
+ public:
+  MixedBoxFunction(std::string name, std::vector<Bounds> domain, std::vector<AxisKind> kinds)
+      : BoxFunction(std::move(name), std::move(domain)), kinds_(std::move(kinds)) {}
+  std::vector<AxisKind> axis_kinds() const override { return kinds_; }
+
+ protected:
+  double f(const std::vector<double>& x) const final {
+    std::vector<double> rounded = x;
+    for (std::size_t i = 0; i < rounded.size(); ++i) {
+      if (kinds_[i] != AxisKind::kContinuous) rounded[i] = std::round(rounded[i]);
+    }
+    return mixed_f(rounded);
+  }
+  virtual double mixed_f(const std::vector<double>& x) const = 0;
+
+  /// `discrete` coordinates of kind `kind` on `discrete_bounds`, then `dim - discrete`
+  /// continuous ones on `continuous_bounds`.
+  static std::vector<Bounds> layout(int dim, int discrete, Bounds discrete_bounds,
+                                    Bounds continuous_bounds) {
+    std::vector<Bounds> domain(static_cast<std::size_t>(dim), continuous_bounds);
+    std::fill_n(domain.begin(), discrete, discrete_bounds);
+    return domain;
+  }
+  static std::vector<AxisKind> kinds(int dim, int discrete, AxisKind kind) {
+    std::vector<AxisKind> k(static_cast<std::size_t>(dim), AxisKind::kContinuous);
+    std::fill_n(k.begin(), discrete, kind);
+    return k;
+  }
+
+ private:
+  std::vector<AxisKind> kinds_;
+};
+
+/// Mixed Ackley: the "Ackley-53" of Bliek et al. 2021 (MVRSM, GECCO; lbliek/MVRSM
+/// testFunctions/syntheticFunctions.py, dim53Ackley) that Casmopolitan reuses (Wan et al. 2021,
+/// ICML; xingchenwan/Casmopolitan mixed_test_func/synthetic.py, Ackley53): d - 3 binary
+/// categorical coordinates whose two labels are the values 0 and 1, then 3 continuous ones on
+/// [-1, 1]; f is Ackley's formula (a = 20, b = 0.2, c = 2 pi, means over all d coordinates, as
+/// the source divides by 53). ackley_mixed53 is that problem; d = 10 and 20 keep its three
+/// continuous coordinates and shorten the binary block. Minimum 0 at the origin (label 0
+/// everywhere, continuous 0): Ackley is >= 0 on all of R^d, so a shifted box keeps it.
+class AckleyMixed final : public MixedBoxFunction {
+ public:
+  static constexpr int kContinuous = 3;
+  explicit AckleyMixed(int dim)
+      : MixedBoxFunction("ackley_mixed", layout(dim, dim - kContinuous, {0.0, 1.0}, {-1.0, 1.0}),
+                         kinds(dim, dim - kContinuous, AxisKind::kCategorical)) {}
+  KnownOptimum optimum() const override { return {repeated(0.0), 0.0}; }
+
+ protected:
+  double mixed_f(const std::vector<double>& x) const override { return ackley(x); }
+};
+
+/// Mixed Rosenbrock: the "dim10Rosenbrock" of Bliek et al. 2021 (lbliek/MVRSM
+/// testFunctions/syntheticFunctions.py and demo.py): 3 integer coordinates taking -2 .. 2, then 7
+/// continuous ones on [-2, 2]; f = Rosenbrock(x) / 300 (the source's scaling). For another d the
+/// integer share stays 3 in 10: floor(3 d / 10) integers (d = 20: 6 of them). CoCaBO's runner
+/// passes those coordinates as 5 categories holding the values -2 .. 2; MVRSM's own runner as
+/// integers, which we follow: the values are ordered and the formula uses them as numbers.
+/// Minimum 0 at (1, ..., 1): Rosenbrock is a sum of squares, >= 0 on all of R^d.
+class RosenbrockMixed final : public MixedBoxFunction {
+ public:
+  explicit RosenbrockMixed(int dim)
+      : MixedBoxFunction("rosenbrock_mixed", layout(dim, integers(dim), {-2.0, 2.0}, {-2.0, 2.0}),
+                         kinds(dim, integers(dim), AxisKind::kInteger)) {}
+  static int integers(int dim) { return 3 * dim / 10; }
+  KnownOptimum optimum() const override { return {repeated(1.0), 0.0}; }
+
+ protected:
+  double mixed_f(const std::vector<double>& x) const override { return rosenbrock(x) / 300.0; }
+};
+
 /// One row of the registry: fixed-dimension functions have default_dim == fixed_dim.
 struct Entry {
   const char* name;
@@ -243,9 +329,16 @@ struct Entry {
 };
 
 constexpr Entry kEntries[] = {
-    {"branin", false, 2, 2},     {"hartmann6", false, 6, 6}, {"ackley", true, 5, 1},
-    {"rosenbrock", true, 5, 2},  {"levy", true, 5, 1},       {"styblinski_tang", true, 5, 1},
+    {"branin", false, 2, 2},
+    {"hartmann6", false, 6, 6},
+    {"ackley", true, 5, 1},
+    {"rosenbrock", true, 5, 2},
+    {"levy", true, 5, 1},
+    {"styblinski_tang", true, 5, 1},
     {"michalewicz", true, 5, 2},
+    // Mixed spaces: at least one discrete and one continuous coordinate.
+    {"ackley_mixed", true, 10, AckleyMixed::kContinuous + 1},
+    {"rosenbrock_mixed", true, 10, 4},
 };
 
 const Entry* find_entry(const std::string& name) {
@@ -297,6 +390,8 @@ std::unique_ptr<TestFunction> make_test_function(const std::string& name, int di
   if (name == "rosenbrock") return std::make_unique<Rosenbrock>(d);
   if (name == "levy") return std::make_unique<Levy>(d);
   if (name == "styblinski_tang") return std::make_unique<StyblinskiTang>(d);
+  if (name == "ackley_mixed") return std::make_unique<AckleyMixed>(d);
+  if (name == "rosenbrock_mixed") return std::make_unique<RosenbrockMixed>(d);
   return std::make_unique<Michalewicz>(d);
 }
 

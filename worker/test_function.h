@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <memory>
 #include <string>
 #include <vector>
@@ -18,6 +19,12 @@ struct KnownOptimum {
   double value;
 };
 
+/// How one coordinate of a test function takes its values (issue 16: mixed spaces). A kInteger
+/// coordinate takes the integers of its Bounds; a kCategorical one takes the category indices
+/// 0 .. n-1 (its Bounds are {0, n - 1}), which the function treats as labels with no order: a
+/// search space gives it a categorical parameter, never an ordered one.
+enum class AxisKind { kContinuous, kInteger, kCategorical };
+
 /// A standard global-optimization test function (all are minimized). Formulas, domains and
 /// minima follow Surjanovic & Bingham, Virtual Library of Simulation Experiments
 /// (https://www.sfu.ca/~ssurjano), so results are comparable with published benchmarks.
@@ -27,6 +34,10 @@ class TestFunction {
   virtual std::string name() const = 0;
   virtual int dim() const = 0;
   virtual std::vector<Bounds> domain() const = 0;
+  /// One kind per coordinate; every coordinate is continuous unless the function says otherwise.
+  virtual std::vector<AxisKind> axis_kinds() const {
+    return std::vector<AxisKind>(static_cast<std::size_t>(dim()), AxisKind::kContinuous);
+  }
   /// f(x); x.size() must equal dim() (checked: throw std::invalid_argument otherwise).
   virtual double evaluate(const std::vector<double>& x) const = 0;
   virtual KnownOptimum optimum() const = 0;

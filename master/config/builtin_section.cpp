@@ -97,11 +97,11 @@ void check_builtin_space(const ConfigSection& root, const ConfigSection& objecti
                 fmt::format("has {} parameters, but {} takes {}", space.dim(), b.function,
                             description.space.dim()));
     }
-    for (const auto& p : space.parameters()) {
-      if (p.type == ParamType::kCategorical) {
-        root.fail(given[p.name], "search_space." + p.name,
-                  "must be numeric for a builtin function");
-      }
+    const auto function = make_test_function(b.function, b.dim);
+    for (int i = 0; i < space.dim(); ++i) {
+      const Parameter& p = space.parameter(i);
+      const std::string why = test_function_parameter_mismatch(*function, i, p);
+      if (!why.empty()) root.fail(given[p.name], "search_space." + p.name, why);
     }
   }
   const CostModel& cost = b.cost;

@@ -197,6 +197,73 @@ TEST(BuiltinEvaluatorTest, SpaceOfTheWrongDimensionThrows) {
   EXPECT_THROW(BuiltinEvaluator(objective("no_such_function"), three_d, 1), std::invalid_argument);
 }
 
+/// Issue 16: a mixed function's space has an int per integer coordinate and a categorical with
+/// the labels "0" .. "n-1" per categorical one; the evaluator scores a label as its index.
+TEST(DescribeBuiltinTest, MixedFunctionsBringIntsAndCategoricals) {
+  const SearchSpace ackley = describe_builtin(objective("ackley_mixed", 10)).space;
+  ASSERT_EQ(ackley.dim(), 10);
+  for (int i = 0; i < 7; ++i) {
+    EXPECT_EQ(ackley.parameter(i).type, ParamType::kCategorical) << i;
+    EXPECT_EQ(ackley.parameter(i).choices, (std::vector<std::string>{"0", "1"})) << i;
+  }
+  for (int i = 7; i < 10; ++i) EXPECT_EQ(ackley.parameter(i).type, ParamType::kFloat) << i;
+  const SearchSpace rosenbrock = describe_builtin(objective("rosenbrock_mixed", 20)).space;
+  for (int i = 0; i < 20; ++i) {
+    EXPECT_EQ(rosenbrock.parameter(i).type, i < 6 ? ParamType::kInt : ParamType::kFloat) << i;
+    EXPECT_EQ(rosenbrock.parameter(i).low, -2.0) << i;
+    EXPECT_EQ(rosenbrock.parameter(i).high, 2.0) << i;
+  }
+}
+
+TEST(BuiltinEvaluatorTest, ScoresACategoryAsItsIndex) {
+  const auto o = objective("ackley_mixed", 10);
+  const SearchSpace space = describe_builtin(o).space;
+  BuiltinEvaluator evaluator(o, space, 1);
+  EvaluateMessage m = request(0, {});
+  std::vector<double> x;
+  for (int i = 0; i < 7; ++i) {
+    m.params.emplace_back(std::string(i % 2 == 0 ? "1" : "0"));
+    x.push_back(i % 2 == 0 ? 1.0 : 0.0);
+  }
+  for (const double v : {0.3, -0.7, 0.1}) {
+    m.params.emplace_back(v);
+    x.push_back(v);
+  }
+  const auto outcome = evaluator.evaluate(m);
+  ASSERT_EQ(outcome.status, TrialStatus::kOk) << outcome.reason;
+  EXPECT_EQ(outcome.score, make_test_function("ackley_mixed", 10)->evaluate(x));
+  EXPECT_EQ(test_function_coordinates(*make_test_function("ackley_mixed", 10), space, m.params), x);
+}
+
+/// A user's own space must give each coordinate a parameter of its kind: the reason names the
+/// parameter and the coordinate.
+TEST(BuiltinEvaluatorTest, AParameterOfTheWrongKindForItsCoordinateIsRefused) {
+  const auto ackley = make_test_function("ackley_mixed", 10);
+  std::vector<Parameter> parameters =
+      describe_builtin(objective("ackley_mixed", 10)).space.parameters();
+  EXPECT_EQ(test_function_space_mismatch(*ackley, SearchSpace(parameters)), "");
+  std::vector<Parameter> numeric = parameters;
+  numeric[2] = Parameter{"x3", ParamType::kFloat, 0.0, 1.0, Transform::kNone, {}};
+  EXPECT_EQ(test_function_space_mismatch(*ackley, SearchSpace(numeric)),
+            "x3 must be a categorical of 2 choices: coordinate 3 of ackley_mixed is a category");
+  std::vector<Parameter> three = parameters;
+  three[0].choices.push_back("2");
+  EXPECT_NE(test_function_space_mismatch(*ackley, SearchSpace(three)).find("2 choices"),
+            std::string::npos);
+  std::vector<Parameter> label = parameters;
+  label[8] = Parameter{"x9", ParamType::kCategorical, 0.0, 1.0, Transform::kNone, {"a", "b"}};
+  EXPECT_EQ(test_function_space_mismatch(*ackley, SearchSpace(label)),
+            "x9 must be numeric: coordinate 9 of ackley_mixed is continuous");
+  EXPECT_THROW(BuiltinEvaluator(objective("ackley_mixed", 10), SearchSpace(label), 1),
+               std::invalid_argument);
+  const auto rosenbrock = make_test_function("rosenbrock_mixed", 10);
+  std::vector<Parameter> floats =
+      describe_builtin(objective("rosenbrock_mixed", 10)).space.parameters();
+  floats[1].type = ParamType::kFloat;
+  EXPECT_EQ(test_function_space_mismatch(*rosenbrock, SearchSpace(floats)),
+            "x2 must be an int: coordinate 2 of rosenbrock_mixed takes integers");
+}
+
 TEST(BuiltinEvaluatorTest, MadeFromASetupMessage) {
   SetupMessage setup;
   setup.objective.kind = ObjectiveKind::kBuiltin;

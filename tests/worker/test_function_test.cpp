@@ -7,6 +7,7 @@
 #include <random>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -47,6 +48,8 @@ std::vector<Case> all_cases() {
       cases.push_back({name, make_test_function(name)->dim()});
     } else if (name == "michalewicz") {
       for (const int d : {2, 5, 10}) cases.push_back({name, d});
+    } else if (name == "ackley_mixed" || name == "rosenbrock_mixed") {
+      for (const int d : {4, 5, 10, 20, 53}) cases.push_back({name, d});
     } else {
       for (const int d : {1, 2, 3, 5, 10}) {
         if (name == "rosenbrock" && d < 2) continue;
@@ -66,15 +69,17 @@ double rounding_tolerance(double value) {
 }
 
 TEST(TestFunctionTest, NamesInStableOrder) {
-  const std::vector<std::string> expected = {
-      "branin", "hartmann6", "ackley", "rosenbrock", "levy", "styblinski_tang", "michalewicz"};
+  const std::vector<std::string> expected = {"branin",      "hartmann6",    "ackley",
+                                             "rosenbrock",  "levy",         "styblinski_tang",
+                                             "michalewicz", "ackley_mixed", "rosenbrock_mixed"};
   EXPECT_EQ(test_function_names(), expected);
 }
 
 TEST(TestFunctionTest, VariableDimFlags) {
   EXPECT_FALSE(test_function_has_variable_dim("branin"));
   EXPECT_FALSE(test_function_has_variable_dim("hartmann6"));
-  for (const char* name : {"ackley", "rosenbrock", "levy", "styblinski_tang", "michalewicz"}) {
+  for (const char* name : {"ackley", "rosenbrock", "levy", "styblinski_tang", "michalewicz",
+                           "ackley_mixed", "rosenbrock_mixed"}) {
     EXPECT_TRUE(test_function_has_variable_dim(name)) << name;
   }
   EXPECT_FALSE(test_function_has_variable_dim("no_such_function"));
@@ -87,6 +92,8 @@ TEST(TestFunctionTest, DefaultDims) {
     EXPECT_EQ(make_test_function(name)->dim(), 5) << name;
     EXPECT_EQ(make_test_function(name, 0)->dim(), 5) << name;
   }
+  EXPECT_EQ(make_test_function("ackley_mixed")->dim(), 10);
+  EXPECT_EQ(make_test_function("rosenbrock_mixed")->dim(), 10);
   // A fixed-dimension function also accepts its own dimension spelled out.
   EXPECT_EQ(make_test_function("branin", 2)->dim(), 2);
   EXPECT_EQ(make_test_function("hartmann6", 6)->dim(), 6);
@@ -325,7 +332,87 @@ TEST(TestFunctionTest, UnknownNameThrows) {
   }
 }
 
+TEST(TestFunctionTest, ContinuousFunctionsHaveOnlyContinuousAxes) {
+  for (const char* name : {"branin", "hartmann6", "ackley", "levy"}) {
+    for (const AxisKind kind : make_test_function(name)->axis_kinds()) {
+      EXPECT_EQ(kind, AxisKind::kContinuous) << name;
+    }
+  }
+}
+
+/// MVRSM's Ackley-53 layout (lbliek/MVRSM demo.py, dim53Ackley): 50 two-label categoricals on
+/// {0, 1}, then 3 continuous on [-1, 1]; shorter dims keep the 3 continuous coordinates.
+TEST(MixedTestFunctionTest, AckleyMixedIsBinaryCategoricalsThenThreeContinuous) {
+  for (const int d : {4, 10, 20, 53}) {
+    SCOPED_TRACE(d);
+    const auto f = make_test_function("ackley_mixed", d);
+    const auto kinds = f->axis_kinds();
+    const auto domain = f->domain();
+    ASSERT_EQ(kinds.size(), static_cast<std::size_t>(d));
+    for (std::size_t i = 0; i < kinds.size(); ++i) {
+      const bool categorical = i + 3 < kinds.size();
+      EXPECT_EQ(kinds[i], categorical ? AxisKind::kCategorical : AxisKind::kContinuous) << i;
+      EXPECT_DOUBLE_EQ(domain[i].low, categorical ? 0.0 : -1.0) << i;
+      EXPECT_DOUBLE_EQ(domain[i].high, 1.0) << i;
+    }
+  }
+}
+
+/// MVRSM's dim10Rosenbrock (lbliek/MVRSM demo.py): 3 integers on -2 .. 2, then 7 continuous on
+/// [-2, 2]; three in ten stay integers at other dims.
+TEST(MixedTestFunctionTest, RosenbrockMixedIsThreeIntegersInTenThenContinuous) {
+  for (const auto& [d, integers] : std::vector<std::pair<int, int>>{{4, 1}, {10, 3}, {20, 6}}) {
+    SCOPED_TRACE(d);
+    const auto f = make_test_function("rosenbrock_mixed", d);
+    const auto kinds = f->axis_kinds();
+    for (std::size_t i = 0; i < kinds.size(); ++i) {
+      const bool integer = static_cast<int>(i) < integers;
+      EXPECT_EQ(kinds[i], integer ? AxisKind::kInteger : AxisKind::kContinuous) << i;
+      EXPECT_DOUBLE_EQ(f->domain()[i].low, -2.0);
+      EXPECT_DOUBLE_EQ(f->domain()[i].high, 2.0);
+    }
+  }
+}
+
+/// Values computed from the sources' own formulas (MVRSM testFunctions/syntheticFunctions.py:
+/// dim53Ackley, and dim10Rosenbrock's rosen(x) / 300), in Python, independently of this code.
+TEST(MixedTestFunctionTest, ValuesMatchTheSourceFormulas) {
+  std::vector<double> x53(50, 1.0);
+  x53.insert(x53.end(), {0.5, -0.5, 0.25});
+  EXPECT_NEAR(make_test_function("ackley_mixed", 53)->evaluate(x53), 3.7937302032153, 1e-12);
+  EXPECT_NEAR(make_test_function("ackley_mixed", 10)
+                  ->evaluate({1.0, 0.0, 1.0, 0.0, 1.0, 0.0, 1.0, 0.3, -0.7, 0.1}),
+              3.2001008933523347, 1e-12);
+  // Rosenbrock at the origin: nine terms (0 - 1)^2.
+  EXPECT_NEAR(make_test_function("rosenbrock_mixed", 10)->evaluate(std::vector<double>(10, 0.0)),
+              9.0 / 300.0, 1e-15);
+}
+
+/// A discrete coordinate between two values is rounded before the formula (as MVRSM's and
+/// Casmopolitan's code do), so a relaxation is never scored; continuous ones are not.
+TEST(MixedTestFunctionTest, DiscreteCoordinatesAreRoundedContinuousOnesAreNot) {
+  const auto ackley = make_test_function("ackley_mixed", 10);
+  std::vector<double> x(10, 0.0);
+  std::vector<double> nudged = x;
+  nudged[0] = 0.4;
+  nudged[6] = -0.3;
+  EXPECT_DOUBLE_EQ(ackley->evaluate(nudged), ackley->evaluate(x));
+  nudged[9] = 0.4;
+  EXPECT_GT(ackley->evaluate(nudged), ackley->evaluate(x));
+  const auto rosenbrock = make_test_function("rosenbrock_mixed", 10);
+  std::vector<double> ones(10, 1.0);
+  std::vector<double> moved = ones;
+  moved[2] = 1.45;
+  EXPECT_DOUBLE_EQ(rosenbrock->evaluate(moved), 0.0);
+  moved[3] = 1.05;
+  EXPECT_GT(rosenbrock->evaluate(moved), 0.0);
+}
+
 TEST(TestFunctionTest, UnsupportedDimsThrow) {
+  for (const int d : {1, 2, 3}) {
+    EXPECT_THROW(make_test_function("ackley_mixed", d), std::invalid_argument) << d;
+    EXPECT_THROW(make_test_function("rosenbrock_mixed", d), std::invalid_argument) << d;
+  }
   EXPECT_THROW(make_test_function("branin", 3), std::invalid_argument);
   EXPECT_THROW(make_test_function("branin", 1), std::invalid_argument);
   EXPECT_THROW(make_test_function("hartmann6", 5), std::invalid_argument);

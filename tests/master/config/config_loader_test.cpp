@@ -186,6 +186,20 @@ INSTANTIATE_TEST_SUITE_P(
                 "campaign: {budget: 5}\nsearch_space:\n  a: {type: float, low: 0, high: 1}\n"
                 "objective: {kind: builtin, function: branin}\n",
                 3, "search_space", "branin takes 2"},
+        BadCase{"builtin categorical coordinate given a float",
+                "campaign: {budget: 5}\nsearch_space:\n  a: {type: float, low: 0, high: 1}\n"
+                "  b: {type: float, low: -1, high: 1}\n  c: {type: float, low: -1, high: 1}\n"
+                "  d: {type: float, low: -1, high: 1}\n"
+                "objective: {kind: builtin, function: ackley_mixed, dim: 4}\n",
+                3, "search_space.a",
+                "must be a categorical of 2 choices: coordinate 1 of ackley_mixed is a category"},
+        BadCase{"builtin integer coordinate given a categorical",
+                "campaign: {budget: 5}\nsearch_space:\n"
+                "  a: {type: categorical, choices: [x, y, z, u, v]}\n"
+                "  b: {type: float, low: -2, high: 2}\n  c: {type: float, low: -2, high: 2}\n"
+                "  d: {type: float, low: -2, high: 2}\n"
+                "objective: {kind: builtin, function: rosenbrock_mixed, dim: 4}\n",
+                3, "search_space.a", "must be an int: coordinate 1 of rosenbrock_mixed"},
         BadCase{"lora_surrogate unknown metric",
                 "campaign: {budget: 5}\nobjective:\n  kind: builtin\n  function: lora_surrogate\n"
                 "  metric: acc,none\n",

@@ -9,6 +9,9 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
+#include <string>
+#include <vector>
 
 #include <unistd.h>
 
@@ -22,6 +25,7 @@
 #include "master/config/config_loader.h"
 #include "master/journal/trial_record.h"
 #include "tests/support/journal_lines.h"
+#include "worker/test_function.h"
 
 namespace lorahpo {
 namespace {
@@ -154,6 +158,52 @@ TEST(Simulation, BayesianOptimizationOnTheLoraSurrogateJournalsTheBudgetWithReal
   EXPECT_GT(result.stats.heartbeats, 16 * 52 * 60 / 10 - 16);
   EXPECT_TRUE(result.outcome.lost_workers.empty());
   fs::remove_all(dir);
+}
+
+/// Issue 16: every optimizer runs a campaign on a mixed builtin (ackley_mixed: two-label
+/// categoricals then continuous coordinates) with 3 workers; the journal holds the labels as
+/// strings and the floats as numbers, every point once, and the scores are the function's at them.
+TEST(Simulation, EveryOptimizerRunsAMixedBuiltinWithCategoricalLabels) {
+  spdlog::set_level(spdlog::level::warn);
+  const auto function = make_test_function("ackley_mixed", 6);
+  for (const std::string optimizer :
+       {"{name: bo_gp, n_init: 4}", "{name: soo, parallel: async}", "{name: soo}",
+        "{name: bamsoo, parallel: async}", "{name: lhs}", "{name: random}"}) {
+    SCOPED_TRACE(optimizer);
+    const CampaignConfig config =
+        config_of(optimizer, "{kind: builtin, function: ackley_mixed, dim: 6}", 12);
+    const fs::path dir = fresh_run_dir(config);
+    SimulationOptions options;
+    options.workers = 3;
+    options.eval_seconds = 10.0;
+    options.epoch_unix = kEpoch;
+    run_simulation(config, dir.string(), options);
+    const auto lines = testing_support::journal_evaluations(dir);
+    std::set<std::string> points;
+    int real = 0;
+    for (const auto& line : lines) {
+      const auto& params = line["params"];
+      ASSERT_EQ(params.size(), 6u) << line.dump();
+      std::vector<double> x;
+      for (int i = 1; i <= 6; ++i) {
+        const auto& v = params["x" + std::to_string(i)];
+        if (i <= 3) {
+          ASSERT_TRUE(v.is_string()) << line.dump();
+          EXPECT_TRUE(v == "0" || v == "1") << line.dump();
+          x.push_back(v == "1" ? 1.0 : 0.0);
+        } else {
+          ASSERT_TRUE(v.is_number()) << line.dump();
+          x.push_back(v.get<double>());
+        }
+      }
+      EXPECT_TRUE(points.insert(params.dump()).second) << "evaluated twice: " << params.dump();
+      if (line["status"] != "ok") continue;
+      ++real;
+      EXPECT_NEAR(line["score"].get<double>(), function->evaluate(x), 1e-9) << line.dump();
+    }
+    EXPECT_EQ(real, 12);
+    fs::remove_all(dir);
+  }
 }
 
 // SOO's synchronous batches leave workers idle while the last points of a batch train, for up to
