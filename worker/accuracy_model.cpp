@@ -8,6 +8,9 @@
 namespace lorahpo {
 namespace {
 
+/// A warped coordinate is kept this far from 0 and 1 (BoTorch's Warp's eps).
+constexpr double kWarpMargin = 1e-7;
+
 /// The logit's argument is kept this far from 0 and 1 (a value on a bound would be infinite).
 constexpr double kClampShare = 1e-6;
 
@@ -19,6 +22,13 @@ double median(Eigen::VectorXd v) {
 }
 
 }  // namespace
+
+double KumaraswamyWarp::forward(double u) const {
+  const double v = std::clamp(u, kWarpMargin, 1.0 - kWarpMargin);
+  // -expm1(b log1p(-u^a)): 1 - (1 - u^a)^b without the cancellation that rounds it to 0 where
+  // u^a is below the machine epsilon (u < 0.05 at a = e^2.5), so the warp stays strictly monotone.
+  return -std::expm1(b * std::log1p(-std::pow(v, a)));
+}
 
 double LogitWarp::forward(double y) const {
   const double p = std::clamp((y - low) / (high - low), kClampShare, 1.0 - kClampShare);
@@ -54,11 +64,20 @@ void AccuracyModel::fit(const Eigen::MatrixXd& x, const Eigen::VectorXd& accurac
     const double sd = standard_error(i) * warp_.slope(accuracy(i));
     options.noise_variances(i) = sd * sd;
   }
-  gp_.fit(x, z, rng, options);
+  gp_.fit(warp_inputs(x), z, rng, options);
+}
+
+Eigen::MatrixXd AccuracyModel::warp_inputs(const Eigen::MatrixXd& x) const {
+  Eigen::MatrixXd warped = x;
+  const int k = input_warp_.coordinate;
+  if (k >= 0 && k < x.cols()) {
+    for (Eigen::Index i = 0; i < x.rows(); ++i) warped(i, k) = input_warp_.warp.forward(x(i, k));
+  }
+  return warped;
 }
 
 AccuracyModel::Estimate AccuracyModel::predict(const Eigen::VectorXd& unit) const {
-  const Prediction p = gp_.predict(unit);
+  const Prediction p = gp_.predict(warp_inputs(unit.transpose()).transpose());
   const double sd = std::sqrt(p.variance);
   Estimate e;
   e.mean = warp_.inverse(p.mean);

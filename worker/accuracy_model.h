@@ -20,11 +20,32 @@ struct LogitWarp {
   double slope(double y) const;
 };
 
+/// u -> 1 - (1 - u^a)^b, the Kumaraswamy CDF on [0, 1], a, b > 0: an input warp (Snoek, Swersky,
+/// Zemel & Adams 2014, "Input Warping for Bayesian Optimization of Non-stationary Functions",
+/// ICML), monotone, so a stationary kernel on the warped coordinate is a non-stationary one on the
+/// original: where the warp is steep the function may change fast, where it is flat, slowly.
+/// a = b = 1 is the identity. u is first clamped into [1e-7, 1 - 1e-7] (BoTorch's Warp keeps its
+/// inputs as far from the ends), where the CDF's derivative is finite.
+struct KumaraswamyWarp {
+  double a = 1.0;
+  double b = 1.0;
+  double forward(double u) const;
+};
+
+/// A Kumaraswamy warp of the input coordinate `coordinate` (-1: none).
+struct InputWarp {
+  int coordinate = -1;
+  KumaraswamyWarp warp;
+};
+
 /// One benchmark accuracy as a function of the unit-cube hyperparameters, fitted to measured runs:
 /// a GP (Matern-5/2 ARD, MAP; common/gaussian_process.h) on logit-warped accuracies, each run's
 /// lm_eval standard error being its fixed noise (heteroscedastic, R&W 2006 sec. 2.2 with
 /// K + diag(se_i^2); BoTorch's FixedNoiseGP), carried into the warped space by the delta method,
 /// var(z_i) = se_i^2 (dz/dy)^2 at y_i.
+///
+/// An input warp of one coordinate (InputWarp) may be given: the GP then sees that coordinate
+/// through it, at fitting and at prediction; its parameters are the caller's (chosen offline).
 ///
 /// The warp's bounds: the floor lies 2 median standard errors under chance (or under the lowest
 /// run, where one scored below chance), so a diverged run is not at the edge of the warp; the
@@ -38,7 +59,7 @@ class AccuracyModel {
   static constexpr double kFloorStandardErrors = 2.0;
   static constexpr double kCeilingStandardErrors = 5.0;
 
-  explicit AccuracyModel(int dim) : gp_(dim) {}
+  explicit AccuracyModel(int dim, InputWarp input_warp = {}) : gp_(dim), input_warp_(input_warp) {}
 
   /// Rows of x: points in the unit cube; accuracy and standard_error: one per row; chance: the
   /// accuracy of guessing. Deterministic for a given rng state.
@@ -52,11 +73,15 @@ class AccuracyModel {
   Estimate predict(const Eigen::VectorXd& unit) const;
 
   const LogitWarp& warp() const { return warp_; }
+  const InputWarp& input_warp() const { return input_warp_; }
+  /// Rows of x (unit-cube points) as the GP sees them: the input warp applied.
+  Eigen::MatrixXd warp_inputs(const Eigen::MatrixXd& x) const;
   const GaussianProcess& gp() const { return gp_; }
 
  private:
   GaussianProcess gp_;
   LogitWarp warp_;
+  InputWarp input_warp_;
 };
 
 }  // namespace lorahpo

@@ -24,7 +24,11 @@ std::optional<LoraMetric> parse_lora_metric(const std::string& text) {
   return std::nullopt;
 }
 
-LoraSurrogate::LoraSurrogate() : space_(seed_lora_search_space()), acc_norm_(5), acc_(5), mmlu_(5) {
+LoraSurrogate::LoraSurrogate()
+    : space_(seed_lora_search_space()),
+      acc_norm_(5, {0, {kHellaswagWarpA, kHellaswagWarpB}}),
+      acc_(5, {0, {kHellaswagWarpA, kHellaswagWarpB}}),
+      mmlu_(5, {0, {kMmluWarpA, kMmluWarpB}}) {
   const auto& runs = lora_runs();
   const auto n = static_cast<Eigen::Index>(runs.size());
   Eigen::MatrixXd x(n, 5);

@@ -16,6 +16,27 @@ constexpr double kRoundTripTol = 1e-12;
 constexpr double kFdStep = 1e-6;
 constexpr double kFdRelTol = 1e-6;
 
+/// The Kumaraswamy CDF: the identity at a = b = 1, monotone, 0 and 1 at the ends, and with the
+/// lora_surrogate's HellaSwag warp (a = e^2.5, b = e^2) steep near the top, flat below.
+TEST(KumaraswamyWarpTest, IdentityAtOneMonotoneAndStretchesTheTopWhenAIsLarge) {
+  const KumaraswamyWarp identity;
+  for (double u : {0.1, 0.5, 0.9}) EXPECT_NEAR(identity.forward(u), u, 1e-12);
+  const KumaraswamyWarp warp{std::exp(2.5), std::exp(2.0)};
+  EXPECT_NEAR(warp.forward(0.0), 0.0, 1e-12);
+  EXPECT_NEAR(warp.forward(1.0), 1.0, 1e-12);
+  double previous = -1.0;
+  for (int i = 0; i <= 100; ++i) {
+    const double w = warp.forward(i / 100.0);
+    EXPECT_GT(w, previous) << i;
+    previous = w;
+  }
+  // 1 - (1 - u^a)^b by hand at u = 0.78 (a learning rate of 1e-3 in the seed space).
+  EXPECT_NEAR(warp.forward(0.78),
+              1.0 - std::pow(1.0 - std::pow(0.78, std::exp(2.5)), std::exp(2.0)), 1e-12);
+  EXPECT_LT(warp.forward(0.67), 0.06);  // below 1e-4: a twentieth of the axis
+  EXPECT_GT(warp.forward(0.89), 0.85);
+}
+
 TEST(LogitWarpTest, InverseUndoesForwardAndSlopeIsItsDerivative) {
   const LogitWarp warp{0.24, 0.76};
   for (double y : {0.25, 0.3, 0.5, 0.7, 0.75}) {
