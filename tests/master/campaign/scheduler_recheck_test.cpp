@@ -53,6 +53,36 @@ CampaignConfig tail_config(const std::string& rechecks, int budget = 20) {
                       "tail.yaml");
 }
 
+/// Every "recheck" line of the journal names one of the `top_k` points by mean observed score
+/// (ties: the earlier evaluation) among the results journaled before it. The eight results of a
+/// round arrive at the same virtual time but are told one at a time, so the top k can change
+/// between two re-checks started at that time.
+void expect_rechecks_of_the_top(const fs::path& dir, int top_k) {
+  std::map<std::int64_t, std::pair<double, int>> measured;  // point id -> (sum, count)
+  int rechecks = 0;
+  for (const auto& line : testing_support::journal_lines(dir)) {
+    if (line.value("event", "") == "recheck") {
+      std::vector<std::pair<double, std::int64_t>> ranked;  // (-mean, id): best first
+      for (const auto& [id, m] : measured) ranked.emplace_back(-m.first / m.second, id);
+      std::sort(ranked.begin(), ranked.end());
+      ranked.resize(std::min(ranked.size(), static_cast<std::size_t>(top_k)));
+      const auto of = line["of"].get<std::int64_t>();
+      EXPECT_TRUE(
+          std::any_of(ranked.begin(), ranked.end(), [&](const auto& r) { return r.second == of; }))
+          << "re-check of #" << of << " outside the top " << top_k << ": " << line.dump();
+      ++rechecks;
+      continue;
+    }
+    if (line.contains("event") || line.value("status", "") != "ok") continue;
+    const std::int64_t id = line.contains("recheck_of") ? line["recheck_of"].get<std::int64_t>()
+                                                        : line["id"].get<std::int64_t>();
+    auto& m = measured[id];
+    m.first += line["score"].get<double>();
+    ++m.second;
+  }
+  EXPECT_GT(rechecks, 0);
+}
+
 SimulationOptions eight_workers() {
   SimulationOptions options;
   options.workers = 8;
@@ -170,8 +200,10 @@ TEST(SchedulerRechecks, ByDefaultOnlyThoseThatFitBeforeTheBudgetsEnd) {
     EXPECT_DOUBLE_EQ(r.start_unix, kEpoch + 200.0);
     ++per_point[*r.recheck_of];
   }
-  EXPECT_EQ(per_point.size(), 2u) << "top_k 2: the two best points, twice each";
-  for (const auto& [of, n] : per_point) EXPECT_EQ(n, 2) << "#" << of;
+  // top_k 2, least measured first: no point gets a third measurement while another of the top
+  // two has one.
+  for (const auto& [of, n] : per_point) EXPECT_LE(n, 2) << "#" << of;
+  expect_rechecks_of_the_top(dir, 2);
   EXPECT_NEAR(without.utilization, 2000.0 / 2400.0, 1e-9);
   EXPECT_NEAR(with.utilization, 1.0, 1e-9);
   fs::remove_all(plain_dir);
@@ -253,7 +285,10 @@ TEST(SchedulerRechecks, OffByDefaultAndWhenTheBudgetFillsEveryRound) {
 // twice, and the budget is still exactly the budget.
 TEST(SchedulerRechecks, ResumeReplaysTheFinishedRechecks) {
   spdlog::set_level(spdlog::level::off);
-  const CampaignConfig config = tail_config("rechecks: {top_k: 3, max_measurements: 4}\n");
+  // Not only those that fit: whether a re-check of the top three fits the tail depends on the
+  // surrogate's landscape (which points lead, and their costs); this test is about replay.
+  const CampaignConfig config =
+      tail_config("rechecks: {top_k: 3, max_measurements: 4, only_if_it_fits: false}\n");
   const fs::path reference = fresh_run_dir(config);
   run_simulation(config, reference.string(), eight_workers());
   std::vector<std::string> texts;
