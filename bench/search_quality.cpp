@@ -228,37 +228,14 @@ CampaignConfig make_config(const FunctionSpec& function, const MethodSpec& metho
   return config;
 }
 
-/// The optimizer of a run. A "%" method builds bo_gp's engine here, mapping BoGpOptions as
-/// master/optimizers/optimizer_factory.cpp (engine_options) does, then applies the overrides;
-/// "%default" must give the very runs make_optimizer gives (checked in bench/README.md).
+/// The optimizer of a run. A "%" method builds bo_gp's engine here from the factory's own
+/// mapping of BoGpOptions (bo_gp_engine_options), then applies the overrides; "%default" gives
+/// the very runs make_optimizer gives (checked in bench/README.md).
 std::unique_ptr<Optimizer> make_bench_optimizer(const CampaignConfig& config,
                                                 const MethodSpec& method, std::uint64_t seed) {
   if (!method.engine_path) return make_optimizer(config, std::mt19937_64(seed));
-  const BoGpOptions& o = config.optimizer.bo_gp;
-  BayesianOptimizationOptions options;
-  options.n_init = std::min(o.n_init, config.campaign.budget);
-  options.synchronous = o.mode == BoMode::kSync;
-  options.batch_size = o.batch_size;
-  options.max_gp_points = o.max_gp_points;
-  options.acquisition =
-      o.acquisition == BoAcquisition::kUcb ? AcquisitionKind::kUcb : AcquisitionKind::kLogEi;
-  switch (o.liar) {
-    case BoLiar::kAuto:
-      options.liar = options.synchronous ? Liar::kBest : Liar::kKrigingBeliever;
-      break;
-    case BoLiar::kBest:
-      options.liar = Liar::kBest;
-      break;
-    case BoLiar::kWorst:
-      options.liar = Liar::kWorst;
-      break;
-    case BoLiar::kMean:
-      options.liar = Liar::kMean;
-      break;
-    case BoLiar::kKrigingBeliever:
-      options.liar = Liar::kKrigingBeliever;
-      break;
-  }
+  BayesianOptimizationOptions options =
+      bo_gp_engine_options(config.optimizer.bo_gp, config.campaign.budget);
   for (const auto& [key, value] : method.engine) {
     if (key == "local_points") {
       options.sync_batch.local_points = static_cast<int>(value);

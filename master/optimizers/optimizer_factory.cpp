@@ -3,16 +3,13 @@
 #include <algorithm>
 #include <stdexcept>
 
-#include "master/optimizers/bo/bayesian_optimization.h"
 #include "master/optimizers/latin_hypercube.h"
 #include "master/optimizers/optimistic_optimizer.h"
 #include "master/optimizers/random_search.h"
 
 namespace lorahpo {
-namespace {
 
-/// bo_gp's user options (common/optimizer_options.h) as the engine's.
-BayesianOptimizationOptions engine_options(const BoGpOptions& o, int budget) {
+BayesianOptimizationOptions bo_gp_engine_options(const BoGpOptions& o, int budget) {
   BayesianOptimizationOptions options;
   options.n_init = std::min(o.n_init, budget);
   options.synchronous = o.mode == BoMode::kSync;
@@ -40,6 +37,8 @@ BayesianOptimizationOptions engine_options(const BoGpOptions& o, int budget) {
   return options;
 }
 
+namespace {
+
 OptimisticOptions engine_options(const SooOptions& o) {
   OptimisticOptions options;
   options.k = o.k;
@@ -60,7 +59,7 @@ std::unique_ptr<Optimizer> make_optimizer(const CampaignConfig& config, std::mt1
                                                     std::move(rng));
     case OptimizerKind::kBoGp:
       return std::make_unique<BayesianOptimization>(
-          config.space, engine_options(o.bo_gp, config.campaign.budget), std::move(rng));
+          config.space, bo_gp_engine_options(o.bo_gp, config.campaign.budget), std::move(rng));
     case OptimizerKind::kSoo:
       return std::make_unique<OptimisticOptimizer>(config.space, engine_options(o.soo),
                                                    std::move(rng));

@@ -68,5 +68,32 @@ INSTANTIATE_TEST_SUITE_P(EveryKind, OptimizerFactoryTest,
                            return std::string(to_string(param_info.param));
                          });
 
+/// bo_gp's options as the engine's (what make_optimizer and the benchmark's "%" methods use):
+/// n_init capped at the budget, liar auto = the best observation for sync batches and the kriging
+/// believer for async, an explicit liar kept.
+TEST(BoGpEngineOptionsTest, MapsTheUserOptionsAsDocumented) {
+  BoGpOptions user;
+  user.n_init = 30;
+  user.mode = BoMode::kAsync;
+  user.liar = BoLiar::kAuto;
+  user.batch_size = 6;
+  user.max_gp_points = 64;
+  user.acquisition = BoAcquisition::kUcb;
+  BayesianOptimizationOptions engine = bo_gp_engine_options(user, 12);
+  EXPECT_EQ(engine.n_init, 12);
+  EXPECT_FALSE(engine.synchronous);
+  EXPECT_EQ(engine.liar, Liar::kKrigingBeliever);
+  EXPECT_EQ(engine.batch_size, 6);
+  EXPECT_EQ(engine.max_gp_points, 64);
+  EXPECT_EQ(engine.acquisition, AcquisitionKind::kUcb);
+  user.mode = BoMode::kSync;
+  engine = bo_gp_engine_options(user, 100);
+  EXPECT_EQ(engine.n_init, 30);
+  EXPECT_TRUE(engine.synchronous);
+  EXPECT_EQ(engine.liar, Liar::kBest);
+  user.liar = BoLiar::kWorst;
+  EXPECT_EQ(bo_gp_engine_options(user, 100).liar, Liar::kWorst);
+}
+
 }  // namespace
 }  // namespace lorahpo
