@@ -14,6 +14,7 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/support/lora_run_data.h"
 #include "worker/builtin_objective.h"
 #include "worker/lora_runs.h"
 
@@ -51,41 +52,9 @@ std::vector<ParamValue> good_values() {
   return lora_run_values(*best);
 }
 
-/// The runs' points in the unit cube, their scores and standard errors for one metric.
-struct RunData {
-  Eigen::MatrixXd x;
-  Eigen::VectorXd y;
-  Eigen::VectorXd se;
-};
-
-enum class Measured { kAccNorm, kAcc, kMmlu };
-
-RunData run_data(Measured metric) {
-  const auto& runs = lora_runs();
-  const auto n = static_cast<Eigen::Index>(runs.size());
-  RunData d{Eigen::MatrixXd(n, 5), Eigen::VectorXd(n), Eigen::VectorXd(n)};
-  const SearchSpace space = seed_lora_search_space();
-  for (Eigen::Index i = 0; i < n; ++i) {
-    const LoraRun& run = runs[static_cast<std::size_t>(i)];
-    const auto unit = space.to_unit(lora_run_values(run));
-    for (Eigen::Index k = 0; k < 5; ++k) d.x(i, k) = unit[static_cast<std::size_t>(k)];
-    switch (metric) {
-      case Measured::kAccNorm:
-        d.y(i) = run.hellaswag_acc_norm;
-        d.se(i) = run.hellaswag_acc_norm_stderr;
-        break;
-      case Measured::kAcc:
-        d.y(i) = run.hellaswag_acc;
-        d.se(i) = run.hellaswag_acc_stderr;
-        break;
-      case Measured::kMmlu:
-        d.y(i) = run.mmlu_acc;
-        d.se(i) = run.mmlu_acc_stderr;
-        break;
-    }
-  }
-  return d;
-}
+using testing_support::Measured;
+using testing_support::run_data;
+using testing_support::RunData;
 
 const AccuracyModel& model_of(Measured metric) {
   switch (metric) {

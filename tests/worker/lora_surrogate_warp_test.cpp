@@ -4,7 +4,7 @@
 
 #include <gtest/gtest.h>
 
-#include "worker/lora_runs.h"
+#include "tests/support/lora_run_data.h"
 #include "worker/lora_surrogate.h"
 
 namespace lorahpo {
@@ -20,46 +20,15 @@ constexpr int kGridPoints = 8;
 /// ask for more.
 constexpr double kLogWarpPriorVariance = 0.75;
 
-enum class Metric { kAccNorm, kAcc, kMmlu };
-
-struct Runs {
-  Eigen::MatrixXd x;
-  Eigen::VectorXd y;
-  Eigen::VectorXd se;
-};
-
-Runs runs_of(Metric metric) {
-  const auto& runs = lora_runs();
-  const auto n = static_cast<Eigen::Index>(runs.size());
-  Runs r{Eigen::MatrixXd(n, 5), Eigen::VectorXd(n), Eigen::VectorXd(n)};
-  const SearchSpace space = seed_lora_search_space();
-  for (Eigen::Index i = 0; i < n; ++i) {
-    const LoraRun& run = runs[static_cast<std::size_t>(i)];
-    const auto unit = space.to_unit(lora_run_values(run));
-    for (Eigen::Index k = 0; k < 5; ++k) r.x(i, k) = unit[static_cast<std::size_t>(k)];
-    switch (metric) {
-      case Metric::kAccNorm:
-        r.y(i) = run.hellaswag_acc_norm;
-        r.se(i) = run.hellaswag_acc_norm_stderr;
-        break;
-      case Metric::kAcc:
-        r.y(i) = run.hellaswag_acc;
-        r.se(i) = run.hellaswag_acc_stderr;
-        break;
-      case Metric::kMmlu:
-        r.y(i) = run.mmlu_acc;
-        r.se(i) = run.mmlu_acc_stderr;
-        break;
-    }
-  }
-  return r;
-}
+using testing_support::Measured;
+using testing_support::run_data;
+using testing_support::RunData;
 
 /// The criterion: the GP's log posterior (log marginal likelihood plus its hyperparameters' log
 /// priors, GaussianProcess::log_posterior) at the MAP hyperparameters the model's fit finds, in
 /// the standardized units the fit uses, plus the warp's log prior. The fit's seed is the
 /// surrogate's.
-double criterion(const Runs& runs, double log_a, double log_b) {
+double criterion(const RunData& runs, double log_a, double log_b) {
   AccuracyModel model(5, {0, {std::exp(log_a), std::exp(log_b)}});
   std::mt19937_64 rng(20250101);
   model.fit(runs.x, runs.y, runs.se, kChance, rng);
@@ -83,8 +52,8 @@ struct Best {
   double identity = -INFINITY;  ///< the criterion without a warp
 };
 
-Best grid_search(Metric metric) {
-  const Runs runs = runs_of(metric);
+Best grid_search(Measured metric) {
+  const RunData runs = run_data(metric);
   Best best;
   for (int i = 0; i < kGridPoints; ++i) {
     for (int j = 0; j < kGridPoints; ++j) {
@@ -104,14 +73,14 @@ Best grid_search(Metric metric) {
 /// a nat), so the check is on the grid point, not on a tolerance.
 TEST(LoraSurrogateWarpTest, TheLearningRateWarpsAreTheGridMaximaOfTheLogPosterior) {
   struct Case {
-    Metric metric;
+    Measured metric;
     double a;
     double b;
   };
   for (const Case& c :
-       {Case{Metric::kAccNorm, LoraSurrogate::kHellaswagWarpA, LoraSurrogate::kHellaswagWarpB},
-        Case{Metric::kAcc, LoraSurrogate::kHellaswagWarpA, LoraSurrogate::kHellaswagWarpB},
-        Case{Metric::kMmlu, LoraSurrogate::kMmluWarpA, LoraSurrogate::kMmluWarpB}}) {
+       {Case{Measured::kAccNorm, LoraSurrogate::kHellaswagWarpA, LoraSurrogate::kHellaswagWarpB},
+        Case{Measured::kAcc, LoraSurrogate::kHellaswagWarpA, LoraSurrogate::kHellaswagWarpB},
+        Case{Measured::kMmlu, LoraSurrogate::kMmluWarpA, LoraSurrogate::kMmluWarpB}}) {
     const Best best = grid_search(c.metric);
     EXPECT_NEAR(best.log_a, std::log(c.a), 1e-9) << "metric " << static_cast<int>(c.metric);
     EXPECT_NEAR(best.log_b, std::log(c.b), 1e-9) << "metric " << static_cast<int>(c.metric);
