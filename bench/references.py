@@ -100,7 +100,7 @@ def optuna_run(method, description, seed, budget, n_init, evaluate, record):
     elif method == "optuna_tpe":
         sampler = optuna.samplers.TPESampler(seed=seed, n_startup_trials=n_init)
     bounds = description["bounds"]
-    kinds = kinds_of(description)
+    kinds = description["kinds"]
     if method == "optuna_cmaes":
         sampler = optuna.samplers.CmaEsSampler(seed=seed,
                                                with_margin=any(k != "float" for k in kinds))
@@ -124,14 +124,6 @@ def optuna_run(method, description, seed, budget, n_init, evaluate, record):
 
     study = optuna.create_study(direction="minimize", sampler=sampler)
     study.optimize(objective, n_trials=budget)
-
-
-def kinds_of(description):
-    """Per axis "float", "int" or "categorical" (older --describe output: "integer" flags)."""
-    if "kinds" in description:
-        return description["kinds"]
-    return ["int" if i else "float" for i in description.get("integer",
-                                                              [False] * len(description["bounds"]))]
 
 
 def log_h(z):
@@ -165,7 +157,7 @@ def sklearn_gp_ei_run(description, seed, budget, n_init, evaluate, record):
     bounds = np.array(description["bounds"], dtype=float)
     low, width = bounds[:, 0], bounds[:, 1] - bounds[:, 0]
     d = len(bounds)
-    kinds = kinds_of(description)
+    kinds = description["kinds"]
     # Values per discrete axis: the integers of its bounds, or its label indices.
     counts = [int(round(width[i])) + 1 if kinds[i] != "float" else 0 for i in range(d)]
     rng = np.random.default_rng(seed)

@@ -504,8 +504,7 @@ int run_benchmark(const BenchOptions& options) {
   return failures == 0 ? kExitOk : kExitRunFailed;
 }
 
-/// Prints {"function", "name", "dim", "bounds": [[low, high], ...], "kinds", "integer", "optimum",
-/// "argmin"}.
+/// Prints {"function", "name", "dim", "bounds": [[low, high], ...], "kinds", "optimum", "argmin"}.
 int describe(const std::string& label, bool shift, std::uint64_t seed) {
   const FunctionSpec spec = parse_functions({label}).front();
   const auto function = make_run_function(spec, shift, seed);
@@ -518,12 +517,10 @@ int describe(const std::string& label, bool shift, std::uint64_t seed) {
   // Discrete coordinates, for the references: an integer axis takes the integers of its bounds,
   // a categorical one the indices 0 .. n-1 of its labels, which have no order.
   j["kinds"] = nlohmann::json::array();
-  j["integer"] = nlohmann::json::array();
   for (const AxisKind kind : function->axis_kinds()) {
     j["kinds"].push_back(kind == AxisKind::kContinuous ? "float"
                          : kind == AxisKind::kInteger  ? "int"
                                                        : "categorical");
-    j["integer"].push_back(kind == AxisKind::kInteger);
   }
   const KnownOptimum optimum = function->optimum();
   j["optimum"] = optimum.value;

@@ -24,9 +24,9 @@ struct BuiltinDescription {
 SearchSpace test_function_space(const TestFunction& function);
 
 /// The function's coordinates of user values of `space`: numbers as they are, a category as the
-/// index of its label among the parameter's choices. Throws std::invalid_argument when a
-/// parameter does not fit its coordinate's kind (a number for a categorical coordinate, a
-/// category of the wrong count, a float for an integer one).
+/// index of its label among the parameter's choices. `space` must fit `function`
+/// (test_function_space_mismatch empty: BuiltinEvaluator checks it once, when it is made, not at
+/// every evaluation); an unknown label throws std::invalid_argument.
 std::vector<double> test_function_coordinates(const TestFunction& function,
                                               const SearchSpace& space,
                                               const std::vector<ParamValue>& values);
