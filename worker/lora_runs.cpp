@@ -74,4 +74,18 @@ std::vector<ParamValue> lora_run_values(const LoraRun& run) {
   return {run.learning_rate, run.lora_r, run.lora_alpha, run.lora_dropout, run.weight_decay};
 }
 
+std::vector<std::pair<std::size_t, std::size_t>> lora_run_near_replicates() {
+  const auto& runs = lora_runs();
+  std::vector<std::pair<std::size_t, std::size_t>> pairs;
+  for (std::size_t i = 0; i < runs.size(); ++i) {
+    for (std::size_t j = i + 1; j < runs.size(); ++j) {
+      const LoraRun &a = runs[i], &b = runs[j];
+      if (a.learning_rate == b.learning_rate && a.lora_r == b.lora_r &&
+          a.lora_alpha == b.lora_alpha)
+        pairs.emplace_back(i, j);
+    }
+  }
+  return pairs;
+}
+
 }  // namespace lorahpo

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/search_space.h"
@@ -35,5 +36,11 @@ SearchSpace seed_lora_search_space();
 
 /// A run's hyperparameters as values of seed_lora_search_space().
 std::vector<ParamValue> lora_run_values(const LoraRun& run);
+
+/// The pairs of runs (i < j, indices into lora_runs()) with the same learning rate, lora_r and
+/// lora_alpha: points of SOO's grid that differ only in LoRA dropout or weight decay. How much
+/// their scores differ bounds the run-to-run noise (tests/worker/lora_surrogate_test.cpp,
+/// bench/surrogate_calibration.cpp).
+std::vector<std::pair<std::size_t, std::size_t>> lora_run_near_replicates();
 
 }  // namespace lorahpo

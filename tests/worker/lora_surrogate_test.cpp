@@ -149,6 +149,32 @@ TEST(LoraRunsTest, SeedSearchSpaceHasTheLitGptNamesAndTheSeedsBounds) {
   for (const LoraRun& run : lora_runs()) EXPECT_NO_THROW(space.to_unit(lora_run_values(run)));
 }
 
+/// Why the surrogate's standardized residuals cannot be Gaussian with lm_eval's standard error as
+/// the noise (issue 15; bench/results/surrogate_calibration.md). SOO's grid trained pairs of
+/// points that differ only in LoRA dropout or weight decay. Were each score its run's accuracy
+/// plus independent noise of its standard error, such a pair would differ by about 0.67 of
+/// (se_i^2 + se_j^2)^(1/2) at the median whatever dropout and weight decay do. Measured: below a
+/// learning rate of 1e-3 (89 pairs) the median is 0.016 and the largest 0.05, differences of
+/// about one HellaSwag item in 10042 (every run answers the same items, so lm_eval's standard
+/// error, the test set's sampling error, is shared by all the runs and cancels between them);
+/// above it (5 pairs, on the divergence cliff) the median is 26 standard errors.
+TEST(LoraRunsTest, NearReplicatesScatterFarLessThanTheStandardErrorBelowTheCliff) {
+  constexpr double kCliffLearningRate = 1e-3;
+  const auto& runs = lora_runs();
+  std::vector<double> plateau, cliff;
+  for (const auto& [i, j] : lora_run_near_replicates()) {
+    const LoraRun &a = runs[i], &b = runs[j];
+    const double in_se = std::fabs(a.hellaswag_acc_norm - b.hellaswag_acc_norm) /
+                         std::hypot(a.hellaswag_acc_norm_stderr, b.hellaswag_acc_norm_stderr);
+    (a.learning_rate > kCliffLearningRate ? cliff : plateau).push_back(in_se);
+  }
+  ASSERT_GE(plateau.size(), 80u);
+  ASSERT_GE(cliff.size(), 4u);
+  EXPECT_LT(median_of(plateau), 0.05);
+  EXPECT_LT(*std::max_element(plateau.begin(), plateau.end()), 0.1);
+  EXPECT_GT(median_of(cliff), 10.0);
+}
+
 TEST(LoraMetricTest, ParsesAccNormAndAccWithAccNormTheDefault) {
   EXPECT_EQ(parse_lora_metric(""), LoraMetric::kAccNorm);
   EXPECT_EQ(parse_lora_metric("acc_norm"), LoraMetric::kAccNorm);
@@ -238,6 +264,9 @@ RunData drawn_from_the_surrogate(std::mt19937_64& rng, Eigen::VectorXd* truth) {
 ///   31-57% within one, 56-78% within two;
 /// - an oversmoothed fit (lengthscales times 5): 32-51% within one, 61-79% within two;
 /// and the raw residual over the standard error overstates the share within one by 7-17 points.
+/// Why no better: bench/results/surrogate_calibration.md (leave-one-out hyperparameters, a warp of
+/// lora_alpha, or dropping the 5 worst runs bring the draws to 73-77% within one, no nearer), and
+/// NearReplicatesScatterFarLessThanTheStandardErrorBelowTheCliff above.
 /// The fit is closer to the truth than the draws (rms 0.0034 against 0.0041 at seed 515). The refit
 /// keeps the surrogate's learning-rate warp: it is part of the model, chosen offline, not refitted.
 TEST(LoraSurrogateTest, StandardizedResidualsAreCalibratedWhenTheNoiseIsTheStandardError) {
