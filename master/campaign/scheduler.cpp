@@ -357,20 +357,11 @@ bool Scheduler::budget_running() const {
   return false;
 }
 
-std::optional<std::int64_t> Scheduler::recheck_target() const {
-  // Every ok measurement of a point (its budget evaluation and its re-checks), by unit point.
-  struct Tally {
-    std::int64_t of = -1;  ///< its first ok budget evaluation
-    double seconds = 0.0;  ///< how long that one took: what a re-check of it should take
-    double sum = 0.0;
-    int ok = 0;
-    int running = 0;
-    double mean() const { return sum / ok; }
-  };
-  std::map<std::vector<double>, Tally> points;
+std::map<std::vector<double>, Scheduler::PointTally> Scheduler::tally_points() const {
+  std::map<std::vector<double>, PointTally> points;
   for (const TrialRecord& r : outcome_.records) {
     if (r.status != TrialStatus::kOk || !r.score) continue;
-    Tally& t = points[r.unit];
+    PointTally& t = points[r.unit];
     if (t.of < 0 || r.id < t.of) {
       t.of = r.id;
       t.seconds = r.end_unix - r.start_unix;
@@ -384,15 +375,20 @@ std::optional<std::int64_t> Scheduler::recheck_target() const {
     t->second.sum += *r.score;
     ++t->second.ok;
   }
+  return points;
+}
+
+std::optional<std::int64_t> Scheduler::recheck_target() const {
+  auto points = tally_points();
   for (const auto& [id, trial] : trials_) {
     if (!trial.recheck_of) continue;
     const auto t = points.find(trial.unit);
     if (t != points.end()) ++t->second.running;
   }
-  std::vector<const Tally*> ranked;
+  std::vector<const PointTally*> ranked;
   for (const auto& [unit, t] : points) ranked.push_back(&t);
   // The top k by mean observed score; ties by the earlier evaluation (deterministic).
-  std::stable_sort(ranked.begin(), ranked.end(), [&](const Tally* a, const Tally* b) {
+  std::stable_sort(ranked.begin(), ranked.end(), [&](const PointTally* a, const PointTally* b) {
     if (a->mean() != b->mean()) return better(a->mean(), b->mean());
     return a->of < b->of;
   });
@@ -421,8 +417,8 @@ std::optional<std::int64_t> Scheduler::recheck_target() const {
     }
   }
   const double now = clock_.unix_seconds();
-  const Tally* chosen = nullptr;
-  for (const Tally* t : ranked) {
+  const PointTally* chosen = nullptr;
+  for (const PointTally* t : ranked) {
     const auto started = rechecks_started_.find(t->of);
     const int attempts = 1 + (started == rechecks_started_.end() ? 0 : started->second);
     if (attempts >= options_.rechecks.max_measurements) continue;
@@ -530,21 +526,17 @@ void Scheduler::cancel_rechecks_at_end() {
 void Scheduler::finish_recheck(TrialRecord record) {
   trials_.erase(record.id);
   journal_.append(record);
-  double sum = 0.0;
-  int n = 0;
-  for (const TrialRecord& r : outcome_.records) {
-    if (r.unit == record.unit && r.status == TrialStatus::kOk && r.score) sum += *r.score, ++n;
-  }
-  for (const TrialRecord& r : outcome_.rechecks) {
-    if (r.unit == record.unit && r.status == TrialStatus::kOk && r.score) sum += *r.score, ++n;
-  }
-  if (record.status == TrialStatus::kOk && record.score) sum += *record.score, ++n;
   const std::string result = record.score
                                  ? fmt::format("score {:.6g}", *record.score)
                                  : fmt::format("{}: {}", to_string(record.status), record.reason);
-  spdlog::info("re-check #{} of #{}: {} | the point's mean {:.6g} over {} measurement(s)",
-               record.id, *record.recheck_of, result, n > 0 ? sum / n : 0.0, n);
+  const std::int64_t id = record.id, of = *record.recheck_of;
+  const std::vector<double> unit = record.unit;
   outcome_.rechecks.push_back(std::move(record));
+  const auto points = tally_points();
+  const auto point = points.find(unit);
+  const PointTally tally = point == points.end() ? PointTally{} : point->second;
+  spdlog::info("re-check #{} of #{}: {} | the point's mean {:.6g} over {} measurement(s)", id, of,
+               result, tally.ok > 0 ? tally.mean() : 0.0, tally.ok);
 }
 
 void Scheduler::conclude(TrialRecord record) {

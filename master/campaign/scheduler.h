@@ -104,6 +104,17 @@ class Scheduler {
   void send(std::int64_t trial_id, int worker);
   void journal_unevaluated(bool replaying);
   void start_rechecks();
+  /// Every ok measurement of an evaluated point: its budget evaluation and its re-checks.
+  struct PointTally {
+    std::int64_t of = -1;  ///< its first ok budget evaluation
+    double seconds = 0.0;  ///< how long that one took: what a re-check of it should take
+    double sum = 0.0;
+    int ok = 0;
+    int running = 0;  ///< re-checks of it running (filled by recheck_target)
+    double mean() const { return sum / ok; }
+  };
+  /// The tallies of the points with an ok budget evaluation, by unit point.
+  std::map<std::vector<double>, PointTally> tally_points() const;
   /// The budget evaluation whose point the next re-check measures again, if any.
   std::optional<std::int64_t> recheck_target() const;
   void cancel_recheck(int worker, const std::string& reason);
