@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <string>
 
 #include <fmt/format.h>
 
@@ -121,6 +123,37 @@ std::string overview_section(const RunData& run, const RunAnalysis& a) {
   return md;
 }
 
+/// The measurement noise the recommendation's GP was given (summary.json's recommended.noise,
+/// master/campaign/measurement_noise.h), and how repeated measurements scattered; "" when absent
+/// (runs from before it was recorded).
+std::string noise_text(const nlohmann::ordered_json& r) {
+  if (!r.contains("noise") || !r["noise"].is_object()) return "";
+  const auto& noise = r["noise"];
+  const std::string source = noise.value("source", "");
+  static const std::map<std::string, std::string> kSources = {
+      {"objective", "the objective's own"},
+      {"replicates", "the spread of repeated measurements"},
+      {"lm_eval_stderr", "lm_eval's standard error, the median over the evaluations"}};
+  std::string text;
+  if (noise.contains("sd") && noise["sd"].is_number() && kSources.count(source)) {
+    text = fmt::format(" The GP's measurement noise: sd {} ({}).",
+                       score_text(noise["sd"].get<double>()), kSources.at(source));
+  } else {
+    text = " The GP learned the measurement noise (none was known).";
+  }
+  if (noise.contains("replicates") && noise["replicates"].is_object()) {
+    const auto& rep = noise["replicates"];
+    if (rep.contains("sd") && rep["sd"].is_number()) {
+      text += fmt::format(
+          " Repeated measurements (re-checks) scatter by sd {} over {} point(s), {} degree(s) "
+          "of freedom.",
+          score_text(rep["sd"].get<double>()), rep.value("points", 0),
+          rep.value("degrees_of_freedom", 0));
+    }
+  }
+  return text;
+}
+
 /// The recommended configuration (summary.json), at full precision: the point to train again.
 std::string recommended_section(const RunData& run) {
   const nlohmann::ordered_json& r = run.recommended;
@@ -149,8 +182,9 @@ std::string recommended_section(const RunData& run) {
   }
   md +=
       ". The best observed score below is one noisy measurement: with many points measured it "
-      "overstates its point's true value (the winner's curse).\n\n| parameter | value |\n| --- "
-      "| --- |\n";
+      "overstates its point's true value (the winner's curse).";
+  md += noise_text(r);
+  md += "\n\n| parameter | value |\n| --- | --- |\n";
   if (r.contains("params") && r["params"].is_object()) {
     for (const auto& [name, value] : r["params"].items()) {
       md += fmt::format("| {} | {} |\n", cell(name),

@@ -15,6 +15,7 @@
 #include "common/config_error.h"
 #include "common/gpu_time_saved.h"
 #include "master/campaign/campaign_identity.h"
+#include "master/campaign/measurement_noise.h"
 #include "master/journal/journal.h"
 #include "master/journal/journal_codec.h"
 #include "master/journal/journal_reader.h"
@@ -78,42 +79,6 @@ nlohmann::ordered_json summary_json(const CampaignConfig& config, const SearchSp
   summary["recommended"] =
       outcome.recommended ? to_json(*outcome.recommended, space) : nlohmann::ordered_json();
   return summary;
-}
-
-/// The measurement noise of the score, when the campaign knows it: a builtin's `noise`; for
-/// LitGPT, the median over the ok evaluations of lm_eval's standard error of the objective's
-/// metric (results.json's "acc_norm_stderr,none" beside "acc_norm,none", kept in the metrics;
-/// "N/A" or absent is skipped). nullopt for a command (its noise is unknown).
-std::optional<double> measurement_noise_sd(const CampaignConfig& config,
-                                           const std::vector<TrialRecord>& records) {
-  switch (config.objective.kind) {
-    case ObjectiveKind::kBuiltin:
-      if (config.objective.builtin.noise_sd > 0.0) return config.objective.builtin.noise_sd;
-      return std::nullopt;
-    case ObjectiveKind::kCommand:
-      return std::nullopt;
-    case ObjectiveKind::kLitgpt:
-      break;
-  }
-  const MetricSpec& spec = config.objective.litgpt.objective;
-  const std::size_t comma = spec.metric.find(',');
-  const std::string key = comma == std::string::npos ? spec.metric + "_stderr"
-                                                     : spec.metric.substr(0, comma) + "_stderr" +
-                                                           spec.metric.substr(comma);
-  std::vector<double> errors;
-  for (const TrialRecord& r : records) {
-    if (r.status != TrialStatus::kOk || !r.metrics.is_object()) continue;
-    const auto task = r.metrics.find(spec.task);
-    if (task == r.metrics.end() || !task->is_object()) continue;
-    const auto value = task->find(key);
-    if (value != task->end() && value->is_number() && std::isfinite(value->get<double>()) &&
-        value->get<double>() > 0.0) {
-      errors.push_back(value->get<double>());
-    }
-  }
-  if (errors.empty()) return std::nullopt;
-  std::sort(errors.begin(), errors.end());
-  return errors[errors.size() / 2];
 }
 
 }  // namespace
@@ -301,6 +266,20 @@ void log_campaign_end(const CampaignConfig& config, const CampaignOutcome& outco
       spdlog::info("  {} = {}", config.space.parameter(i).name,
                    format_value(r->params[static_cast<std::size_t>(i)]));
     }
+    const std::string replicates =
+        r->noise.replicates
+            ? fmt::format(
+                  "; repeated measurements scatter by {:.3g} ({} point(s), {} degree(s) "
+                  "of freedom)",
+                  r->noise.replicates->sd, r->noise.replicates->points,
+                  r->noise.replicates->degrees_of_freedom)
+            : "";
+    if (r->noise.sd) {
+      spdlog::info("measurement noise given to the GP: sd {:.3g} ({}){}", *r->noise.sd,
+                   to_string(r->noise.source), replicates);
+    } else {
+      spdlog::info("measurement noise: learned by the GP{}", replicates);
+    }
   } else {
     spdlog::warn("no evaluation succeeded: see the reasons in {}/journal.jsonl", run_dir);
   }
@@ -372,8 +351,10 @@ CampaignOutcome run_campaign(const CampaignConfig& config, const std::string& ru
   // Every measurement of a point counts, its re-checks too.
   std::vector<TrialRecord> measurements = outcome.records;
   measurements.insert(measurements.end(), outcome.rechecks.begin(), outcome.rechecks.end());
+  const MeasurementNoise noise = measurement_noise(config, measurements);
   outcome.recommended = recommend(config.space, measurements, config.campaign.direction,
-                                  config.campaign.seed, measurement_noise_sd(config, measurements));
+                                  config.campaign.seed, noise.sd);
+  if (outcome.recommended) outcome.recommended->noise = noise;
 
   const auto summary = summary_json(config, config.space, outcome);
   write_file(fs::path(absolute) / "summary.json", summary.dump(2) + "\n");

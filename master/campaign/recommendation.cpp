@@ -129,6 +129,7 @@ nlohmann::ordered_json to_json(const Recommendation& r, const SearchSpace& space
   json["measurements"] = r.measurements;
   json["observed_mean"] = r.observed_mean;
   if (r.noiseless) json["noiseless"] = *r.noiseless;
+  json["noise"] = to_json(r.noise);
   return json;
 }
 

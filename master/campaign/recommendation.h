@@ -8,6 +8,7 @@
 
 #include "common/campaign_config.h"
 #include "common/search_space.h"
+#include "master/campaign/measurement_noise.h"
 #include "master/journal/trial_record.h"
 
 namespace lorahpo {
@@ -40,6 +41,9 @@ struct Recommendation {
   /// False when there were too few distinct points for a GP (fewer than kMinModelPoints): the
   /// point with the best mean observed score.
   bool from_model = true;
+  /// The measurement noise the GP was given and where it came from (set by the campaign, which
+  /// knows the objective: measurement_noise.h).
+  MeasurementNoise noise;
 };
 
 /// Distinct evaluated points below which no GP is fitted.
@@ -59,7 +63,7 @@ std::optional<Recommendation> recommend(const SearchSpace& space,
                                         std::optional<double> noise_sd = std::nullopt);
 
 /// {"id", "params", "posterior_mean", "posterior_sd", "measurements", "observed_mean",
-///  "rule", ["noiseless"]} for summary.json.
+///  "rule", ["noiseless"], "noise"} for summary.json.
 nlohmann::ordered_json to_json(const Recommendation& recommendation, const SearchSpace& space);
 
 }  // namespace lorahpo

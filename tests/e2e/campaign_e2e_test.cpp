@@ -109,6 +109,11 @@ TEST(CampaignEndToEnd, BuiltinCampaignReportsTheBestConfiguration) {
   EXPECT_NEAR(recommended["posterior_mean"].get<double>(),
               recommended["observed_mean"].get<double>(), 1.0)
       << recommended.dump();
+  // No noise known (a builtin without `noise`, no re-checks): the GP learned it.
+  EXPECT_EQ(recommended["noise"]["source"], "learned") << recommended.dump();
+  EXPECT_TRUE(recommended["noise"]["sd"].is_null()) << recommended.dump();
+  EXPECT_NE(result.output.find("measurement noise: learned by the GP"), std::string::npos)
+      << result.output;
 
   // The same --out again is refused: a campaign is never overwritten.
   const RunResult again =

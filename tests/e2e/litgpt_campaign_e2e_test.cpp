@@ -192,6 +192,16 @@ TEST_P(LitgptCampaign, DefaultBehavioursEndWithTheirStatusAndNoTrialHangs) {
   EXPECT_GE(stopped, 1);
   const auto summary = nlohmann::json::parse(read_file(out / "summary.json"));
   EXPECT_EQ(summary["gpu_time_saved"]["stopped_early"], stopped) << summary.dump();
+  // The recommendation's GP got a measurement noise from lm_eval's results (the standard error
+  // of the objective's metric, or re-checks' spread once they have 5 degrees of freedom).
+  const auto& noise = summary["recommended"]["noise"];
+  ASSERT_TRUE(noise.is_object()) << summary.dump();
+  const std::string source = noise["source"].get<std::string>();
+  EXPECT_TRUE(source == "lm_eval_stderr" || source == "replicates") << noise.dump();
+  if (source == "lm_eval_stderr") {
+    EXPECT_GT(noise["sd"].get<double>(), 0.0) << noise.dump();
+    EXPECT_LT(noise["sd"].get<double>(), 0.05) << noise.dump();
+  }
   fs::remove_all(root);
 }
 

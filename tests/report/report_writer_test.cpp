@@ -52,7 +52,9 @@ TEST_F(ReportTest, WritesReportAndWellFormedFigures) {
   write(dir / "summary.json",
         R"({"campaign":"fixture","wall_seconds":26.0,"workers":2,"recommended":{"id":5,)"
         R"("params":{"learning_rate":0.0002,"lora_r":32},"rule":"gp_posterior_mean",)"
-        R"("posterior_mean":0.593,"posterior_sd":0.011,"measurements":2,"observed_mean":0.585}})");
+        R"("posterior_mean":0.593,"posterior_sd":0.011,"measurements":2,"observed_mean":0.585,)"
+        R"("noise":{"sd":0.0021,"source":"replicates",)"
+        R"("replicates":{"sd":0.0021,"degrees_of_freedom":6,"points":3}}}})");
   const RunData run = read_run(dir.string());
   EXPECT_EQ(run.skipped_lines, 1);
 
@@ -102,6 +104,11 @@ TEST_F(ReportTest, WritesReportAndWellFormedFigures) {
   EXPECT_LT(recommended, md.find("## Best observed score")) << md;
   EXPECT_NE(md.find("Evaluation #5: the evaluated point with the best GP posterior mean, **0.593 ± "
                     "0.011** (observed mean 0.585 over 2 measurement(s))"),
+            std::string::npos)
+      << md;
+  EXPECT_NE(md.find("The GP's measurement noise: sd 0.0021 (the spread of repeated measurements). "
+                    "Repeated measurements (re-checks) scatter by sd 0.0021 over 3 point(s), 6 "
+                    "degree(s) of freedom."),
             std::string::npos)
       << md;
   EXPECT_NE(md.find("| lora_r | 32 |"), std::string::npos) << md;

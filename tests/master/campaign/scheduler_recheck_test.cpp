@@ -170,8 +170,14 @@ TEST(SchedulerRechecks, RunOnlyInTheTailOutsideTheBudgetAndCancelledAtItsEnd) {
   EXPECT_EQ(summary["evaluations"]["ok"].get<int>(), 20);
   EXPECT_EQ(summary["rechecks"]["ok"].get<int>(), finished);
   EXPECT_EQ(summary["rechecks"]["cancelled"].get<int>(), with.outcome.rechecks_cancelled);
-  // The recommendation pools a point's measurements.
+  // The recommendation pools a point's measurements, and summary.json says how much repeated
+  // measurements scattered: each ok re-check is one degree of freedom.
   ASSERT_TRUE(with.outcome.recommended);
+  ASSERT_GT(finished, 0);
+  const auto& spread = summary["recommended"]["noise"]["replicates"];
+  ASSERT_TRUE(spread.is_object()) << summary["recommended"].dump();
+  EXPECT_EQ(spread["degrees_of_freedom"].get<int>(), finished);
+  EXPECT_GE(spread["sd"].get<double>(), 0.0);
   fs::remove_all(plain_dir);
   fs::remove_all(dir);
 }
