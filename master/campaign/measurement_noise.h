@@ -16,10 +16,11 @@ namespace lorahpo {
 /// landscape does not enter). In a campaign the repeats are tail re-checks, which train the point
 /// again with another seed: the spread is the training's own randomness, what differs between two
 /// runs, measured at the top-k points, where the recommendation is decided (on the real runs'
-/// divergence cliff the noise is far larger, on their plateau far smaller). lm_eval's standard error is not that: every run answers the same test items, so the test
-/// set's sampling error is shared by all runs and cancels between them (in the 150 real runs,
-/// points that differ only in dropout or weight decay differ by a median 0.016 standard errors
-/// below the divergence cliff and 26 on it: bench/results/surrogate_calibration.md).
+/// divergence cliff the noise is far larger, on their plateau far smaller). lm_eval's standard
+/// error is not that: every run answers the same test items, so the test set's sampling error is
+/// shared by all runs and cancels between them (in the 150 real runs, points that differ only in
+/// dropout or weight decay differ by a median 0.016 standard errors below the divergence cliff and
+/// 26 on it: bench/results/surrogate_calibration.md).
 struct ReplicateSpread {
   double sd = 0.0;
   int degrees_of_freedom = 0;  ///< sum_i (n_i - 1)
