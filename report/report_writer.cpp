@@ -135,7 +135,9 @@ std::string noise_text(const nlohmann::ordered_json& r) {
       {"replicates", "the spread of repeated measurements"},
       {"lm_eval_stderr", "lm_eval's standard error, the median over the evaluations"}};
   std::string text;
-  if (noise.contains("sd") && noise["sd"].is_number() && kSources.count(source)) {
+  if (r.value("rule", "") != "gp_posterior_mean") {
+    // No GP was fitted: only the replicates' spread below is news.
+  } else if (noise.contains("sd") && noise["sd"].is_number() && kSources.count(source)) {
     text = fmt::format(" The GP's measurement noise: sd {} ({}).",
                        score_text(noise["sd"].get<double>()), kSources.at(source));
   } else {

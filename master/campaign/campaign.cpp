@@ -274,7 +274,9 @@ void log_campaign_end(const CampaignConfig& config, const CampaignOutcome& outco
                   r->noise.replicates->sd, r->noise.replicates->points,
                   r->noise.replicates->degrees_of_freedom)
             : "";
-    if (r->noise.sd) {
+    if (!r->from_model) {
+      if (r->noise.replicates) spdlog::info("measurement noise: no GP{}", replicates);
+    } else if (r->noise.sd) {
       spdlog::info("measurement noise given to the GP: sd {:.3g} ({}){}", *r->noise.sd,
                    to_string(r->noise.source), replicates);
     } else {

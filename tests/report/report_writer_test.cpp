@@ -119,6 +119,25 @@ TEST_F(ReportTest, WritesReportAndWellFormedFigures) {
   EXPECT_NE(md.find("](tree_depth.svg)"), std::string::npos);
 }
 
+TEST_F(ReportTest, WithoutAModelOnlyTheReplicatesSpreadIsReported) {
+  const auto dir = make_run("few", {trial_line(0, "ok", "0.5", 1, 0, 1, R"({"x1":1.0})"),
+                                    trial_line(1, "ok", "0.6", 1, 1, 2, R"({"x1":2.0})")});
+  write(dir / "summary.json",
+        R"({"campaign":"few","recommended":{"id":1,"params":{"x1":2.0},)"
+        R"("rule":"best_observed_mean","posterior_mean":null,"posterior_sd":null,)"
+        R"("measurements":2,"observed_mean":0.61,"noise":{"sd":0.004,"source":"lm_eval_stderr",)"
+        R"("replicates":{"sd":0.01,"degrees_of_freedom":1,"points":1}}}})");
+  const std::string md =
+      read(write_report(read_run(dir.string()), (root_ / "out").string()).markdown);
+  EXPECT_NE(md.find("the best observed mean, **0.61** over 2 measurement(s)"), std::string::npos)
+      << md;
+  EXPECT_EQ(md.find("The GP"), std::string::npos) << md;
+  EXPECT_NE(md.find("Repeated measurements (re-checks) scatter by sd 0.01 over 1 point(s), 1 "
+                    "degree(s) of freedom."),
+            std::string::npos)
+      << md;
+}
+
 TEST_F(ReportTest, MinimizingRunWithoutTestMetricOrDepths) {
   const auto dir = make_run(
       "min",
