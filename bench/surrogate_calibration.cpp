@@ -80,8 +80,9 @@ Shares shares(const Eigen::VectorXd& z) {
   return {one / n, two / n};
 }
 
-/// The GP's problem as AccuracyModel::fit poses it: warped inputs, logit-warped and standardized
-/// outputs, each run's standard error carried by the delta method (accuracy_model.cpp).
+/// The GP's problem as AccuracyModel::fit poses it: warped inputs, logit-warped outputs and their
+/// noise variances (AccuracyModel::warp_outputs), in the standardized units of the model's GP, so
+/// the model must have been fitted to these runs.
 struct Posed {
   Eigen::MatrixXd x;
   Eigen::VectorXd ys;
@@ -89,18 +90,10 @@ struct Posed {
 };
 
 Posed pose(const AccuracyModel& model, const Runs& d) {
-  Posed p{model.warp_inputs(d.x), Eigen::VectorXd(d.y.size()), Eigen::VectorXd(d.y.size())};
-  for (Eigen::Index i = 0; i < d.y.size(); ++i) {
-    p.ys(i) = model.warp().forward(d.y(i));
-    const double sd = d.se(i) * model.warp().slope(d.y(i));
-    p.fixed_noise(i) = sd * sd;
-  }
-  const double mean = p.ys.mean();
-  const double scale =
-      std::sqrt((p.ys.array() - mean).square().sum() / static_cast<double>(p.ys.size() - 1));
-  p.ys = (p.ys.array() - mean) / scale;
-  p.fixed_noise /= scale * scale;
-  return p;
+  const AccuracyModel::WarpedOutputs warped = model.warp_outputs(d.y, d.se);
+  const double mean = model.gp().output_mean(), scale = model.gp().output_scale();
+  return Posed{model.warp_inputs(d.x), (warped.z.array() - mean) / scale,
+               warped.noise_variances / (scale * scale)};
 }
 
 /// Leave-one-out log predictive probability (R&W 2006 eq. 5.10-5.11) of theta = [log l, log s2,
@@ -197,9 +190,9 @@ struct Variant {
   bool loo_cv = false;     ///< refit hyperparameters by leave-one-out predictive probability
 };
 
-/// The hyperparameters that maximize the leave-one-out predictive probability, from the MAP fit's.
-Eigen::VectorXd loo_cv_hyperparameters(const AccuracyModel& model, const Runs& d) {
-  const Posed p = pose(model, d);
+/// The hyperparameters that maximize the leave-one-out predictive probability of p (the runs the
+/// model was fitted to), from the model's MAP ones.
+Eigen::VectorXd loo_cv_hyperparameters(const AccuracyModel& model, const Posed& p) {
   return nelder_mead([&](const Eigen::VectorXd& t) { return -loo_log_predictive(p, t, nullptr); },
                      model.gp().hyperparameters().to_vector(), 1200);
 }
@@ -208,8 +201,9 @@ Eigen::VectorXd loo_cv_hyperparameters(const AccuracyModel& model, const Runs& d
 Shares residual_shares(const Variant& v, const Runs& d, std::uint64_t seed) {
   const AccuracyModel model = fitted(d, v.model.input_warp(), seed);
   if (!v.loo_cv) return shares(model.gp().standardized_residuals());
+  const Posed p = pose(model, d);
   Eigen::VectorXd z;
-  loo_log_predictive(pose(model, d), loo_cv_hyperparameters(model, d), &z);
+  loo_log_predictive(p, loo_cv_hyperparameters(model, p), &z);
   return shares(z);
 }
 
@@ -224,15 +218,11 @@ Eigen::VectorXd truth_of(const Variant& v) {
     return truth;
   }
   GaussianProcess gp(5);
-  gp.set_hyperparameters(GpHyperparameters::from_vector(loo_cv_hyperparameters(v.model, d)));
-  Eigen::VectorXd z(d.y.size()), noise(d.y.size());
-  for (Eigen::Index i = 0; i < d.y.size(); ++i) {
-    z(i) = v.model.warp().forward(d.y(i));
-    const double sd = d.se(i) * v.model.warp().slope(d.y(i));
-    noise(i) = sd * sd;
-  }
+  gp.set_hyperparameters(
+      GpHyperparameters::from_vector(loo_cv_hyperparameters(v.model, pose(v.model, d))));
+  const AccuracyModel::WarpedOutputs warped = v.model.warp_outputs(d.y, d.se);
   const Eigen::MatrixXd x = v.model.warp_inputs(d.x);
-  gp.set_data(x, z, noise);
+  gp.set_data(x, warped.z, warped.noise_variances);
   for (Eigen::Index i = 0; i < d.y.size(); ++i)
     truth(i) = v.model.warp().inverse(gp.predict(x.row(i).transpose()).mean);
   return truth;

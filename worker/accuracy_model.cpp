@@ -54,17 +54,23 @@ void AccuracyModel::fit(const Eigen::MatrixXd& x, const Eigen::VectorXd& accurac
   const double se = median(standard_error);
   warp_ = LogitWarp{std::min(chance, accuracy.minCoeff()) - kFloorStandardErrors * se,
                     accuracy.maxCoeff() + kCeilingStandardErrors * se};
-  Eigen::VectorXd z(accuracy.size());
+  WarpedOutputs warped = warp_outputs(accuracy, standard_error);
   GpFitOptions options;
   options.restarts = 3;
   options.max_evaluations = 200;
-  options.noise_variances.resize(accuracy.size());
+  options.noise_variances = std::move(warped.noise_variances);
+  gp_.fit(warp_inputs(x), warped.z, rng, options);
+}
+
+AccuracyModel::WarpedOutputs AccuracyModel::warp_outputs(
+    const Eigen::VectorXd& accuracy, const Eigen::VectorXd& standard_error) const {
+  WarpedOutputs warped{Eigen::VectorXd(accuracy.size()), Eigen::VectorXd(accuracy.size())};
   for (Eigen::Index i = 0; i < accuracy.size(); ++i) {
-    z(i) = warp_.forward(accuracy(i));
+    warped.z(i) = warp_.forward(accuracy(i));
     const double sd = standard_error(i) * warp_.slope(accuracy(i));
-    options.noise_variances(i) = sd * sd;
+    warped.noise_variances(i) = sd * sd;
   }
-  gp_.fit(warp_inputs(x), z, rng, options);
+  return warped;
 }
 
 Eigen::MatrixXd AccuracyModel::warp_inputs(const Eigen::MatrixXd& x) const {

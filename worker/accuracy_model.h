@@ -76,6 +76,15 @@ class AccuracyModel {
   const InputWarp& input_warp() const { return input_warp_; }
   /// Rows of x (unit-cube points) as the GP sees them: the input warp applied.
   Eigen::MatrixXd warp_inputs(const Eigen::MatrixXd& x) const;
+  /// Accuracies as the GP sees them, before its standardization: logit-warped (z), each one's
+  /// standard error carried into the warped space by the delta method as a noise variance. What
+  /// fit() conditions on, with the warp it chose.
+  struct WarpedOutputs {
+    Eigen::VectorXd z;
+    Eigen::VectorXd noise_variances;
+  };
+  WarpedOutputs warp_outputs(const Eigen::VectorXd& accuracy,
+                             const Eigen::VectorXd& standard_error) const;
   const GaussianProcess& gp() const { return gp_; }
 
  private:

@@ -209,15 +209,11 @@ Coverage standardized_coverage(const Eigen::VectorXd& z) {
 /// hyperparameters h and each run's noise variance times noise_factor: a deliberately wrong fit.
 Eigen::VectorXd standardized_residuals_with(const AccuracyModel& model, const RunData& d,
                                             const GpHyperparameters& h, double noise_factor) {
-  Eigen::VectorXd z(d.y.size()), noise(d.y.size());
-  for (Eigen::Index i = 0; i < d.y.size(); ++i) {
-    z(i) = model.warp().forward(d.y(i));
-    const double sd = d.se(i) * model.warp().slope(d.y(i));
-    noise(i) = noise_factor * sd * sd;
-  }
+  const AccuracyModel::WarpedOutputs warped = model.warp_outputs(d.y, d.se);
   GaussianProcess gp(5);
   gp.set_hyperparameters(h);
-  EXPECT_EQ(gp.set_data(model.warp_inputs(d.x), z, noise), FitStatus::kOk);
+  EXPECT_EQ(gp.set_data(model.warp_inputs(d.x), warped.z, noise_factor * warped.noise_variances),
+            FitStatus::kOk);
   return gp.standardized_residuals();
 }
 
@@ -360,6 +356,7 @@ TEST(LoraSurrogateTest, LeaveOneOutMissesThePlateauRunsByLessThanHalfAStandardEr
     const double midpoint = 0.5 * (kChance + real.y.maxCoeff());
     const auto n = real.y.size();
     std::vector<double> misses;
+    const AccuracyModel::WarpedOutputs all = model.warp_outputs(real.y, real.se);
     for (Eigen::Index j = 0; j < n; ++j) {
       if (real.y(j) < midpoint) continue;
       Eigen::MatrixXd x(n - 1, 5);
@@ -367,9 +364,8 @@ TEST(LoraSurrogateTest, LeaveOneOutMissesThePlateauRunsByLessThanHalfAStandardEr
       for (Eigen::Index i = 0, row = 0; i < n; ++i) {
         if (i == j) continue;
         x.row(row) = warped.row(i);
-        z(row) = model.warp().forward(real.y(i));
-        const double sd = real.se(i) * model.warp().slope(real.y(i));
-        noise(row) = sd * sd;
+        z(row) = all.z(i);
+        noise(row) = all.noise_variances(i);
         ++row;
       }
       GaussianProcess gp(5);

@@ -33,13 +33,9 @@ double criterion(const RunData& runs, double log_a, double log_b) {
   std::mt19937_64 rng(20250101);
   model.fit(runs.x, runs.y, runs.se, kChance, rng);
   const GaussianProcess& gp = model.gp();
-  const Eigen::Index n = runs.y.size();
-  Eigen::VectorXd ys(n), noise(n);
-  for (Eigen::Index i = 0; i < n; ++i) {
-    ys(i) = (model.warp().forward(runs.y(i)) - gp.output_mean()) / gp.output_scale();
-    const double sd = runs.se(i) * model.warp().slope(runs.y(i)) / gp.output_scale();
-    noise(i) = sd * sd;
-  }
+  const AccuracyModel::WarpedOutputs warped = model.warp_outputs(runs.y, runs.se);
+  const Eigen::VectorXd ys = (warped.z.array() - gp.output_mean()) / gp.output_scale();
+  const Eigen::VectorXd noise = warped.noise_variances / (gp.output_scale() * gp.output_scale());
   const double log_posterior = GaussianProcess::log_posterior(
       model.warp_inputs(runs.x), ys, gp.hyperparameters(), nullptr, &noise);
   return log_posterior - 0.5 * (log_a * log_a + log_b * log_b) / kLogWarpPriorVariance;
